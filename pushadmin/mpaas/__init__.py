@@ -1,0 +1,1 @@
+"""Client side of the Alibaba Cloud mPaaS Message Push server API (no Django here)."""
