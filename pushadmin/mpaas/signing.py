@@ -83,9 +83,7 @@ def v1_string_to_sign(method: str, params: Mapping[str, str]) -> str:
 
 
 def v1_signature(secret: str, string_to_sign: str) -> str:
-    digest = hmac.new(
-        (secret + "&").encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1
-    ).digest()
+    digest = hmac.new((secret + "&").encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
@@ -117,9 +115,7 @@ def v1_common_params(
 # --------------------------------------------------------------------------- V3
 
 
-def _canonical_headers(
-    headers: Mapping[str, str], signed_headers: Sequence[str]
-) -> tuple[str, str]:
+def _canonical_headers(headers: Mapping[str, str], signed_headers: Sequence[str]) -> tuple[str, str]:
     lowered: dict[str, str] = {}
     for name, value in headers.items():
         lowered[name.strip().lower()] = value
@@ -143,10 +139,7 @@ def v3_canonical_request(
     canonical_uri = quote(path or "/", safe="/~", encoding="utf-8")
     canonical_query = _encode_pairs(_sorted_pairs(query))
     canonical_headers, signed = _canonical_headers(headers, signed_headers)
-    return (
-        f"{method.upper()}\n{canonical_uri}\n{canonical_query}\n"
-        f"{canonical_headers}\n{signed}\n{hashed_payload}"
-    )
+    return f"{method.upper()}\n{canonical_uri}\n{canonical_query}\n{canonical_headers}\n{signed}\n{hashed_payload}"
 
 
 def v3_string_to_sign(canonical_request: str) -> str:
@@ -154,14 +147,10 @@ def v3_string_to_sign(canonical_request: str) -> str:
 
 
 def v3_signature(secret: str, string_to_sign: str) -> str:
-    return hmac.new(
-        secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def v3_authorization(
-    access_key_id: str, signed_headers: Sequence[str], signature: str
-) -> str:
+def v3_authorization(access_key_id: str, signed_headers: Sequence[str], signature: str) -> str:
     names = ";".join(sorted({h.strip().lower() for h in signed_headers}))
     return f"{V3_ALGORITHM} Credential={access_key_id},SignedHeaders={names},Signature={signature}"
 
@@ -176,9 +165,7 @@ def parse_v3_authorization(value: str) -> tuple[str, list[str], str]:
     """Split an ``Authorization`` header into (access key id, signed headers, signature)."""
     match = _AUTH_RE.fullmatch(value.strip())
     if match is None:
-        raise ValueError(
-            "Authorization header is not ACS3-HMAC-SHA256 Credential=,SignedHeaders=,Signature="
-        )
+        raise ValueError("Authorization header is not ACS3-HMAC-SHA256 Credential=,SignedHeaders=,Signature=")
     headers = match.group("headers").split(";")
     if any(not h for h in headers):
         raise ValueError("SignedHeaders contains an empty name")
@@ -220,9 +207,7 @@ def v3_sign_headers(
     if security_token:
         headers["x-acs-security-token"] = security_token
     signed = sorted(headers)
-    canonical = v3_canonical_request(
-        method, path, query or {}, headers, signed, payload_hash
-    )
+    canonical = v3_canonical_request(method, path, query or {}, headers, signed, payload_hash)
     signature = v3_signature(secret, v3_string_to_sign(canonical))
     headers["Authorization"] = v3_authorization(access_key_id, signed, signature)
     return headers

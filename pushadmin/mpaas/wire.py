@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, fields
+from typing import Any, TypeVar
 from urllib.parse import unquote_to_bytes, urlencode
+
+from .request_types import (
+    CSV,
+    INT,
+    JSON_OBJECT,
+    STRATEGY,
+    TARGETS,
+    ApiRequest,
+    CancelPushSchedulerRequest,
+    PushMultipleRequest,
+    QueryPushSchedulerListRequest,
+    StrategyContent,
+    TargetMsg,
+)
+from .validation import Problem
+
+_T = TypeVar("_T")
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
@@ -38,3 +59,181 @@ def decode_form(body: bytes) -> dict[str, str]:
             raise ValueError(f"form field {name!r} appears more than once")
         result[name] = _unquote_plus(raw_value)
     return result
+
+
+# ----------------------------------------------------------------- typed requests
+
+
+def dump_json(value: Any) -> str:
+    """The one JSON spelling for JSON-text fields: compact, UTF-8 kept as is.
+
+    Never ``str(mapping)``: the legacy SDK does that and sends a Python repr.
+    """
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _scalar_text(value: Any, kind: str, wire_name: str) -> str:
+    if kind == INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{wire_name} must be an int, got {type(value).__name__}")
+        return str(value)
+    if kind == JSON_OBJECT:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{wire_name} must be a mapping, got {type(value).__name__}")
+        return dump_json(dict(value))
+    if kind == STRATEGY:
+        if not isinstance(value, StrategyContent):
+            raise TypeError(f"{wire_name} must be a StrategyContent")
+        return dump_json(value.to_json_object())
+    if kind == CSV:
+        if isinstance(value, str):
+            raise TypeError(f"{wire_name} must be a sequence of ids, not one string")
+        return ",".join(value)
+    if not isinstance(value, str):
+        raise TypeError(f"{wire_name} must be a str, got {type(value).__name__}")
+    return value
+
+
+def _object_fields(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for spec in fields(obj):
+        value = getattr(obj, spec.name)
+        if value is None:
+            continue
+        wire_name = spec.metadata["wire"]
+        kind = spec.metadata["kind"]
+        if kind == TARGETS:
+            for index, target in enumerate(value, start=1):
+                out.extend(_object_fields(target, f"{prefix}{wire_name}.{index}."))
+        else:
+            out.append((prefix + wire_name, _scalar_text(value, kind, prefix + wire_name)))
+    return out
+
+
+def request_fields(request: ApiRequest) -> list[tuple[str, str]]:
+    """Business form fields of ``request``, sorted by name as the Tea SDKs send them."""
+    return sorted(_object_fields(request), key=lambda item: item[0].encode("utf-8"))
+
+
+def encode_request(request: ApiRequest) -> bytes:
+    return encode_form(request_fields(request))
+
+
+# ------------------------------------------------------------------ and back
+
+
+class WireFormatError(ValueError):
+    """A decoded body that cannot be read as the typed request; ``problems`` says where."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+_INT_RE = re.compile(r"-?[0-9]+")
+
+
+def _parse_scalar(text: str, kind: str, path: str, problems: list[Problem]) -> Any:
+    if kind == INT:
+        if not _INT_RE.fullmatch(text):
+            problems.append(Problem(path, "must be a whole number."))
+            return None
+        return int(text)
+    if kind in (JSON_OBJECT, STRATEGY):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            problems.append(Problem(path, "is not valid JSON text."))
+            return None
+        if not isinstance(value, dict):
+            problems.append(Problem(path, "must be a JSON object."))
+            return None
+        return _parse_strategy(value, path, problems) if kind == STRATEGY else value
+    if kind == CSV:
+        return tuple(part for part in text.split(",") if part)
+    return text
+
+
+def _parse_strategy(obj: dict[str, Any], path: str, problems: list[Problem]) -> Any:
+    values: dict[str, Any] = {}
+    for attr, key in StrategyContent.JSON_KEYS:
+        if key not in obj or obj[key] is None:
+            continue
+        value = obj[key]
+        if attr == "time":
+            ok = isinstance(value, str)
+        elif attr == "circle_value":
+            ok = isinstance(value, list) and all(_is_int(v) for v in value)
+            value = tuple(value) if ok else value
+        else:
+            ok = _is_int(value)
+        if not ok:
+            problems.append(Problem(f"{path}.{key}", "has the wrong type."))
+            continue
+        values[attr] = value
+    return StrategyContent(**values)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_object(cls: type[_T], data: Mapping[str, str], prefix: str, problems: list[Problem]) -> _T | None:
+    values: dict[str, Any] = {}
+    missing = False
+    for spec in fields(cls):  # type: ignore[arg-type]
+        wire_name = prefix + spec.metadata["wire"]
+        kind = spec.metadata["kind"]
+        required = spec.default is MISSING
+        if kind == TARGETS:
+            values[spec.name] = _parse_targets(data, wire_name, problems)
+            continue
+        if wire_name not in data:
+            if required:
+                problems.append(Problem(wire_name, "is required."))
+                missing = True
+            continue
+        values[spec.name] = _parse_scalar(data[wire_name], kind, wire_name, problems)
+        if values[spec.name] is None and required:
+            missing = True
+    return None if missing else cls(**values)
+
+
+_TARGET_KEY_RE = re.compile(r"TargetMsg\.([0-9]+)\.")
+
+
+def _parse_targets(data: Mapping[str, str], wire_name: str, problems: list[Problem]) -> tuple[TargetMsg, ...]:
+    indexes = sorted({int(m.group(1)) for name in data if (m := _TARGET_KEY_RE.match(name))})
+    if indexes and indexes != list(range(1, len(indexes) + 1)):
+        problems.append(Problem(wire_name, "entries must be numbered 1, 2, 3… without gaps."))
+    targets = []
+    for index in indexes:
+        target = _parse_object(TargetMsg, data, f"{wire_name}.{index}.", problems)
+        if target is not None:
+            targets.append(target)
+    return tuple(targets)
+
+
+_ACTIONS: dict[str, type[Any]] = {
+    cls.ACTION: cls
+    for cls in (
+        PushMultipleRequest,
+        CancelPushSchedulerRequest,
+        QueryPushSchedulerListRequest,
+    )
+}
+
+
+def parse_request(action: str, data: Mapping[str, str]) -> ApiRequest:
+    """Typed request from decoded business fields (what the sandbox receives).
+
+    Unknown fields are ignored, as a gateway ignores them. Raises KeyError for an
+    action this module does not model and WireFormatError when a field cannot be
+    read; semantic checks are left to :mod:`pushadmin.mpaas.validation`.
+    """
+    cls = _ACTIONS[action]
+    problems: list[Problem] = []
+    request = _parse_object(cls, data, "", problems)
+    if problems or request is None:
+        raise WireFormatError(problems)
+    return request

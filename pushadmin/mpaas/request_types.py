@@ -1,0 +1,140 @@
+"""Typed requests for the push actions pushadmin calls.
+
+Attribute names are snake_case; each field's ``wire`` metadata is the PascalCase
+form-field name the gateway expects, and ``kind`` says how the value is
+written (see :mod:`pushadmin.mpaas.wire`). ``None`` means "not set": such
+fields are left out of the body, as the SDKs do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+API_VERSIONS: tuple[str, ...] = ("2019-08-21", "2020-07-10", "2020-10-28")
+DEFAULT_API_VERSION = "2019-08-21"
+
+# How a scalar field is written on the wire.
+STR = "str"
+INT = "int"
+JSON_OBJECT = "json"  # a mapping, sent as one compact JSON text
+STRATEGY = "strategy"  # StrategyContent, sent as one compact JSON text
+TARGETS = "targets"  # TargetMsg list, flattened to TargetMsg.N.Field
+CSV = "csv"  # a list of ids joined with commas
+
+
+def _wire(name: str, kind: str = STR, *, default: Any = None) -> Any:
+    return field(default=default, metadata={"wire": name, "kind": kind})
+
+
+def _required(name: str, kind: str = STR) -> Any:
+    return field(metadata={"wire": name, "kind": kind})
+
+
+@dataclass(frozen=True, kw_only=True)
+class TargetMsg:
+    """One PushMultiple recipient and the values for its template placeholders."""
+
+    target: str = _required("Target")
+    msg_key: str = _required("MsgKey")
+    template_key_value: Mapping[str, Any] | None = _wire("TemplateKeyValue", JSON_OBJECT)
+    extended_params: Mapping[str, Any] | None = _wire("ExtendedParams", JSON_OBJECT)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrategyContent:
+    """Schedule of a scheduled (StrategyType 1) or loop (StrategyType 2) push.
+
+    Times are epoch milliseconds; ``time`` is ``HH:mm:ss`` in the schedule's time zone.
+    """
+
+    fixed_time: int | None = None
+    start_time: int | None = None
+    end_time: int | None = None
+    circle_type: int | None = None
+    circle_value: tuple[int, ...] | None = None
+    time: str | None = None
+
+    JSON_KEYS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("fixed_time", "fixedTime"),
+        ("start_time", "startTime"),
+        ("end_time", "endTime"),
+        ("circle_type", "circleType"),
+        ("circle_value", "circleValue"),
+        ("time", "time"),
+    )
+
+    def to_json_object(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for attr, key in self.JSON_KEYS:
+            value = getattr(self, attr)
+            if value is not None:
+                result[key] = list(value) if attr == "circle_value" else value
+        return result
+
+
+@dataclass(frozen=True, kw_only=True)
+class PushMultipleRequest:
+    """``PushMultiple``: one template, up to 100 targets each with its own values."""
+
+    ACTION: ClassVar[str] = "PushMultiple"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    task_name: str = _required("TaskName")
+    template_name: str = _required("TemplateName")
+    delivery_type: int = _required("DeliveryType", INT)
+    target_msgs: Sequence[TargetMsg] = _required("TargetMsg", TARGETS)
+    expired_seconds: int = _required("ExpiredSeconds", INT)
+    tenant_id: str | None = _wire("TenantId")
+    extended_params: Mapping[str, Any] | None = _wire("ExtendedParams", JSON_OBJECT)
+    notify_type: str | None = _wire("NotifyType")
+    push_action: int | None = _wire("PushAction", INT)
+    silent: int | None = _wire("Silent", INT)
+    classification: str | None = _wire("Classification")
+    strategy_type: int | None = _wire("StrategyType", INT)
+    # _wire returns a dataclasses.field(), which ruff cannot see through.
+    strategy_content: StrategyContent | None = _wire("StrategyContent", STRATEGY)  # noqa: RUF009
+    third_channel_category: Mapping[str, Any] | None = _wire("ThirdChannelCategory", JSON_OBJECT)
+    notify_level: Mapping[str, Any] | None = _wire("NotifyLevel", JSON_OBJECT)
+    channel_id: str | None = _wire("ChannelId")
+    mi_channel_id: str | None = _wire("MiChannelId")
+    transparent_message_payload: Mapping[str, Any] | None = _wire("TransparentMessagePayload", JSON_OBJECT)
+    transparent_message_urgency: str | None = _wire("TransparentMessageUrgency")
+    vendor_template: str | None = _wire("VendorTemplate")
+    activity_event: str | None = _wire("ActivityEvent")
+    activity_content_state: Mapping[str, Any] | None = _wire("ActivityContentState", JSON_OBJECT)
+    dismissal_date: int | None = _wire("DismissalDate", INT)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelPushSchedulerRequest:
+    """``CancelPushScheduler``: cancel scheduled or loop tasks by their unique ids."""
+
+    ACTION: ClassVar[str] = "CancelPushScheduler"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    unique_ids: Sequence[str] = _required("UniqueIds", CSV)
+    type: int | None = _wire("Type", INT)
+    tenant_id: str | None = _wire("TenantId")
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueryPushSchedulerListRequest:
+    """``QueryPushSchedulerList``: scheduled tasks whose fire time is in [start, end] (ms)."""
+
+    ACTION: ClassVar[str] = "QueryPushSchedulerList"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    start_time: int = _required("StartTime", INT)
+    end_time: int = _required("EndTime", INT)
+    type: int | None = _wire("Type", INT)
+    unique_id: str | None = _wire("UniqueId")
+    page_number: int | None = _wire("PageNumber", INT)
+    page_size: int | None = _wire("PageSize", INT)
+
+
+ApiRequest = PushMultipleRequest | CancelPushSchedulerRequest | QueryPushSchedulerListRequest
