@@ -67,16 +67,12 @@ def test_vector_b_body_is_sorted_business_fields_encoded_like_the_sdk() -> None:
 
 
 def test_vector_c_v3_with_every_tea_header() -> None:
-    canonical = signing.v3_canonical_request(
-        "POST", "/", {}, v.C_HEADERS, list(v.C_HEADERS), v.BODY_SHA256
-    )
+    canonical = signing.v3_canonical_request("POST", "/", {}, v.C_HEADERS, list(v.C_HEADERS), v.BODY_SHA256)
     assert canonical == v.C_CANONICAL_REQUEST
     sts = signing.v3_string_to_sign(canonical)
     assert sts == v.C_STRING_TO_SIGN
     signature = signing.v3_signature(v.SECRET, sts)
-    assert signing.v3_authorization(v.ACCESS_KEY_ID, list(v.C_HEADERS), signature) == (
-        v.C_AUTHORIZATION
-    )
+    assert signing.v3_authorization(v.ACCESS_KEY_ID, list(v.C_HEADERS), signature) == (v.C_AUTHORIZATION)
 
 
 def test_vector_c2_v3_minimal_headers_match_what_the_client_builds() -> None:
@@ -91,17 +87,13 @@ def test_vector_c2_v3_minimal_headers_match_what_the_client_builds() -> None:
         timestamp=v.TIMESTAMP,
     )
     assert headers["Authorization"] == v.C2_AUTHORIZATION
-    canonical = signing.v3_canonical_request(
-        "POST", "/", {}, headers, v.C2_SIGNED, v.BODY_SHA256
-    )
+    canonical = signing.v3_canonical_request("POST", "/", {}, headers, v.C2_SIGNED, v.BODY_SHA256)
     assert signing.v3_string_to_sign(canonical) == v.C2_STRING_TO_SIGN
 
 
 def test_v3_signed_header_lookup_is_case_insensitive_and_order_free() -> None:
     shuffled = {k.upper(): val for k, val in reversed(list(v.C_HEADERS.items()))}
-    canonical = signing.v3_canonical_request(
-        "post", "/", {}, shuffled, [h.upper() for h in v.C2_SIGNED], v.BODY_SHA256
-    )
+    canonical = signing.v3_canonical_request("post", "/", {}, shuffled, [h.upper() for h in v.C2_SIGNED], v.BODY_SHA256)
     assert signing.v3_string_to_sign(canonical) == v.C2_STRING_TO_SIGN
 
 
@@ -111,9 +103,7 @@ def test_v3_canonical_request_refuses_a_signed_header_that_is_absent() -> None:
 
 
 def test_v3_canonical_query_sorts_and_encodes_names_and_values() -> None:
-    canonical = signing.v3_canonical_request(
-        "GET", "/", {"b": "x y", "a": "", "A*": "~"}, {"host": "h"}, ["host"], "p"
-    )
+    canonical = signing.v3_canonical_request("GET", "/", {"b": "x y", "a": "", "A*": "~"}, {"host": "h"}, ["host"], "p")
     assert canonical.split("\n")[2] == "A%2A=~&a=&b=x%20y"
 
 
@@ -121,9 +111,7 @@ def test_parse_v3_authorization_splits_the_three_parts() -> None:
     key, headers, signature = signing.parse_v3_authorization(v.C2_AUTHORIZATION)
     assert key == "testid"
     assert headers == v.C2_SIGNED
-    assert (
-        signature == "0204a5da4f3e943909344a8fb7062d72f9415bd42cc57e9cf69195c1dc7be990"
-    )
+    assert signature == "0204a5da4f3e943909344a8fb7062d72f9415bd42cc57e9cf69195c1dc7be990"
 
 
 @pytest.mark.parametrize(

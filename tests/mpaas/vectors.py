@@ -122,9 +122,7 @@ C_CANONICAL_REQUEST = (
     "x-acs-credentials-provider;x-acs-date;x-acs-signature-nonce;x-acs-version\n"
     f"{BODY_SHA256}"
 )
-C_STRING_TO_SIGN = (
-    "ACS3-HMAC-SHA256\n8c6be25467acb5f2946a4178cc18e268bbd2a0376cd47e76a7bbd8f72d15a518"
-)
+C_STRING_TO_SIGN = "ACS3-HMAC-SHA256\n8c6be25467acb5f2946a4178cc18e268bbd2a0376cd47e76a7bbd8f72d15a518"
 C_AUTHORIZATION = (
     "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=accept;content-type;host;user-agent;"
     "x-acs-action;x-acs-content-sha256;x-acs-credentials-provider;x-acs-date;"
@@ -140,9 +138,7 @@ C2_SIGNED = [
     "x-acs-signature-nonce",
     "x-acs-version",
 ]
-C2_STRING_TO_SIGN = (
-    "ACS3-HMAC-SHA256\n5a45fa53292be69bbf04baf1a24ad4aaff8afdd982be6fbe82c78502f33c08bf"
-)
+C2_STRING_TO_SIGN = "ACS3-HMAC-SHA256\n5a45fa53292be69bbf04baf1a24ad4aaff8afdd982be6fbe82c78502f33c08bf"
 C2_AUTHORIZATION = (
     "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=content-type;host;x-acs-action;"
     "x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,"
