@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pushadmin.accounts.access import workspace_view
+from pushadmin.accounts.forms import MembershipForm
+from pushadmin.accounts.models import Membership, Role
+from pushadmin.audit import trail
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Role.ADMIN)
+def members(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    form = MembershipForm(request.POST or None, workspace=workspace)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                user=form.cleaned_data["username"], workspace=workspace, role=form.cleaned_data["role"]
+            )
+            trail.record(
+                "membership.granted",
+                request=request,
+                workspace=workspace,
+                obj=membership,
+                after={"user": membership.user.username, "role": membership.role},
+            )
+        messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
+        return redirect("accounts:members", workspace_id=workspace.pk)
+    rows = Membership.objects.filter(workspace=workspace).select_related("user")
+    return render(request, "accounts/members.html", {"form": form, "memberships": rows})
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def remove_member(request: HttpRequest, membership_id: int) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    membership = get_object_or_404(Membership, pk=membership_id, workspace=workspace)
+    is_last_admin = (
+        membership.role == Role.ADMIN and Membership.objects.filter(workspace=workspace, role=Role.ADMIN).count() == 1
+    )
+    if is_last_admin:
+        messages.error(request, "A workspace keeps at least one admin; grant the role to someone else first.")
+        return redirect("accounts:members", workspace_id=workspace.pk)
+    with transaction.atomic():
+        trail.record(
+            "membership.revoked",
+            request=request,
+            workspace=workspace,
+            obj=membership,
+            before={"user": membership.user.username, "role": membership.role},
+        )
+        membership.delete()
+    messages.success(request, "Role removed.")
+    return redirect("accounts:members", workspace_id=workspace.pk)

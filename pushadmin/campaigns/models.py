@@ -1,0 +1,86 @@
+"""Templates (a mirror of the mPaaS console's) and campaigns."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class DeliveryType(models.IntegerChoices):
+    ANDROID_DEVICE = 1, "Android device"
+    IOS_DEVICE = 2, "iOS device"
+    USER = 3, "User"
+    HARMONY_DEVICE = 7, "HarmonyOS device"
+
+
+class Template(models.Model):
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="templates")
+    name = models.CharField(max_length=100, help_text="Exactly the template name in the mPaaS console (no commas).")
+    title = models.CharField(max_length=200)
+    content = models.TextField(max_length=2000)
+    sample_values = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="template_name_unique_in_workspace")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    PAUSED = "paused", "Paused"
+    SENT = "sent", "Sent"
+    PARTLY_SENT = "partly_sent", "Partly sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class MissingDataPolicy(models.TextChoices):
+    BLOCK = "block", "Block submission while any row misses a value"
+    SKIP = "skip", "Skip rows that miss a value"
+    FALLBACK = "fallback", "Use a fallback value per placeholder"
+
+
+class Campaign(models.Model):
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(max_length=120)
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="campaigns")
+    delivery_type = models.PositiveSmallIntegerField(choices=DeliveryType.choices, default=DeliveryType.USER)
+    audience = models.ForeignKey(
+        "audiences.Audience", null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    options = models.JSONField(default=dict, blank=True)
+    strategy = models.JSONField(default=dict, blank=True)
+    missing_policy = models.CharField(max_length=10, choices=MissingDataPolicy.choices, default=MissingDataPolicy.BLOCK)
+    fallback_values = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT, db_index=True
+    )
+    revision = models.PositiveIntegerField(default=1, help_text="Bumped by every edit; approvals name one revision.")
+    fingerprint = models.CharField(max_length=64, blank=True)
+    send_round = models.PositiveIntegerField(default=1)
+    pause_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["workspace", "status"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,130 @@
+"""Reading settings from environment variables, with errors that name the variable.
+
+Every variable pushadmin reads is declared here so the README table, the start-up checks
+and the settings module agree. A wrong value stops start-up with `ConfigError`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from cryptography.fernet import Fernet
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = BASE_DIR / "var"
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+KNOWN_DATABASE_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}
+KNOWN_BROKER_SCHEMES = {"filesystem", "redis", "rediss", "amqp", "amqps", "pyamqp", "memory"}
+ENVIRONMENTS = {"development", "production"}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Env:
+    values: os._Environ[str] | dict[str, str]
+
+    def text(self, name: str, default: str = "") -> str:
+        return self.values.get(name, default).strip()
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.values.get(name)
+        if raw is None:
+            return default
+        word = raw.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}")
+
+    def integer(self, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+        raw = self.values.get(name)
+        if raw is None or raw.strip() == "":
+            return default
+        try:
+            number = int(raw.strip())
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+        if number < minimum or (maximum is not None and number > maximum):
+            upper = f" and at most {maximum}" if maximum is not None else ""
+            raise ConfigError(f"{name} must be at least {minimum}{upper}, got {number}")
+        return number
+
+    def csv(self, name: str, default: str) -> list[str]:
+        return [part.strip() for part in self.text(name, default).split(",") if part.strip()]
+
+
+def environment_name(env: Env) -> str:
+    name = env.text("PUSHADMIN_ENV", "development").lower()
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"PUSHADMIN_ENV must be one of {sorted(ENVIRONMENTS)}, got {name!r}")
+    return name
+
+
+def var_dir(env: Env) -> Path:
+    path = Path(env.text("PUSHADMIN_VAR_DIR", str(DEFAULT_VAR_DIR)))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _read_or_create(path: Path, make: callable) -> str:  # type: ignore[valid-type]
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def secret_key(env: Env, production: bool, folder: Path) -> str:
+    value = env.text("SECRET_KEY")
+    if value:
+        if production and (len(value) < 50 or len(set(value)) < 5):
+            raise ConfigError("SECRET_KEY must be at least 50 characters with 5 distinct ones in production")
+        return value
+    if production:
+        raise ConfigError("SECRET_KEY must be set when PUSHADMIN_ENV=production")
+    return _read_or_create(folder / "secret_key", lambda: secrets.token_urlsafe(64))
+
+
+def encryption_keys(env: Env, production: bool, folder: Path) -> list[str]:
+    raw = env.text("PUSHADMIN_ENCRYPTION_KEYS")
+    if not raw:
+        if production:
+            raise ConfigError("PUSHADMIN_ENCRYPTION_KEYS must be set when PUSHADMIN_ENV=production")
+        raw = _read_or_create(folder / "encryption_keys", lambda: Fernet.generate_key().decode())
+    keys = [part.strip() for part in raw.split(",") if part.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ConfigError(
+                f"PUSHADMIN_ENCRYPTION_KEYS key #{position} is not a valid Fernet key "
+                "(32 url-safe base64-encoded bytes)"
+            ) from None
+    return keys
+
+
+def database_url(env: Env, folder: Path) -> str:
+    url = env.text("DATABASE_URL") or f"sqlite:///{folder / 'pushadmin.sqlite3'}"
+    scheme = urlparse(url).scheme.split("+")[0]
+    if scheme not in KNOWN_DATABASE_SCHEMES:
+        raise ConfigError(f"DATABASE_URL must start with sqlite:// or postgres://, got scheme {scheme!r}")
+    if scheme != "sqlite" and not urlparse(url).hostname and "host=" not in url:
+        raise ConfigError("DATABASE_URL must name a host, e.g. postgres://postgres@127.0.0.1:5432/pushadmin")
+    return url
+
+
+def broker_url(env: Env) -> str:
+    url = env.text("CELERY_BROKER_URL", "filesystem://")
+    scheme = urlparse(url).scheme
+    if scheme not in KNOWN_BROKER_SCHEMES:
+        raise ConfigError(f"CELERY_BROKER_URL must be filesystem://, redis:// or amqp://, got scheme {scheme!r}")
+    return url

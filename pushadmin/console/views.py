@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from pushadmin.accounts.access import ALL_ROLES, SESSION_WORKSPACE_KEY, workspace_view
+from pushadmin.accounts.models import workspaces_of
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to their current workspace, or explain that they have none."""
+    workspaces = list(workspaces_of(request.user))
+    wanted = request.session.get(SESSION_WORKSPACE_KEY)
+    chosen = next((ws for ws in workspaces if ws.pk == wanted), workspaces[0] if workspaces else None)
+    if chosen is not None:
+        return redirect("console:dashboard", workspace_id=chosen.pk)
+    return render(request, "console/no_workspace.html")
+
+
+@require_GET
+def switch_workspace(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("workspace", "")
+    if raw.isdigit() and workspaces_of(request.user).filter(pk=int(raw)).exists():
+        return redirect("console:dashboard", workspace_id=int(raw))
+    return redirect("console:home")
+
+
+@require_GET
+@workspace_view(*ALL_ROLES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/dashboard.html", {"workspace": request.workspace})  # type: ignore[attr-defined]

@@ -1,0 +1,90 @@
+"""Messages (one per target, one MsgKey for life), batches of at most 100, and attempts."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class MessageStatus(models.TextChoices):
+    DRAFT = "draft", "Not yet approved"
+    PENDING = "pending", "Waiting to be sent"
+    IN_FLIGHT = "in_flight", "Being sent"
+    ACCEPTED = "accepted", "Accepted by mPaaS"
+    REJECTED = "rejected", "Rejected by mPaaS"
+    SKIPPED = "skipped", "Skipped (missing data)"
+    CANCELLED = "cancelled", "Cancelled"
+    UNKNOWN = "unknown", "Outcome unknown"
+
+
+class Message(models.Model):
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField(help_text="Row number within the campaign, from 1.")
+    target = models.CharField(max_length=128)
+    values = models.JSONField(default=dict)
+    extended_params = models.JSONField(null=True, blank=True)
+    msg_key = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.DRAFT)
+    send_round = models.PositiveIntegerField(default=1)
+    batch = models.ForeignKey(
+        "delivery.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    request_id = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    result_code = models.CharField(max_length=64, blank=True)
+    result_message = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["campaign", "seq"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "seq"], name="message_seq_unique_in_campaign")]
+        indexes = [models.Index(fields=["campaign", "status"]), models.Index(fields=["target"])]
+
+    def __str__(self) -> str:
+        return self.msg_key
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_FLIGHT = "in_flight", "In flight"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Batch(models.Model):
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="batches")
+    seq = models.PositiveIntegerField()
+    send_round = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=36, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["campaign", "send_round", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "send_round", "seq"], name="batch_seq_unique_in_round")
+        ]
+        indexes = [models.Index(fields=["status", "lease_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.send_round}/{self.seq}"
+
+
+class Attempt(models.Model):
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="attempt_rows")
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16)
+    code = models.CharField(max_length=64, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.outcome} {self.code}"

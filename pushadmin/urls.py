@@ -1,0 +1,11 @@
+"""URLs: each app brings its own; workspace pages live under /w/<workspace_id>/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("django-admin/", admin.site.urls),
+    path("", include("pushadmin.accounts.urls")),
+    path("", include("pushadmin.workspaces.urls")),
+    path("", include("pushadmin.console.urls")),
+]

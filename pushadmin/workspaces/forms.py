@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from pushadmin.workspaces.models import Workspace
+
+
+class WorkspaceForm(forms.ModelForm):
+    """The secret is write-only: the field is always empty and blank keeps the stored one."""
+
+    endpoint_url = forms.URLField(
+        label="Endpoint URL",
+        max_length=200,
+        assume_scheme="https",
+        help_text="For example https://mpaas.cn-hangzhou.aliyuncs.com or the local sandbox.",
+    )
+    access_key_secret = forms.CharField(
+        label="AccessKey secret",
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted and never shown again. Leave blank to keep the current secret.",
+    )
+
+    class Meta:
+        model = Workspace
+        fields = [
+            "name",
+            "app_id",
+            "mpaas_workspace_id",
+            "tenant_id",
+            "region",
+            "endpoint_url",
+            "api_version",
+            "access_key_id",
+            "signature_scheme",
+            "calls_per_second",
+            "ambiguous_policy",
+            "required_approvals",
+        ]
+
+    def clean_endpoint_url(self) -> str:
+        url = self.cleaned_data["endpoint_url"].rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise forms.ValidationError("Use an http:// or https:// address.")
+        return url
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.instance.has_secret and not data.get("access_key_secret"):
+            self.add_error("access_key_secret", "Enter the AccessKey secret for this AccessKey ID.")
+        return data
+
+    def save(self, commit: bool = True) -> Workspace:
+        workspace = super().save(commit=False)
+        if self.cleaned_data.get("access_key_secret"):
+            workspace.set_secret(self.cleaned_data["access_key_secret"])
+        if commit:
+            workspace.save()
+        return workspace
+
+    def audit_values(self) -> dict[str, Any]:
+        values = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        values["access_key_secret"] = "changed" if self.cleaned_data.get("access_key_secret") else ""
+        return values

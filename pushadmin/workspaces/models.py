@@ -1,0 +1,89 @@
+"""A workspace holds one mPaaS app's settings and its encrypted credentials."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from pushadmin.workspaces import encryption
+
+API_VERSIONS = ["2019-08-21", "2020-07-10", "2020-10-28"]
+
+
+class SignatureScheme(models.TextChoices):
+    V3 = "v3", "V3 (ACS3-HMAC-SHA256)"
+    V1 = "v1", "V1 (HMAC-SHA1)"
+
+
+class AmbiguousPolicy(models.TextChoices):
+    MARK_UNKNOWN = "mark_unknown", "Mark unknown for a person to decide (no duplicates)"
+    RESEND = "resend", "Resend with the same MsgKeys (may duplicate)"
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    app_id = models.CharField(
+        "mPaaS AppId",
+        max_length=64,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "Letters, digits, - and _ only.")],
+    )
+    mpaas_workspace_id = models.CharField(
+        "mPaaS WorkspaceId",
+        max_length=64,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "Letters, digits, - and _ only.")],
+    )
+    tenant_id = models.CharField("TenantId", max_length=64, blank=True)
+    region = models.CharField(max_length=32, default="cn-hangzhou")
+    endpoint_url = models.URLField(
+        "Endpoint URL",
+        max_length=200,
+        help_text="For example https://mpaas.cn-hangzhou.aliyuncs.com or the local sandbox.",
+    )
+    api_version = models.CharField(
+        "API version",
+        max_length=10,
+        default=API_VERSIONS[0],
+        choices=[(version, version) for version in API_VERSIONS],
+    )
+    access_key_id = models.CharField("AccessKey ID", max_length=128)
+    access_key_secret_encrypted = models.TextField(editable=False, blank=True)
+    secret_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signature_scheme = models.CharField(max_length=2, choices=SignatureScheme.choices, default=SignatureScheme.V3)
+    calls_per_second = models.PositiveIntegerField(
+        "PushMultiple calls per second",
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        help_text="Shared by every worker. Each call carries up to 100 messages.",
+    )
+    ambiguous_policy = models.CharField(
+        "When a call's outcome is unknown",
+        max_length=16,
+        choices=AmbiguousPolicy.choices,
+        default=AmbiguousPolicy.MARK_UNKNOWN,
+    )
+    required_approvals = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(2)],
+        help_text="Distinct reviewers who must approve a campaign (1 or 2).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.access_key_secret_encrypted)
+
+    def set_secret(self, plaintext: str) -> None:
+        self.access_key_secret_encrypted = encryption.encrypt(plaintext)
+        self.secret_changed_at = timezone.now()
+
+    def reveal_secret_for_signing(self) -> str:
+        """Only the sending path may call this; the value must never reach a page or log."""
+        return encryption.decrypt(self.access_key_secret_encrypted)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from pushadmin.accounts.access import workspace_view
+from pushadmin.accounts.models import Membership, Role
+from pushadmin.audit import trail
+from pushadmin.workspaces.forms import WorkspaceForm
+
+
+def _may_create_workspaces(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMIN).exists()
+
+
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    if not _may_create_workspaces(request):
+        raise PermissionDenied("Only workspace admins can create workspaces.")
+    form = WorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            workspace = form.save()
+            Membership.objects.create(user=request.user, workspace=workspace, role=Role.ADMIN)
+            trail.record(
+                "workspace.created", request=request, workspace=workspace, obj=workspace, after=form.audit_values()
+            )
+            if form.cleaned_data.get("access_key_secret"):
+                trail.record("workspace.credential_changed", request=request, workspace=workspace, obj=workspace)
+        messages.success(request, f"Workspace {workspace} created; you are its admin.")
+        return redirect("workspaces:edit", workspace_id=workspace.pk)
+    return render(request, "workspaces/form.html", {"form": form, "creating": True})
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Role.ADMIN)
+def edit(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    before = model_to_dict(workspace, fields=WorkspaceForm.Meta.fields)
+    form = WorkspaceForm(request.POST or None, instance=workspace)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            workspace = form.save()
+            trail.record(
+                "workspace.updated",
+                request=request,
+                workspace=workspace,
+                obj=workspace,
+                before=before,
+                after=form.audit_values(),
+            )
+            if form.cleaned_data.get("access_key_secret"):
+                trail.record("workspace.credential_changed", request=request, workspace=workspace, obj=workspace)
+        messages.success(request, "Workspace settings saved.")
+        return redirect("workspaces:edit", workspace_id=workspace.pk)
+    return render(request, "workspaces/form.html", {"form": form, "workspace": workspace, "creating": False})
