@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
+
+
+def new_msg_key_prefix() -> str:
+    """Random per campaign, so MsgKeys stay unique per mPaaS app across installations and resets."""
+    return secrets.token_hex(5)
 
 
 class DeliveryType(models.IntegerChoices):
@@ -68,6 +75,7 @@ class Campaign(models.Model):
     revision = models.PositiveIntegerField(default=1, help_text="Bumped by every edit; approvals name one revision.")
     fingerprint = models.CharField(max_length=64, blank=True)
     send_round = models.PositiveIntegerField(default=1)
+    msg_key_prefix = models.CharField(max_length=16, default=new_msg_key_prefix, editable=False, unique=True)
     pause_reason = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
@@ -84,3 +92,8 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def msg_key_for(self, seq: int, send_round: int = 1) -> str:
+        """The MsgKey of row `seq`: fixed when the row is created, new only for a resend round."""
+        suffix = "" if send_round == 1 else f"-r{send_round}"
+        return f"pa{self.msg_key_prefix}-{seq}{suffix}"

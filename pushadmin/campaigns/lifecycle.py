@@ -1,0 +1,90 @@
+"""The campaign lifecycle: the only transitions that exist, each a conditional update.
+
+`transition` moves a campaign from one of the expected states to the next with a single
+`UPDATE … WHERE status IN (…)`, so two people (or two workers) acting at once cannot both
+win, and writes the audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils import timezone
+
+from pushadmin.audit import trail
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+
+S = CampaignStatus
+
+ALLOWED: dict[str, set[str]] = {
+    S.DRAFT: {S.IN_REVIEW, S.CANCELLED},
+    S.IN_REVIEW: {S.APPROVED, S.DRAFT, S.CANCELLED},
+    S.APPROVED: {S.SCHEDULED, S.SENDING, S.DRAFT, S.CANCELLED},
+    S.SCHEDULED: {S.SENDING, S.CANCELLED},
+    S.SENDING: {S.PAUSED, S.SENT, S.PARTLY_SENT, S.FAILED, S.CANCELLED},
+    S.PAUSED: {S.SENDING, S.CANCELLED},
+    S.SENT: set(),
+    S.PARTLY_SENT: {S.SENDING},  # "resend failed only" starts a new round
+    S.FAILED: {S.SENDING},
+    S.CANCELLED: set(),
+}
+
+# Which timestamp a transition stamps, when it has one.
+STAMPS = {
+    S.IN_REVIEW: "submitted_at",
+    S.APPROVED: "approved_at",
+    S.SENT: "finished_at",
+    S.PARTLY_SENT: "finished_at",
+    S.FAILED: "finished_at",
+    S.CANCELLED: "finished_at",
+}
+
+
+class TransitionRefused(Exception):
+    """The campaign is not in a state from which this step is possible (it may have just changed)."""
+
+
+def transition(
+    campaign: Campaign,
+    to: str,
+    *,
+    action: str,
+    actor: Model | None = None,
+    request: HttpRequest | None = None,
+    expected: Iterable[str] | None = None,
+    changes: Mapping[str, Any] | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> Campaign:
+    """Move `campaign` to `to` if it is still in one of `expected` (default: every state allowed to reach `to`)."""
+    sources = set(expected) if expected is not None else {src for src, targets in ALLOWED.items() if to in targets}
+    illegal = {src for src in sources if to not in ALLOWED[src]}
+    if illegal:
+        raise ValueError(f"No transition from {sorted(illegal)} to {to!r} exists")
+    values: dict[str, Any] = {"status": to, "updated_at": timezone.now(), **(changes or {})}
+    if to in STAMPS and STAMPS[to] not in values:
+        values[STAMPS[to]] = timezone.now()
+    with transaction.atomic():
+        updated = Campaign.objects.filter(pk=campaign.pk, status__in=sources).update(**values)
+        if updated != 1:
+            current = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).first()
+            label = CampaignStatus(current).label if current else "deleted"
+            raise TransitionRefused(
+                f"“{campaign.name}” is now {label.lower()}; it cannot become {CampaignStatus(to).label.lower()}."
+            )
+        before = campaign.status
+        trail.record(
+            action,
+            actor=actor,
+            request=request,
+            workspace=campaign.workspace,
+            obj=campaign,
+            before={"status": before},
+            after={"status": to},
+            detail=detail,
+        )
+    campaign.refresh_from_db()
+    return campaign
