@@ -11,8 +11,10 @@ pytestmark = pytest.mark.django_db
 
 
 def draft_campaign(cast: Cast) -> Campaign:
-    template = Template.objects.create(
-        workspace=cast.workspace, name="t", title="Hi", content="Hello #name#", created_by=cast.marketer
+    template, _ = Template.objects.get_or_create(
+        workspace=cast.workspace,
+        name="t",
+        defaults={"title": "Hi", "content": "Hello #name#", "created_by": cast.marketer},
     )
     return Campaign.objects.create(workspace=cast.workspace, name="Spring", template=template, created_by=cast.marketer)
 
