@@ -25,7 +25,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Templates", "campaigns:template_list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
     NavItem("Audiences", "audiences:list", (Role.MARKETER,)),
     NavItem("Campaigns", "campaigns:list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
-    NavItem("Review queue", "campaigns:review_queue", (Role.REVIEWER,)),
+    NavItem("Review queue", "reviews:queue", (Role.REVIEWER,)),
     NavItem("History", "audit:history", (Role.AUDITOR, Role.ADMIN)),
     NavItem("Audit trail", "audit:trail", (Role.AUDITOR, Role.ADMIN)),
     NavItem("Members", "accounts:members", (Role.ADMIN,)),
