@@ -37,3 +37,17 @@ def roles_in(user: models.Model, workspace: Workspace) -> set[str]:
 
 def workspaces_of(user: models.Model) -> models.QuerySet[Workspace]:
     return Workspace.objects.filter(memberships__user=user).distinct()
+
+
+class ActionUse(models.Model):
+    """One use of a rate-limited action (a test send, an import) by one person; see limits.py."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=64)
+    used_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "action", "used_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} by user #{self.user_id} at {self.used_at:%Y-%m-%d %H:%M:%S}"
