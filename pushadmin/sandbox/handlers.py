@@ -1,0 +1,287 @@
+"""Request handlers of the sandbox: no HTTP framework, plain values in and out.
+
+:meth:`SandboxApp.handle` takes one parsed HTTP request and returns a
+:class:`Reply`; the server in :mod:`pushadmin.sandbox.server` only moves bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from pushadmin.mpaas.request_types import API_VERSIONS
+from pushadmin.sandbox import codes, push, schedules
+from pushadmin.sandbox.auth import Authenticated, Authenticator, Incoming
+from pushadmin.sandbox.codes import BusinessError, GatewayError
+from pushadmin.sandbox.options import Faults, SandboxOptions
+from pushadmin.sandbox.store import Batch, Schedule, Store, message_json, stats_json
+
+JSON_TYPE = "application/json;charset=utf-8"
+RECOMMEND = "https://api.aliyun.com/troubleshoot?q={code}&product=mPaaS&requestId={rid}"
+DEFAULT_PAGE = 10_000
+MAX_PAGE = 100_000
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: bytes
+    request_id: str = ""
+    # Seconds to wait before answering (latency fault).
+    delay: float = 0.0
+    # Close the connection instead of answering (dropAfterAccept fault).
+    drop: bool = False
+
+
+def _json_reply(status: int, payload: dict[str, Any], request_id: str = "") -> Reply:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Reply(status, body, request_id)
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+class SandboxApp:
+    def __init__(self, options: SandboxOptions, clock: Callable[[], float] = time.time) -> None:
+        self.options = options
+        self._base_clock = clock
+        self.store = Store()
+        self.auth = Authenticator(
+            options.credentials,
+            self.now,
+            options.timestamp_tolerance_seconds,
+            options.nonce_ttl_seconds,
+        )
+        self.dice = random.Random(options.seed)
+        self._actions: dict[str, Callable[[dict[str, str], str, Authenticated], Reply]] = {
+            "PushMultiple": self._push_multiple,
+            "CancelPushScheduler": self._cancel_push_scheduler,
+            "QueryPushSchedulerList": self._query_push_scheduler_list,
+        }
+
+    def now(self) -> float:
+        return self._base_clock() + self.options.faults.clockSkewSeconds
+
+    # ------------------------------------------------------------------ entry
+
+    def handle(self, request: Incoming) -> Reply:
+        if request.path.startswith("/_sandbox/"):
+            return self._admin(request)
+        request_id = new_request_id()
+        if request.path != "/" or request.method not in ("POST", "GET"):
+            return self._gateway_error(GatewayError("InvalidApi.NotFound"), request_id, request)
+        self.store.stats.calls += 1
+        try:
+            caller = self.auth.authenticate(request)
+            if caller.action not in self._actions or caller.version not in API_VERSIONS:
+                raise GatewayError("InvalidApi.NotFound")
+            self.store.stats.calls_by_action[caller.action] += 1
+            fault = self._roll_fault()
+            if fault is not None:
+                self.store.stats.faults_injected[fault] += 1
+                raise GatewayError(fault)
+        except GatewayError as error:
+            return self._gateway_error(error, request_id, request)
+        params = caller.params
+        try:
+            if params is None:
+                failure = caller.form_error
+                raise BusinessError(
+                    codes.REQUEST_SHOULD_BE_UTF8 if isinstance(failure, UnicodeDecodeError) else codes.INVALID_PARAM,
+                    str(failure),
+                )
+            reply = self._actions[caller.action](params, request_id, caller)
+        except BusinessError as error:
+            self.store.stats.rejected_by_code[error.code] += 1
+            return self._business_error(caller.action, error, request_id)
+        reply.delay = self.options.faults.latencyMs / 1000
+        return reply
+
+    def _roll_fault(self) -> str | None:
+        faults = self.options.faults
+        if faults.throttle and self.dice.random() < faults.throttle:
+            return "Throttling.User"
+        if faults.error5xx and self.dice.random() < faults.error5xx:
+            return "ServiceUnavailable"
+        return None
+
+    def _gateway_error(self, error: GatewayError, request_id: str, request: Incoming) -> Reply:
+        self.store.stats.rejected_by_code[error.code] += 1
+        payload = {
+            "RequestId": request_id,
+            "HostId": request.headers.get("host", ""),
+            "Code": error.code,
+            "Message": error.message,
+            "Recommend": RECOMMEND.format(code=error.code, rid=request_id),
+        }
+        reply = _json_reply(error.status, payload, request_id)
+        reply.delay = self.options.faults.latencyMs / 1000
+        return reply
+
+    def _business_error(self, action: str, error: BusinessError, request_id: str) -> Reply:
+        payload: dict[str, Any] = {
+            "RequestId": request_id,
+            "ResultCode": error.code,
+            "ResultMessage": error.message,
+        }
+        if action == "PushMultiple":
+            payload["PushResult"] = {"Success": False, "ResultMsg": error.message, "Data": ""}
+        reply = _json_reply(200, payload, request_id)
+        reply.delay = self.options.faults.latencyMs / 1000
+        return reply
+
+    # ------------------------------------------------------------------ actions
+
+    def _push_multiple(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
+        now = self.now()
+        now_ms = int(now * 1000)
+        plan = push.parse_push_multiple(params, self.options, now_ms)
+        app = (plan.app_id, plan.workspace_id)
+        store = self.store
+        if plan.schedule is not None and (store.pending_schedules(app, now_ms) >= self.options.max_pending_schedules):
+            raise BusinessError(
+                codes.INVALID_PARAM,
+                f"at most {self.options.max_pending_schedules} unexecuted scheduled tasks",
+            )
+        rows = plan.rows
+        known = store.known_keys(app)
+        repeated = [row[0] for row in rows if row[0] in known]
+        if repeated:
+            store.stats.duplicate_msg_keys += len(repeated)
+            mode = self.options.faults.duplicateMsgKey
+            if mode == "reject":
+                raise BusinessError(codes.INVALID_PARAM, "MsgKey already used: " + ",".join(repeated))
+            if mode == "drop":
+                rows = [row for row in rows if row[0] not in known]
+        task_id = uuid.uuid4().hex
+        received_at = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
+        batch = Batch(
+            request_id,
+            task_id,
+            plan.app_id,
+            plan.workspace_id,
+            plan.template.name,
+            received_at.replace("+00:00", "Z"),
+            plan.strategy_type,
+        )
+        store.add(batch, rows)
+        if plan.schedule is not None:
+            first, last = plan.schedule
+            store.schedules[task_id] = Schedule(
+                task_id,
+                app,
+                first,
+                last,
+                plan.template.title,
+                plan.template.content,
+                plan.delivery_type,
+                plan.strategy_type,
+                now_ms,
+                batch,
+            )
+        store.stats.accepted_calls += 1
+        reply = _json_reply(
+            200,
+            {
+                "RequestId": request_id,
+                "ResultCode": "OK",
+                "ResultMessage": "",
+                "PushResult": {"Success": True, "ResultMsg": "", "Data": task_id},
+            },
+            request_id,
+        )
+        faults = self.options.faults
+        if faults.dropAfterAccept and self.dice.random() < faults.dropAfterAccept:
+            store.stats.faults_injected["dropAfterAccept"] += 1
+            reply.drop = True
+        return reply
+
+    def _cancel_push_scheduler(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
+        content = schedules.cancel(self.store, self.options, params, int(self.now() * 1000))
+        self.store.stats.accepted_calls += 1
+        return _json_reply(
+            200,
+            {
+                "RequestId": request_id,
+                "ResultCode": "OK",
+                "ResultMessage": "",
+                "ResultContent": content,
+            },
+            request_id,
+        )
+
+    def _query_push_scheduler_list(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
+        data = schedules.query(self.store, self.options, params, int(self.now() * 1000))
+        self.store.stats.accepted_calls += 1
+        return _json_reply(
+            200,
+            {
+                "RequestId": request_id,
+                "ResultCode": "OK",
+                "ResultMessage": "",
+                "ResultContent": {"Data": data},
+            },
+            request_id,
+        )
+
+    # ------------------------------------------------------------------ /_sandbox
+
+    def _admin(self, request: Incoming) -> Reply:
+        route = (request.method, request.path.rstrip("/"))
+        if route == ("GET", "/_sandbox/messages"):
+            return self._messages(request.query)
+        if route == ("GET", "/_sandbox/stats"):
+            return _json_reply(200, stats_json(self.store, len(self.auth.nonces)))
+        if route == ("GET", "/_sandbox/faults"):
+            return _json_reply(200, self.options.faults.to_json())
+        if route == ("POST", "/_sandbox/faults"):
+            try:
+                changes = json.loads(request.body or b"{}")
+                if not isinstance(changes, dict):
+                    raise ValueError("body must be a JSON object")
+                self.options.faults.update(changes)
+            except ValueError as exc:
+                return _json_reply(400, {"error": str(exc)})
+            return _json_reply(200, self.options.faults.to_json())
+        if route == ("POST", "/_sandbox/reset"):
+            self.reset()
+            return _json_reply(200, {"reset": True})
+        if route == ("GET", "/_sandbox/health"):
+            return _json_reply(200, {"ok": True})
+        return _json_reply(404, {"error": f"no sandbox route {request.method} {request.path}"})
+
+    def reset(self) -> None:
+        self.store.clear()
+        self.auth.nonces.clear()
+        self.options.faults = Faults()
+
+    def _messages(self, query: dict[str, str]) -> Reply:
+        try:
+            offset = int(query.get("offset", "0"))
+            limit = int(query.get("limit", str(DEFAULT_PAGE)))
+        except ValueError:
+            return _json_reply(400, {"error": "offset and limit must be integers"})
+        if offset < 0 or not 0 <= limit <= MAX_PAGE:
+            return _json_reply(400, {"error": f"offset >= 0 and 0 <= limit <= {MAX_PAGE}"})
+        found = list(
+            self.store.find(
+                msg_key=query.get("msgKey"),
+                task_id=query.get("taskId"),
+                app_id=query.get("appId"),
+                target=query.get("target"),
+            )
+        )
+        page = [message_json(m) for m in found[offset : offset + limit]]
+        return _json_reply(200, {"total": len(found), "offset": offset, "limit": limit, "messages": page})
+
+
+def parse_query(raw: str) -> dict[str, str]:
+    return dict(parse_qsl(raw, keep_blank_values=True))

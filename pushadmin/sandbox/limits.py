@@ -1,0 +1,55 @@
+"""Limits the sandbox enforces.
+
+Documented limits come from :mod:`pushadmin.mpaas.validation`, so the campaign
+builder and the sandbox refuse the same things. The length caps below are not
+documented by Alibaba; they are generous values chosen so that a runaway field
+is caught here rather than silently accepted, and the client may mirror them.
+"""
+
+from __future__ import annotations
+
+from pushadmin.mpaas.validation import (
+    ACTIVITY_EVENTS,
+    CIRCLE_VALUE_RANGES,
+    DEFAULT_STRATEGY_TIMEZONE,
+    DELIVERY_TYPES,
+    MAX_EXPIRED_SECONDS,
+    MAX_LOOP_DAYS_AHEAD,
+    MAX_TARGETS_PER_CALL,
+    MIN_EXPIRED_SECONDS,
+    STRATEGY_TYPES,
+)
+from pushadmin.mpaas.validation import (
+    MAX_EXTENDED_PARAM_KEYS as MAX_EXTENDED_PARAMS,
+)
+from pushadmin.mpaas.validation import (
+    RESERVED_EXTENDED_PARAM_KEYS as RESERVED_EXTENDED_KEYS,
+)
+
+MAX_LOOP_DAYS = MAX_LOOP_DAYS_AHEAD
+
+# Not documented (see module docstring).
+MAX_TITLE_LENGTH = 200
+MAX_CONTENT_LENGTH = 4000
+MAX_MSG_KEY_LENGTH = 128
+MAX_TARGET_LENGTH = 256
+MAX_TASK_NAME_LENGTH = 256
+
+__all__ = [
+    "ACTIVITY_EVENTS",
+    "CIRCLE_VALUE_RANGES",
+    "DEFAULT_STRATEGY_TIMEZONE",
+    "DELIVERY_TYPES",
+    "MAX_CONTENT_LENGTH",
+    "MAX_EXPIRED_SECONDS",
+    "MAX_EXTENDED_PARAMS",
+    "MAX_LOOP_DAYS",
+    "MAX_MSG_KEY_LENGTH",
+    "MAX_TARGETS_PER_CALL",
+    "MAX_TARGET_LENGTH",
+    "MAX_TASK_NAME_LENGTH",
+    "MAX_TITLE_LENGTH",
+    "MIN_EXPIRED_SECONDS",
+    "RESERVED_EXTENDED_KEYS",
+    "STRATEGY_TYPES",
+]

@@ -1,0 +1,320 @@
+"""PushMultiple: parameter validation and per-target rendering, as mPaaS does it.
+
+Pure functions: form parameters in, a :class:`PushPlan` (or a
+:class:`BusinessError` with the reference's §3.2 result code) out. Checks run in
+a fixed order so one bad call always yields the same code: app ids, task name,
+template, delivery type, expiry, switches, extension maps, strategy, targets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pushadmin.mpaas.validation import resolve_timezone
+from pushadmin.sandbox import codes, limits
+from pushadmin.sandbox.codes import BusinessError
+from pushadmin.sandbox.options import SandboxOptions, Template
+
+_TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d")
+
+Row = tuple[str, str, str, str]  # msgKey, target, title, content
+
+
+@dataclass(slots=True)
+class PushPlan:
+    app_id: str
+    workspace_id: str
+    template: Template
+    delivery_type: int
+    strategy_type: int
+    # (first fire time, last fire time) in epoch ms for StrategyType 1/2.
+    schedule: tuple[int, int] | None
+    rows: list[Row]
+
+
+def parse_int(value: str | None) -> int | None:
+    """Decimal integer as the SDKs send numbers; None for anything else."""
+    if value is None:
+        return None
+    digits = value[1:] if value[:1] == "-" else value
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    return int(value)
+
+
+def _json_object(raw: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _string_map(raw: str | None, name: str) -> None:
+    if raw is None:
+        return
+    value = _json_object(raw)
+    if value is None or not all(isinstance(v, str) for v in value.values()):
+        raise BusinessError(codes.INVALID_PARAM, f"{name} must be a JSON object of strings")
+
+
+def _extended_params(raw: str | None, where: str) -> dict[str, Any]:
+    if raw is None or raw == "":
+        return {}
+    value = _json_object(raw)
+    if value is None or not all(isinstance(v, str) for v in value.values()):
+        raise BusinessError(codes.INVALID_EXTEND_PARAM, f"{where} is not a JSON object of strings")
+    reserved = sorted(limits.RESERVED_EXTENDED_KEYS.intersection(value))
+    if reserved:
+        raise BusinessError(codes.INVALID_EXTEND_PARAM, f"{where} uses reserved keys {','.join(reserved)}")
+    if len(value) > limits.MAX_EXTENDED_PARAMS:
+        raise BusinessError(
+            codes.EXTEND_PARAM_TO_MUCH,
+            f"{where} has {len(value)} keys, at most {limits.MAX_EXTENDED_PARAMS}",
+        )
+    return value
+
+
+def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> None:
+    value = params.get(name)
+    if value is not None and value not in allowed:
+        raise BusinessError(codes.INVALID_PARAM, f"{name} must be one of {', '.join(allowed)}")
+
+
+def render(parts: tuple[str, ...], values: Mapping[str, str]) -> str:
+    if len(parts) == 1:
+        return parts[0]
+    pieces = list(parts)
+    pieces[1::2] = [values[name] for name in parts[1::2]]
+    return "".join(pieces)
+
+
+def parse_strategy(params: Mapping[str, str], now_ms: int) -> tuple[int, tuple[int, int] | None]:
+    raw_type = params.get("StrategyType")
+    strategy_type = 0 if raw_type in (None, "") else parse_int(raw_type)
+    if strategy_type not in (0, 1, 2):
+        raise BusinessError(codes.INVALID_PARAM, "StrategyType must be 0, 1 or 2")
+    if strategy_type == 0:
+        return 0, None
+    content = _json_object(params.get("StrategyContent") or "")
+    if content is None:
+        raise BusinessError(codes.INVALID_PARAM, "StrategyContent must be a JSON object for StrategyType 1/2")
+
+    def ms(key: str) -> int:
+        value = content.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BusinessError(codes.INVALID_PARAM, f"StrategyContent.{key} must be epoch ms")
+        return value
+
+    if strategy_type == 1:
+        fixed = ms("fixedTime")
+        if fixed <= now_ms:
+            raise BusinessError(codes.INVALID_PARAM, "StrategyContent.fixedTime is in the past")
+        return 1, (fixed, fixed)
+    start, end = ms("startTime"), ms("endTime")
+    if end < start:
+        raise BusinessError(codes.INVALID_PARAM, "StrategyContent.endTime is before startTime")
+    # Loop days are days of the service's time zone (UTC+8).
+    zone = resolve_timezone(limits.DEFAULT_STRATEGY_TIMEZONE)
+    today = datetime.fromtimestamp(now_ms / 1000, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    if start < today.timestamp() * 1000:
+        raise BusinessError(codes.INVALID_PARAM, "StrategyContent.startTime is before today")
+    end_day = datetime.fromtimestamp(end / 1000, zone).date()
+    if end_day > today.date() + timedelta(days=limits.MAX_LOOP_DAYS):
+        raise BusinessError(
+            codes.INVALID_PARAM,
+            f"StrategyContent.endTime is more than {limits.MAX_LOOP_DAYS} days ahead",
+        )
+    circle_type = content.get("circleType")
+    if circle_type not in (1, 2, 3) or isinstance(circle_type, bool):
+        raise BusinessError(codes.INVALID_PARAM, "StrategyContent.circleType must be 1, 2 or 3")
+    if circle_type in limits.CIRCLE_VALUE_RANGES:
+        low, high = limits.CIRCLE_VALUE_RANGES[circle_type]
+        values = content.get("circleValue")
+        if not isinstance(values, list) or not values or not all(type(v) is int and low <= v <= high for v in values):
+            raise BusinessError(codes.INVALID_PARAM, f"StrategyContent.circleValue must list {low}..{high}")
+    time_of_day = content.get("time")
+    if not isinstance(time_of_day, str) or not _TIME_OF_DAY.fullmatch(time_of_day):
+        raise BusinessError(codes.INVALID_PARAM, "StrategyContent.time must be HH:mm:ss")
+    # The loop runs until 24:00 of its end day.
+    last = datetime.combine(end_day + timedelta(days=1), datetime.min.time(), zone)
+    return 2, (start, int(last.timestamp() * 1000))
+
+
+# (Target, MsgKey, TemplateKeyValue, ExtendedParams) of one TargetMsg entry.
+Entry = tuple[str | None, str | None, str | None, str | None]
+
+
+def _group_targets(params: Mapping[str, str]) -> list[Entry]:
+    # Fast path: the SDKs number targets 1..N with known field names; if that
+    # accounts for every TargetMsg.* field, no per-field parsing is needed.
+    expected = ("\n" + "\n".join(params)).count("\nTargetMsg.")
+    get = params.get
+    entries: list[Entry] = []
+    consumed = 0
+    while consumed < expected:
+        prefix = f"TargetMsg.{len(entries) + 1}."
+        entry = (
+            get(prefix + "Target"),
+            get(prefix + "MsgKey"),
+            get(prefix + "TemplateKeyValue"),
+            get(prefix + "ExtendedParams"),
+        )
+        found = 4 - entry.count(None)
+        if not found:
+            break
+        consumed += found
+        entries.append(entry)
+    if consumed == expected:
+        return entries
+    return _group_targets_slowly(params)
+
+
+def _group_targets_slowly(params: Mapping[str, str]) -> list[Entry]:
+    grouped: dict[int, dict[str, str]] = {}
+    for name, value in params.items():
+        if not name.startswith("TargetMsg."):
+            continue
+        index, _, sub = name[10:].partition(".")
+        if not sub or not index.isascii() or not index.isdigit():
+            raise BusinessError(codes.INVALID_PARAM, f"unexpected field {name}")
+        entry = grouped.get(int(index))
+        if entry is None:
+            entry = grouped[int(index)] = {}
+        # Tea SDKs flatten a dict TemplateKeyValue into "TemplateKeyValue.<k>";
+        # such fields are kept under their dotted name and so never count as values.
+        entry[sub] = value
+    return [
+        (e.get("Target"), e.get("MsgKey"), e.get("TemplateKeyValue"), e.get("ExtendedParams"))
+        for e in (grouped[i] for i in sorted(grouped))
+    ]
+
+
+_scan_json = json.JSONDecoder().scan_once
+_STR_ONLY = {str}
+
+
+def _only_strings(value: dict[str, Any]) -> bool:
+    return not value or set(map(type, value.values())) == _STR_ONLY
+
+
+def _template_values(raw: str | None, position: int) -> dict[str, str]:
+    if raw is None or raw == "":
+        return {}
+    value: object = None
+    text = raw.strip()
+    # The C scanner directly: json.loads adds checks worth 100 calls' time.
+    if text[:1] == "{":
+        try:
+            value, end = _scan_json(text, 0)
+        except (ValueError, StopIteration):
+            value = None
+        else:
+            if end != len(text):
+                value = None
+    if not isinstance(value, dict) or not _only_strings(value):
+        raise BusinessError(
+            codes.INVALID_PARAM,
+            f"TargetMsg.{position}.TemplateKeyValue must be a JSON object of strings",
+        )
+    return value
+
+
+def _check_length(text: str, limit: int, what: str) -> None:
+    if not text:
+        raise BusinessError(codes.PAYLOAD_NOT_ENOUGH, f"{what} is empty after rendering")
+    if len(text) > limit:
+        raise BusinessError(codes.SINGLE_PUSH_CONTENT_TOO_LONG, f"{what} longer than {limit} characters")
+
+
+def _rows(params: Mapping[str, str], template: Template, shared_keys: frozenset[str]) -> list[Row]:
+    targets = _group_targets(params)
+    if not targets:
+        raise BusinessError(codes.TOKEN_OR_USERID_NULL, "TargetMsg is empty")
+    if len(targets) > limits.MAX_TARGETS_PER_CALL:
+        raise BusinessError(
+            codes.SINGLE_PUSH_TARGET_TOO_MUCH,
+            f"{len(targets)} targets, at most {limits.MAX_TARGETS_PER_CALL}",
+        )
+    needed = template.placeholders
+    title_parts, content_parts = template.title_parts, template.content_parts
+    max_title, max_content = limits.MAX_TITLE_LENGTH, limits.MAX_CONTENT_LENGTH
+    max_target, max_key = limits.MAX_TARGET_LENGTH, limits.MAX_MSG_KEY_LENGTH
+    rows: list[Row] = []
+    seen: set[str] = set()
+    for position, (target, msg_key, raw_values, own) in enumerate(targets, 1):
+        if not target:
+            raise BusinessError(codes.TOKEN_OR_USERID_NULL, f"TargetMsg.{position}.Target")
+        if len(target) > max_target:
+            raise BusinessError(codes.INVALID_PARAM, f"TargetMsg.{position}.Target too long")
+        if not msg_key:
+            raise BusinessError(codes.INVALID_PARAM, f"TargetMsg.{position}.MsgKey is missing")
+        if len(msg_key) > max_key:
+            raise BusinessError(codes.INVALID_PARAM, f"TargetMsg.{position}.MsgKey too long")
+        if msg_key in seen:
+            raise BusinessError(codes.INVALID_PARAM, f"MsgKey {msg_key} repeated within the call")
+        seen.add(msg_key)
+        values = _template_values(raw_values, position) if raw_values else {}
+        if needed and not needed.issubset(values):
+            missing = ",".join(sorted(needed.difference(values)))
+            raise BusinessError(codes.TEMPLATEKV_NOT_ENOUGH, f"TargetMsg.{position} lacks {missing}")
+        if own:
+            extended = _extended_params(own, f"TargetMsg.{position}.ExtendedParams")
+            if len(shared_keys.union(extended)) > limits.MAX_EXTENDED_PARAMS:
+                raise BusinessError(
+                    codes.EXTEND_PARAM_TO_MUCH,
+                    f"TargetMsg.{position} has more than {limits.MAX_EXTENDED_PARAMS} "
+                    "extension keys with the shared ones",
+                )
+        title = render(title_parts, values)
+        content = render(content_parts, values)
+        if not (0 < len(title) <= max_title and 0 < len(content) <= max_content):
+            _check_length(title, max_title, f"TargetMsg.{position} title")
+            _check_length(content, max_content, f"TargetMsg.{position} content")
+        rows.append((msg_key, target, title, content))
+    return rows
+
+
+def parse_push_multiple(params: Mapping[str, str], options: SandboxOptions, now_ms: int) -> PushPlan:
+    app_id, workspace_id = params.get("AppId"), params.get("WorkspaceId")
+    if not app_id or not workspace_id:
+        raise BusinessError(codes.APPID_WORKSPACEID_MISSING, "AppId and WorkspaceId")
+    if options.apps and (app_id, workspace_id) not in options.apps:
+        raise BusinessError(codes.INVALID_INSTANCE_ID, "check AppId and WorkspaceId")
+    task_name = params.get("TaskName", "")
+    if not task_name.strip():
+        raise BusinessError(codes.TASKNAME_NULL, "TaskName is required")
+    if len(task_name) > limits.MAX_TASK_NAME_LENGTH:
+        raise BusinessError(codes.INVALID_PARAM, f"TaskName longer than {limits.MAX_TASK_NAME_LENGTH}")
+    template_name = params.get("TemplateName", "")
+    if not template_name:
+        raise BusinessError(codes.NEED_TEMPLATE, "TemplateName is required")
+    if "," in template_name:
+        raise BusinessError(codes.INVALID_PARAM, "TemplateName must not contain commas")
+    template = options.templates.get(template_name)
+    if template is None:
+        raise BusinessError(codes.TEMPLATE_NOT_EXIST, template_name)
+    delivery_type = parse_int(params.get("DeliveryType"))
+    if delivery_type not in limits.DELIVERY_TYPES:
+        raise BusinessError(codes.DELIVERY_TYPE_NOT_SUPPORTED, f"DeliveryType {params.get('DeliveryType')}")
+    expired = parse_int(params.get("ExpiredSeconds"))
+    if expired is None or expired < limits.MIN_EXPIRED_SECONDS:
+        raise BusinessError(codes.EXPIREDSECONDS_WRONG, "ExpiredSeconds")
+    if expired > limits.MAX_EXPIRED_SECONDS:
+        raise BusinessError(codes.EXPIREDTIME_TOO_LONG, f"ExpiredSeconds above {limits.MAX_EXPIRED_SECONDS}")
+    _choice(params, "NotifyType", ("transparent", "notify"))
+    _choice(params, "PushAction", ("0", "1"))
+    _choice(params, "Silent", ("0", "1"))
+    _choice(params, "Classification", ("0", "1"))
+    _choice(params, "ActivityEvent", tuple(sorted(limits.ACTIVITY_EVENTS)))
+    shared = _extended_params(params.get("ExtendedParams"), "ExtendedParams")
+    _string_map(params.get("ThirdChannelCategory"), "ThirdChannelCategory")
+    _string_map(params.get("NotifyLevel"), "NotifyLevel")
+    strategy_type, schedule = parse_strategy(params, now_ms)
+    rows = _rows(params, template, frozenset(shared))
+    return PushPlan(app_id, workspace_id, template, delivery_type, strategy_type, schedule, rows)
