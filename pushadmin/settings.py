@@ -180,6 +180,24 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
+# Sending (pushadmin.delivery): the database is the source of truth, so the beat-driven sweeper
+# re-drives expired leases, lost tasks and due schedules every PUSHADMIN_SWEEP_SECONDS.
+PUSHADMIN_SWEEP_SECONDS = env.integer("PUSHADMIN_SWEEP_SECONDS", 10, minimum=1)
+PUSHADMIN_SEND_LEASE_SECONDS = env.integer("PUSHADMIN_SEND_LEASE_SECONDS", 60, minimum=5)
+PUSHADMIN_SEND_STALL_SECONDS = env.integer("PUSHADMIN_SEND_STALL_SECONDS", 30, minimum=1)
+PUSHADMIN_SEND_BACKOFF_BASE_MS = env.integer("PUSHADMIN_SEND_BACKOFF_BASE_MS", 500, minimum=1)
+PUSHADMIN_SEND_BACKOFF_CAP_MS = env.integer("PUSHADMIN_SEND_BACKOFF_CAP_MS", 60_000, minimum=1)
+PUSHADMIN_AUTO_PAUSE_AFTER = env.integer("PUSHADMIN_AUTO_PAUSE_AFTER", 10, minimum=1)
+PUSHADMIN_SEND_HTTP_TIMEOUT = env.integer("PUSHADMIN_SEND_HTTP_TIMEOUT", 10, minimum=1)
+CELERY_TASK_DEFAULT_QUEUE = env.text("PUSHADMIN_CELERY_QUEUE", "celery")
+CELERY_BEAT_SCHEDULE["delivery-sweep"] = {
+    "task": "pushadmin.delivery.tasks.sweep",
+    "schedule": float(PUSHADMIN_SWEEP_SECONDS),
+}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The filesystem transport polls its folder; a short interval keeps approval-to-first-send fast.
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.05
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -59,6 +59,9 @@ class Batch(models.Model):
     claim_token = models.CharField(max_length=36, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a task for this batch was last put on the broker; the sweeper re-enqueues
+    # batches whose task seems lost (the broker is not the source of truth).
+    queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -73,18 +76,45 @@ class Batch(models.Model):
         return f"{self.campaign_id}/{self.send_round}/{self.seq}"
 
 
+class AttemptOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    CONFIG_ERROR = "config_error", "Configuration error"
+    THROTTLED = "throttled", "Throttled"
+    RETRYABLE = "retryable", "Failed, retried"
+    AMBIGUOUS = "ambiguous", "Outcome unknown"
+
+
 class Attempt(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="attempt_rows")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, on_delete=models.CASCADE, related_name="attempts", editable=False
+    )
     started_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(default=0)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    outcome = models.CharField(max_length=16)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
     code = models.CharField(max_length=64, blank=True)
     message = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["campaign", "started_at"])]
 
     def __str__(self) -> str:
         return f"{self.batch_id} {self.outcome} {self.code}"
+
+
+class RateBucket(models.Model):
+    """Per-workspace call pacing shared by every worker (GCRA: one conditional UPDATE per call).
+
+    `theoretical_arrival` is the epoch second at which the next call may start; reserving a
+    slot moves it on by 1/rate, so workers on any machine agree through the database.
+    """
+
+    workspace = models.OneToOneField("workspaces.Workspace", on_delete=models.CASCADE, primary_key=True)
+    theoretical_arrival = models.FloatField(default=0.0)
+
+    def __str__(self) -> str:
+        return f"rate bucket of workspace {self.workspace_id}"

@@ -1,0 +1,491 @@
+"""The send workflow: cut an approved campaign into batches, send each batch exactly once.
+
+Exactly once towards mPaaS rests on four rules:
+
+1. A message keeps its MsgKey for life; a retry re-signs (new nonce) but sends the same
+   targets and MsgKeys, and only "resend failed only" makes new keys, in a new round.
+2. A batch is claimed with one conditional UPDATE (status, lease, claim token) that is
+   committed before the HTTP call; only the holder of the claim token may record the outcome.
+3. Each call's outcome follows the reliability notes' table (`pushadmin.mpaas.errors`):
+   accepted, rejected, retry later, or ambiguous (the workspace's policy decides).
+4. The database drives everything: tasks carry ids only, and the sweeper re-drives
+   whatever a lost task or a killed worker left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from pushadmin.audit import trail
+from pushadmin.campaigns.lifecycle import TransitionRefused, transition
+from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
+from pushadmin.delivery import clients, ratelimit, requests
+from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
+from pushadmin.mpaas import errors
+from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
+from pushadmin.workspaces.models import AmbiguousPolicy, Workspace
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = MAX_TARGETS_PER_CALL
+# Failures that count towards the auto-pause; throttling is flow control, not a failure.
+FAILURE_OUTCOMES = (AttemptOutcome.RETRYABLE, AttemptOutcome.AMBIGUOUS)
+OPEN_BATCH = (BatchStatus.PENDING, BatchStatus.IN_FLIGHT)
+# Beyond this many attempts a batch stops being retried and pauses its campaign.
+MAX_ATTEMPTS_PER_BATCH = 40
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.PUSHADMIN_SEND_LEASE_SECONDS)
+
+
+# --------------------------------------------------------------------------- starting
+
+
+def start_campaign(campaign_id: int, *, actor: Any = None) -> Campaign | None:
+    """Approved or due scheduled campaign → sending: messages become pending, batches are cut and enqueued."""
+    campaign = Campaign.objects.select_related("workspace", "template").get(pk=campaign_id)
+    with transaction.atomic():
+        try:
+            campaign = transition(
+                campaign,
+                CampaignStatus.SENDING,
+                action="campaign.sending_started",
+                actor=actor,
+                expected=[CampaignStatus.APPROVED, CampaignStatus.SCHEDULED],
+                changes={"started_at": timezone.now(), "pause_reason": ""},
+            )
+        except TransitionRefused:
+            logger.info("campaign %s was not startable any more", campaign_id)
+            return None
+        skipped = _skip_rows_missing_values(campaign)
+        Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).update(
+            status=MessageStatus.PENDING, send_round=campaign.send_round
+        )
+        batch_ids = _cut_first_round(campaign)
+        if not batch_ids:
+            finish_if_done(campaign.pk)
+        if skipped:
+            trail.record(
+                "delivery.rows_skipped",
+                workspace=campaign.workspace,
+                obj=campaign,
+                detail={"skipped": skipped, "reason": "missing placeholder values (skip policy)"},
+            )
+    transaction.on_commit(lambda: enqueue(batch_ids))
+    return campaign
+
+
+def _skip_rows_missing_values(campaign: Campaign) -> int:
+    if campaign.missing_policy != MissingDataPolicy.SKIP:
+        return 0
+    needed = requests.placeholders_of(campaign.template)
+    if not needed:
+        return 0
+    missing: list[int] = []
+    rows = Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).values_list("pk", "values")
+    for pk, values in rows.iterator(chunk_size=5000):
+        values = values or {}
+        if any(not str(values.get(name, "") or "").strip() for name in needed):
+            missing.append(pk)
+    for start in range(0, len(missing), 500):
+        Message.objects.filter(pk__in=missing[start : start + 500]).update(
+            status=MessageStatus.SKIPPED, result_message="Skipped: a placeholder value is missing."
+        )
+    return len(missing)
+
+
+def _cut_first_round(campaign: Campaign) -> list[int]:
+    """Batch k holds rows (k-1)*100+1 … k*100; one UPDATE assigns every row to its batch."""
+    top = Message.objects.filter(campaign=campaign).order_by("-seq").values_list("seq", flat=True).first()
+    if not top:
+        return []
+    count = (top + BATCH_SIZE - 1) // BATCH_SIZE
+    now = timezone.now()
+    Batch.objects.bulk_create(
+        [Batch(campaign=campaign, seq=k, send_round=campaign.send_round, queued_at=now) for k in range(1, count + 1)],
+        batch_size=2000,
+    )
+    batch_of_row = Batch.objects.filter(
+        campaign=campaign,
+        send_round=campaign.send_round,
+        seq=Cast((OuterRef("seq") - 1) / BATCH_SIZE, IntegerField()) + 1,
+    ).values("pk")[:1]
+    Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).update(batch=Subquery(batch_of_row))
+    # Batches whose rows were all skipped have nothing to send.
+    Batch.objects.filter(campaign=campaign, send_round=campaign.send_round).exclude(
+        pk__in=Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).values("batch")
+    ).update(status=BatchStatus.DONE)
+    return list(
+        Batch.objects.filter(campaign=campaign, send_round=campaign.send_round, status=BatchStatus.PENDING)
+        .order_by("seq")
+        .values_list("pk", flat=True)
+    )
+
+
+def _cut_rows(campaign: Campaign, message_ids: Sequence[int]) -> list[int]:
+    """Batches for an arbitrary set of rows (a resend round)."""
+    now = timezone.now()
+    batch_ids = []
+    for number, start in enumerate(range(0, len(message_ids), BATCH_SIZE), start=1):
+        batch = Batch.objects.create(campaign=campaign, seq=number, send_round=campaign.send_round, queued_at=now)
+        Message.objects.filter(pk__in=message_ids[start : start + BATCH_SIZE]).update(batch=batch)
+        batch_ids.append(batch.pk)
+    return batch_ids
+
+
+def enqueue(batch_ids: Iterable[int], countdown: float | None = None) -> None:
+    from pushadmin.delivery.tasks import send_batch
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    for batch_id in batch_ids:
+        send_batch.apply_async((batch_id,), countdown=countdown, queue=queue)
+
+
+# --------------------------------------------------------------------------- one batch
+
+
+def send_batch(batch_id: int) -> str:
+    """Claim, send and record one batch. Returns what happened, for logs and tests."""
+    token = str(uuid.uuid4())
+    now = timezone.now()
+    claimed = (
+        Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING, campaign__status=CampaignStatus.SENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(
+            status=BatchStatus.IN_FLIGHT,
+            lease_until=now + _lease(),
+            claim_token=token,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    )
+    if claimed != 1:
+        return "not claimable"
+    batch = Batch.objects.select_related("campaign__workspace", "campaign__template").get(pk=batch_id)
+    campaign = batch.campaign
+    workspace = campaign.workspace
+    messages = list(
+        Message.objects.filter(batch=batch, status__in=[MessageStatus.PENDING, MessageStatus.IN_FLIGHT]).order_by("seq")
+    )
+    if not messages:
+        Batch.objects.filter(pk=batch_id, claim_token=token).update(status=BatchStatus.DONE, lease_until=None)
+        finish_if_done(campaign.pk)
+        return "empty"
+    request = requests.build_request(campaign, messages)
+    wait = ratelimit.reserve(workspace.pk, workspace.calls_per_second)
+    if wait > ratelimit.MAX_WAIT_SECONDS:
+        _release(batch_id, token, delay=wait)
+        return "rate limited"
+    if wait:
+        time.sleep(wait)
+    result = clients.client_for(workspace).push_multiple(request)
+    return _record(batch, token, messages, result, workspace)
+
+
+def _release(batch_id: int, token: str, *, delay: float) -> None:
+    """Give the claim back unsent (no call was made), to be tried again after `delay`."""
+    when = timezone.now() + timedelta(seconds=delay)
+    Batch.objects.filter(pk=batch_id, claim_token=token).update(
+        status=BatchStatus.PENDING,
+        lease_until=None,
+        claim_token="",
+        attempts=F("attempts") - 1,
+        next_attempt_at=when,
+        queued_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: enqueue([batch_id], countdown=delay))
+
+
+def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter, never sooner than the server's Retry-After."""
+    base = settings.PUSHADMIN_SEND_BACKOFF_BASE_MS / 1000
+    cap = settings.PUSHADMIN_SEND_BACKOFF_CAP_MS / 1000
+    delay = random.uniform(0, min(cap, base * 2 ** max(attempts - 1, 0)))
+    return max(delay, retry_after or 0.0)
+
+
+def _record(batch: Batch, token: str, messages: list[Message], result: Any, workspace: Workspace) -> str:
+    outcome = result.outcome
+    attempt = result.attempt
+    campaign = batch.campaign
+    kind = _attempt_outcome(outcome)
+    if kind == AttemptOutcome.AMBIGUOUS and workspace.ambiguous_policy == AmbiguousPolicy.RESEND:
+        treat_as = AttemptOutcome.RETRYABLE
+    else:
+        treat_as = kind
+    now = timezone.now()
+    ids = [m.pk for m in messages]
+    code = getattr(outcome, "code", None) or getattr(outcome, "result_code", None) or ""
+    meaning = getattr(outcome, "meaning", "") or errors.meaning_of(code)
+    message_text = (getattr(outcome, "message", None) or attempt.error or "")[:300]
+    with transaction.atomic():
+        Attempt.objects.create(
+            batch=batch,
+            campaign=campaign,
+            started_at=attempt.started_at,
+            duration_ms=attempt.duration_ms,
+            http_status=attempt.http_status,
+            outcome=kind,
+            code=code[:64],
+            message=message_text,
+            request_id=(outcome.request_id or "")[:64],
+        )
+        mine = Batch.objects.filter(pk=batch.pk, claim_token=token, status=BatchStatus.IN_FLIGHT)
+        if treat_as in (AttemptOutcome.ACCEPTED, AttemptOutcome.REJECTED, AttemptOutcome.AMBIGUOUS):
+            if mine.update(status=BatchStatus.DONE, lease_until=None, updated_at=now) != 1:
+                logger.error("batch %s: claim lost before its outcome was recorded", batch.pk)
+                return "claim lost"
+            final = {
+                AttemptOutcome.ACCEPTED: MessageStatus.ACCEPTED,
+                AttemptOutcome.REJECTED: MessageStatus.REJECTED,
+                AttemptOutcome.AMBIGUOUS: MessageStatus.UNKNOWN,
+            }[treat_as]
+            Message.objects.filter(pk__in=ids).update(
+                status=final,
+                request_id=(outcome.request_id or "")[:64],
+                task_id=(getattr(outcome, "push_result_data", None) or "")[:64],
+                result_code=code[:64],
+                result_message=(meaning if final != MessageStatus.ACCEPTED else "")[:300],
+                updated_at=now,
+            )
+            trail.record(
+                "delivery.batch_sent",
+                workspace=workspace,
+                obj=campaign,
+                detail={
+                    "batch": batch.seq,
+                    "round": batch.send_round,
+                    "outcome": final,
+                    "request_id": outcome.request_id,
+                    "messages": len(ids),
+                    "code": code,
+                    "attempts": batch.attempts + 1,
+                },
+            )
+        else:
+            delay = _retry_delay(batch, outcome, kind, workspace)
+            if (
+                mine.update(
+                    status=BatchStatus.PENDING,
+                    lease_until=None,
+                    claim_token="",
+                    next_attempt_at=now + timedelta(seconds=delay),
+                    queued_at=now,
+                    updated_at=now,
+                )
+                != 1
+            ):
+                return "claim lost"
+            reason = _pause_reason(campaign, batch, outcome, kind, meaning, code)
+            if reason:
+                _auto_pause(campaign, reason)
+            else:
+                transaction.on_commit(lambda: enqueue([batch.pk], countdown=delay))
+    if treat_as in (AttemptOutcome.ACCEPTED, AttemptOutcome.REJECTED, AttemptOutcome.AMBIGUOUS):
+        finish_if_done(campaign.pk)
+    return str(treat_as)
+
+
+def _attempt_outcome(outcome: errors.Outcome) -> str:
+    if isinstance(outcome, errors.Accepted):
+        return AttemptOutcome.ACCEPTED
+    if isinstance(outcome, errors.Rejected):
+        return AttemptOutcome.CONFIG_ERROR if outcome.config_error else AttemptOutcome.REJECTED
+    if isinstance(outcome, errors.Retryable):
+        if outcome.client_bug:
+            logger.error("mPaaS reported a reused nonce; retrying with a fresh one")
+        return AttemptOutcome.THROTTLED if outcome.reason == errors.THROTTLED else AttemptOutcome.RETRYABLE
+    return AttemptOutcome.AMBIGUOUS
+
+
+def _retry_delay(batch: Batch, outcome: errors.Outcome, kind: str, workspace: Workspace) -> float:
+    if kind == AttemptOutcome.CONFIG_ERROR:
+        return 0.0
+    delay = backoff_seconds(batch.attempts + 1, getattr(outcome, "retry_after", None))
+    if kind == AttemptOutcome.THROTTLED:
+        # Everyone sending for this workspace backs off, not just this batch.
+        ratelimit.hold_off(workspace.pk, min(delay, ratelimit.MAX_WAIT_SECONDS))
+    return delay
+
+
+def _pause_reason(campaign: Campaign, batch: Batch, outcome: Any, kind: str, meaning: str, code: str) -> str:
+    if kind == AttemptOutcome.CONFIG_ERROR:
+        return f"mPaaS refused the credentials or settings ({code}): {meaning or outcome.message}"
+    if batch.attempts + 1 >= MAX_ATTEMPTS_PER_BATCH:
+        return f"Batch {batch.seq} failed {batch.attempts + 1} times; last error {code or kind}: {meaning}"
+    if kind not in FAILURE_OUTCOMES:
+        return ""
+    limit = settings.PUSHADMIN_AUTO_PAUSE_AFTER
+    recent = list(
+        Attempt.objects.filter(campaign=campaign)
+        .exclude(outcome=AttemptOutcome.THROTTLED)
+        .order_by("-started_at", "-pk")
+        .values_list("outcome", flat=True)[:limit]
+    )
+    if len(recent) >= limit and all(o in FAILURE_OUTCOMES for o in recent):
+        detail = meaning or getattr(outcome, "message", "") or kind
+        return f"{limit} calls in a row failed; last error {code or kind}: {detail}"
+    return ""
+
+
+def _auto_pause(campaign: Campaign, reason: str) -> None:
+    with contextlib.suppress(TransitionRefused):
+        transition(
+            campaign,
+            CampaignStatus.PAUSED,
+            action="campaign.auto_paused",
+            expected=[CampaignStatus.SENDING],
+            changes={"pause_reason": reason[:300]},
+            detail={"reason": reason},
+        )
+
+
+# --------------------------------------------------------------------------- finishing
+
+
+def finish_if_done(campaign_id: int) -> Campaign | None:
+    """When no batch of a sending campaign is open any more, it becomes sent, partly sent or failed."""
+    if Batch.objects.filter(campaign_id=campaign_id, status__in=OPEN_BATCH).exists():
+        return None
+    campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
+    if campaign.status != CampaignStatus.SENDING:
+        return None
+    counts = message_counts(campaign_id)
+    sent = counts.get(MessageStatus.ACCEPTED, 0)
+    failed = sum(counts.get(s, 0) for s in (MessageStatus.REJECTED, MessageStatus.UNKNOWN))
+    to = CampaignStatus.SENT if not failed else CampaignStatus.PARTLY_SENT if sent else CampaignStatus.FAILED
+    try:
+        return transition(
+            campaign,
+            to,
+            action=f"campaign.{to}",
+            expected=[CampaignStatus.SENDING],
+            detail={"counts": {str(k): v for k, v in counts.items()}},
+        )
+    except TransitionRefused:
+        return None
+
+
+def message_counts(campaign_id: int) -> dict[str, int]:
+    rows = Message.objects.filter(campaign_id=campaign_id).values("status").annotate(n=Count("pk")).order_by()
+    return {row["status"]: row["n"] for row in rows}
+
+
+# --------------------------------------------------------------------------- operator actions
+
+
+def pause(campaign: Campaign, *, request: Any) -> Campaign:
+    """Stop claiming new batches; batches already in flight finish and are recorded."""
+    name = request.user.get_username()
+    return transition(
+        campaign,
+        CampaignStatus.PAUSED,
+        action="campaign.paused",
+        request=request,
+        expected=[CampaignStatus.SENDING],
+        changes={"pause_reason": f"Paused by {name}."},
+    )
+
+
+def resume(campaign: Campaign, *, request: Any) -> Campaign:
+    """Carry on from the durable per-batch state: only batches still pending are sent."""
+    with transaction.atomic():
+        campaign = transition(
+            campaign,
+            CampaignStatus.SENDING,
+            action="campaign.resumed",
+            request=request,
+            expected=[CampaignStatus.PAUSED],
+            changes={"pause_reason": ""},
+        )
+        pending = Batch.objects.filter(campaign=campaign, status=BatchStatus.PENDING)
+        pending.update(next_attempt_at=None, queued_at=timezone.now())
+        batch_ids = list(pending.order_by("send_round", "seq").values_list("pk", flat=True))
+        if not batch_ids:
+            transaction.on_commit(lambda: finish_if_done(campaign.pk))
+    transaction.on_commit(lambda: enqueue(batch_ids))
+    return campaign
+
+
+def cancel(campaign: Campaign, *, request: Any) -> Campaign:
+    """Stop for good: unsent messages become cancelled; batches already in flight still record."""
+    from pushadmin.delivery import scheduling
+
+    with transaction.atomic():
+        counts_before = message_counts(campaign.pk)
+        campaign = transition(
+            campaign,
+            CampaignStatus.CANCELLED,
+            action="campaign.cancelled",
+            request=request,
+            expected=[
+                CampaignStatus.APPROVED,
+                CampaignStatus.SCHEDULED,
+                CampaignStatus.SENDING,
+                CampaignStatus.PAUSED,
+            ],
+            detail={"unsent": counts_before.get(MessageStatus.PENDING, 0) + counts_before.get(MessageStatus.DRAFT, 0)},
+        )
+        Batch.objects.filter(campaign=campaign, status=BatchStatus.PENDING).update(status=BatchStatus.CANCELLED)
+        Message.objects.filter(campaign=campaign, status__in=[MessageStatus.DRAFT, MessageStatus.PENDING]).exclude(
+            batch__status=BatchStatus.IN_FLIGHT
+        ).update(status=MessageStatus.CANCELLED, result_message="Cancelled before it was sent.")
+    scheduling.cancel_on_mpaas(campaign)
+    return campaign
+
+
+def resendable(campaign: Campaign) -> int:
+    return Message.objects.filter(campaign=campaign, status=MessageStatus.REJECTED).count()
+
+
+def resend_failed(campaign: Campaign, *, request: Any) -> Campaign:
+    """A new round for rejected messages only, each with a new MsgKey; accepted and unknown ones stay."""
+    with transaction.atomic():
+        new_round = campaign.send_round + 1
+        campaign = transition(
+            campaign,
+            CampaignStatus.SENDING,
+            action="campaign.resend_failed",
+            request=request,
+            expected=[CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED],
+            changes={"send_round": new_round, "finished_at": None, "pause_reason": ""},
+        )
+        rows = list(
+            Message.objects.filter(campaign=campaign, status=MessageStatus.REJECTED).order_by("seq").only("pk", "seq")
+        )
+        for row in rows:
+            row.msg_key = campaign.msg_key_for(row.seq, new_round)
+            row.send_round = new_round
+            row.status = MessageStatus.PENDING
+            row.request_id = row.task_id = row.result_code = row.result_message = ""
+        Message.objects.bulk_update(
+            rows,
+            ["msg_key", "send_round", "status", "request_id", "task_id", "result_code", "result_message"],
+            batch_size=500,
+        )
+        batch_ids = _cut_rows(campaign, [row.pk for row in rows])
+        trail.record(
+            "delivery.resend_round",
+            request=request,
+            workspace=campaign.workspace,
+            obj=campaign,
+            detail={"round": new_round, "messages": len(rows)},
+        )
+        if not batch_ids:
+            transaction.on_commit(lambda: finish_if_done(campaign.pk))
+    transaction.on_commit(lambda: enqueue(batch_ids))
+    return campaign

@@ -1,0 +1,113 @@
+"""The beat-driven sweeper: re-drives from the database whatever a lost task or a dead worker left.
+
+The broker is not trusted to redeliver (a killed pool child's task is acked, the filesystem
+broker never redelivers, a restarted Redis may lose queued tasks), so every
+`PUSHADMIN_SWEEP_SECONDS`:
+
+- a batch whose lease expired was claimed by a worker that died, possibly mid-call: its
+  outcome is unknown, so the workspace's ambiguous policy decides (mark unknown, or send
+  again with the same MsgKeys);
+- a sending campaign that made no progress for `PUSHADMIN_SEND_STALL_SECONDS` gets its due
+  pending batches enqueued again (the conditional claim makes a duplicate task harmless);
+- campaigns held locally start when due, and campaigns with nothing left open are finished.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from pushadmin.audit import trail
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.delivery import scheduling, sending
+from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
+from pushadmin.workspaces.models import AmbiguousPolicy
+
+logger = logging.getLogger(__name__)
+
+WORKER_LOST = "WorkerLost"
+WORKER_LOST_MEANING = "The worker sending this batch stopped before it recorded the outcome; it may have been applied."
+
+
+@dataclass
+class SweepReport:
+    expired_unknown: list[int] = field(default_factory=list)
+    expired_resent: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
+    started: list[int] = field(default_factory=list)
+    finished: list[int] = field(default_factory=list)
+
+
+def sweep(now: datetime | None = None) -> SweepReport:
+    now = now or timezone.now()
+    report = SweepReport()
+    _expired_leases(now, report)
+    _stalled_campaigns(now, report)
+    report.started = scheduling.start_due_campaigns(now)
+    for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING).values_list("pk", flat=True):
+        if sending.finish_if_done(campaign_id) is not None:
+            report.finished.append(campaign_id)
+    if any((report.expired_unknown, report.expired_resent, report.requeued, report.started)):
+        logger.info("sweep: %s", report)
+    return report
+
+
+def _expired_leases(now: datetime, report: SweepReport) -> None:
+    expired = Batch.objects.filter(status=BatchStatus.IN_FLIGHT, lease_until__lt=now).select_related(
+        "campaign__workspace"
+    )
+    for batch in expired:
+        resend = batch.campaign.workspace.ambiguous_policy == AmbiguousPolicy.RESEND
+        with transaction.atomic():
+            mine = Batch.objects.filter(
+                pk=batch.pk, status=BatchStatus.IN_FLIGHT, claim_token=batch.claim_token, lease_until__lt=now
+            )
+            if resend:
+                if not mine.update(status=BatchStatus.PENDING, claim_token="", lease_until=None, queued_at=now):
+                    continue
+                report.expired_resent.append(batch.pk)
+                transaction.on_commit(lambda b=batch.pk: sending.enqueue([b]))
+            else:
+                if not mine.update(status=BatchStatus.DONE, lease_until=None, updated_at=now):
+                    continue
+                report.expired_unknown.append(batch.pk)
+                unknown = Message.objects.filter(
+                    batch=batch, status__in=[MessageStatus.PENDING, MessageStatus.IN_FLIGHT]
+                ).update(status=MessageStatus.UNKNOWN, result_code=WORKER_LOST, result_message=WORKER_LOST_MEANING)
+                trail.record(
+                    "delivery.batch_sent",
+                    workspace=batch.campaign.workspace,
+                    obj=batch.campaign,
+                    detail={"batch": batch.seq, "round": batch.send_round, "outcome": "unknown", "messages": unknown},
+                )
+            Attempt.objects.create(
+                batch=batch,
+                campaign=batch.campaign,
+                started_at=batch.lease_until - timedelta(seconds=settings.PUSHADMIN_SEND_LEASE_SECONDS),
+                outcome=AttemptOutcome.AMBIGUOUS,
+                code=WORKER_LOST,
+                message=WORKER_LOST_MEANING,
+            )
+
+
+def _stalled_campaigns(now: datetime, report: SweepReport) -> None:
+    quiet_since = now - timedelta(seconds=settings.PUSHADMIN_SEND_STALL_SECONDS)
+    for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING).values_list("pk", flat=True):
+        batches = Batch.objects.filter(campaign_id=campaign_id)
+        if batches.filter(updated_at__gte=quiet_since).exists():
+            continue  # making progress, or just started
+        due = batches.filter(status=BatchStatus.PENDING, queued_at__lt=quiet_since).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        )
+        ids = list(due.order_by("send_round", "seq").values_list("pk", flat=True))
+        if not ids:
+            continue
+        Batch.objects.filter(pk__in=ids).update(queued_at=now)
+        report.requeued.extend(ids)
+        sending.enqueue(ids)

@@ -1,0 +1,32 @@
+"""Celery tasks of the send engine: ids in, the work is in sending.py and sweeper.py."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from pushadmin.delivery import scheduling, sending, sweeper
+
+# A task must end well inside its batch's lease, or the sweeper could re-drive a live call.
+SEND_TIME_LIMIT = max(settings.PUSHADMIN_SEND_LEASE_SECONDS - 10, 5)
+
+
+@shared_task(
+    name="pushadmin.delivery.tasks.send_batch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=SEND_TIME_LIMIT,
+)
+def send_batch(batch_id: int) -> str:
+    return sending.send_batch(batch_id)
+
+
+@shared_task(name="pushadmin.delivery.tasks.sweep", ignore_result=True, expires=60)
+def sweep() -> None:
+    sweeper.sweep()
+
+
+@shared_task(name="pushadmin.delivery.tasks.schedule_campaign", acks_late=True, ignore_result=True)
+def schedule_campaign(campaign_id: int) -> None:
+    scheduling.schedule_campaign(campaign_id)
