@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "pushadmin.accounts",
     "pushadmin.workspaces",
     "pushadmin.audit",
@@ -57,6 +59,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "pushadmin.accounts.middleware.SessionLifetimeMiddleware",
+    "pushadmin.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -106,6 +111,15 @@ LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+PUSHADMIN_SESSION_MAX_HOURS = env.integer("SESSION_MAX_HOURS", 12, minimum=1)
+PUSHADMIN_LOGIN_FAILURES_PER_ACCOUNT = env.integer("PUSHADMIN_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+PUSHADMIN_LOGIN_FAILURES_PER_IP = env.integer("PUSHADMIN_LOGIN_FAILURES_PER_IP", 30, minimum=1)
+PUSHADMIN_LOCKOUT_MINUTES = env.integer("PUSHADMIN_LOCKOUT_MINUTES", 15, minimum=1)
+# How many reverse proxies append to X-Forwarded-For in front of the web processes; 0 trusts
+# only the socket address, so a client cannot pick its own IP to dodge the login throttle.
+PUSHADMIN_TRUSTED_PROXY_COUNT = env.integer("PUSHADMIN_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+OTP_TOTP_ISSUER = "pushadmin"
+EMAIL_BACKEND = env.text("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -137,6 +151,10 @@ if env.flag("PUSHADMIN_BEHIND_TLS_PROXY", default=False):
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse these cookies unless Secure, Path=/ and without
+    # Domain, so a sibling subdomain cannot plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-pushadmin_session"
+    CSRF_COOKIE_NAME = "__Host-pushadmin_csrf"
     SECURE_SSL_REDIRECT = env.flag("PUSHADMIN_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.integer("PUSHADMIN_HSTS_SECONDS", 31_536_000, minimum=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
+from pushadmin.accounts import login_throttle
 from pushadmin.accounts.models import Membership, Role
+from pushadmin.audit import trail
 
 
 class MembershipForm(forms.Form):
@@ -27,3 +34,58 @@ class MembershipForm(forms.Form):
         if user and role and Membership.objects.filter(user=user, workspace=self.workspace, role=role).exists():
             raise forms.ValidationError(f"{user} already holds the role {Role(role).label} here.")
         return data
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, refusing names and addresses with too many recent failures."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That username and password didn't match. Please try again.",
+        "locked": "Too many failed sign-ins for this account or from your network. "
+        "Sign-in is paused for %(minutes)s; try again later.",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        ip = login_throttle.client_ip(self.request)
+        wait = login_throttle.seconds_locked(username, ip)
+        if wait:
+            minutes = max(1, math.ceil(wait / 60))
+            trail.record(
+                "user.login_locked",
+                actor_label=f"anonymous ({login_throttle.normalise(username)})",
+                request=self.request,
+                detail={"username": login_throttle.normalise(username), "seconds_left": wait},
+            )
+            raise ValidationError(
+                self.error_messages["locked"],
+                code="locked",
+                params={"minutes": f"{minutes} minute" + ("" if minutes == 1 else "s")},
+            )
+        try:
+            data = super().clean()
+        except ValidationError:
+            login_throttle.record_failure(username, ip)
+            raise
+        login_throttle.clear_failures(username)
+        return data
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Six-digit code",
+        min_length=6,
+        max_length=6,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}", "autofocus": True}
+        ),
+        help_text="From your authenticator app; it changes every 30 seconds.",
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not code.isdigit():
+            raise forms.ValidationError("The code is six digits, 0 to 9.")
+        return code

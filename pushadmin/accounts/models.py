@@ -51,3 +51,17 @@ class ActionUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by user #{self.user_id} at {self.used_at:%Y-%m-%d %H:%M:%S}"
+
+
+class LoginFailure(models.Model):
+    """A failed password sign-in, counted per account name and per client address; see login_throttle.py."""
+
+    username = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    failed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "failed_at"]), models.Index(fields=["ip", "failed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip} at {self.failed_at:%Y-%m-%d %H:%M:%S}"

@@ -1,13 +1,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pushadmin.accounts import views
+from pushadmin.accounts import own_account_views, views
+from pushadmin.accounts.forms import ThrottledAuthenticationForm
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", own_account_views.change_password, name="password_change"),
+    path("accounts/two-factor/", own_account_views.two_factor_enrol, name="two_factor_enrol"),
+    path("accounts/two-factor/verify/", own_account_views.two_factor_verify, name="two_factor_verify"),
     path("w/<int:workspace_id>/members/", views.members, name="members"),
     path("w/<int:workspace_id>/members/<int:membership_id>/remove/", views.remove_member, name="remove_member"),
 ]

@@ -39,6 +39,7 @@ class WorkspaceForm(forms.ModelForm):
             "calls_per_second",
             "ambiguous_policy",
             "required_approvals",
+            "require_two_factor",
         ]
 
     def clean_endpoint_url(self) -> str:

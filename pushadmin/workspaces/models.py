@@ -67,6 +67,12 @@ class Workspace(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(2)],
         help_text="Distinct reviewers who must approve a campaign (1 or 2).",
     )
+    require_two_factor = models.BooleanField(
+        "Require two-factor sign-in for reviewers and admins",
+        default=False,
+        help_text="Reviewers and admins of this workspace must enrol an authenticator app and enter its code "
+        "after their password.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

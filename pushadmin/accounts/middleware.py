@@ -1,0 +1,79 @@
+"""Session rules that apply to every page: an absolute lifetime and the two-factor gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from pushadmin.accounts import two_factor
+
+SIGNED_IN_AT_KEY = "pushadmin_signed_in_at"
+
+
+@receiver(user_logged_in)
+def remember_sign_in_time(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT_KEY] = int(timezone.now().timestamp())
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session a fixed time after sign-in, however active it stayed (ASVS 7.3.2).
+
+    The idle timeout is the session cookie age, renewed on every request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            signed_in_at = request.session.get(SIGNED_IN_AT_KEY)
+            max_age = settings.PUSHADMIN_SESSION_MAX_HOURS * 3600
+            if signed_in_at is not None and timezone.now().timestamp() - signed_in_at > max_age:
+                logout(request)
+                return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """After the password, a person with an authenticator must enter a code before any page;
+    one whose workspace requires two-factor for their role must first enrol one."""
+
+    OPEN_URL_NAMES = ("accounts:two_factor_verify", "accounts:two_factor_enrol", "accounts:logout")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated or user.is_verified() or self._is_open(request):  # type: ignore[union-attr]
+            return self.get_response(request)
+        if two_factor.confirmed_device(user) is not None:
+            target = "accounts:two_factor_verify"
+        elif two_factor.is_required_for(user):
+            target = "accounts:two_factor_enrol"
+        else:
+            return self.get_response(request)
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+
+    def _is_open(self, request: HttpRequest) -> bool:
+        if request.path.startswith(f"/{settings.STATIC_URL.strip('/')}/"):
+            return True
+        match = getattr(request, "resolver_match", None)
+        if match is None:
+            from django.urls import Resolver404, resolve
+
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                return False
+        return match.view_name in self.OPEN_URL_NAMES

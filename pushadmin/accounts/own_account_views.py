@@ -1,0 +1,100 @@
+"""Pages about one's own account: password change and two-factor enrolment and verification."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from pushadmin.accounts import two_factor
+from pushadmin.accounts.forms import OneTimeCodeForm
+from pushadmin.audit import trail
+
+
+def _next_url(request: HttpRequest) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def change_password(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            trail.record("user.password_changed", request=request, obj=user)
+        # Keeps this session; every other session of the person ends at its next request.
+        update_session_auth_hash(request, user)
+        messages.success(request, "Password changed. Your other sessions have been signed out.")
+        return redirect("console:home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if two_factor.confirmed_device(user) is not None:
+        messages.info(request, "Two-factor sign-in is already set up for your account.")
+        return redirect(_next_url(request))
+    device = two_factor.pending_device(user)
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                trail.record("user.two_factor_enrolled", request=request, obj=user)
+            otp_login(request, device)
+            messages.success(request, "Two-factor sign-in is on. You will be asked for a code after your password.")
+            return redirect(_next_url(request))
+        form.add_error("code", "That code does not match. Check the clock on your phone and use the newest code.")
+    context = {
+        "form": form,
+        "qr_code": two_factor.qr_code_data_uri(device),
+        "key": two_factor.base32_key(device),
+        "required": two_factor.is_required_for(user),
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/two_factor_enrol.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = two_factor.confirmed_device(user)
+    if device is None:
+        if two_factor.is_required_for(user):
+            return redirect(f"{reverse('accounts:two_factor_enrol')}?{urlencode({'next': _next_url(request)})}")
+        raise PermissionDenied("Two-factor sign-in is not set up for your account.")
+    if user.is_verified():  # type: ignore[union-attr]
+        return redirect(_next_url(request))
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _ = device.verify_is_allowed()
+        if allowed and device.verify_token(form.cleaned_data["code"]):
+            otp_login(request, device)
+            trail.record("user.two_factor_verified", request=request, obj=user)
+            return redirect(_next_url(request))
+        trail.record("user.two_factor_failed", request=request, obj=user)
+        message = (
+            "Too many wrong codes; wait a minute before trying again."
+            if not allowed
+            else "That code is not valid or was already used. Enter the newest code from your app."
+        )
+        form.add_error("code", message)
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})
