@@ -57,6 +57,12 @@ class MissingDataPolicy(models.TextChoices):
     FALLBACK = "fallback", "Use a fallback value per placeholder"
 
 
+class RowsState(models.TextChoices):
+    READY = "ready", "Complete"
+    BUILDING = "building", "Being built"
+    FAILED = "failed", "Build failed"
+
+
 class Campaign(models.Model):
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="campaigns")
     name = models.CharField(max_length=120)
@@ -77,6 +83,11 @@ class Campaign(models.Model):
     send_round = models.PositiveIntegerField(default=1)
     msg_key_prefix = models.CharField(max_length=16, default=new_msg_key_prefix, editable=False, unique=True)
     pause_reason = models.CharField(max_length=300, blank=True)
+    # Message rows for a large audience are written in the background; submission waits for them.
+    rows_state = models.CharField(max_length=10, choices=RowsState.choices, default=RowsState.READY)
+    rows_expected = models.PositiveIntegerField(default=0)
+    rows_built = models.PositiveIntegerField(default=0)
+    rows_error = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

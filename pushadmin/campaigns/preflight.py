@@ -1,0 +1,193 @@
+"""Pre-flight: every problem of every row, found before a reviewer sees the campaign.
+
+`preflight(campaign)` streams the campaign's message rows once (bounded memory, any size)
+and reports per-row problems, counts, the calls the campaign will take, and whether the
+missing-data policy blocks submission. Reviewers see its warnings first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pushadmin.campaigns import rendering
+from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
+from pushadmin.campaigns.options import ChannelOptions
+from pushadmin.campaigns.strategy import Strategy
+from pushadmin.campaigns.strategy import validate as validate_strategy
+from pushadmin.delivery.models import Message
+from pushadmin.mpaas import validation
+from pushadmin.mpaas.request_types import PushMultipleRequest, TargetMsg
+from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
+
+MISSING = "missing"
+UNKNOWN = "unknown"
+BAD_EXTENDED = "bad_extended_params"
+DUPLICATE = "duplicate_target"
+EMPTY_TARGET = "empty_target"
+# How many row problems a report lists; the counts stay exact beyond it.
+LISTED_PROBLEMS = 1000
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    seq: int
+    target: str
+    kind: str
+    message: str
+
+
+@dataclass
+class PreflightReport:
+    total_rows: int = 0
+    rows_to_send: int = 0
+    rows_skipped: int = 0
+    rows_using_fallback: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[RowProblem] = field(default_factory=list)
+    problem_rows: int = 0
+    campaign_problems: list[str] = field(default_factory=list)
+    block_reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def blocks_submission(self) -> bool:
+        return bool(self.block_reasons)
+
+    @property
+    def calls(self) -> int:
+        return math.ceil(self.rows_to_send / MAX_TARGETS_PER_CALL)
+
+    @property
+    def listed_all_problems(self) -> bool:
+        return len(self.problems) >= sum(self.counts.values())
+
+
+def extended_params_problem(value: Any) -> str | None:
+    """Why a row's extendedParams cannot be sent, or None when it can."""
+    if value in (None, {}):
+        return None
+    if not isinstance(value, Mapping):
+        return 'extendedParams must be a JSON object such as {"key": "value"}.'
+    probe = PushMultipleRequest(
+        app_id="x",
+        workspace_id="x",
+        task_name="x",
+        template_name="x",
+        delivery_type=3,
+        target_msgs=[TargetMsg(target="x", msg_key="x")],
+        expired_seconds=60,
+        extended_params=value,
+    )
+    problems = [p for p in validation.validate_push_multiple(probe) if p.field == "ExtendedParams"]
+    return " ".join(f"extendedParams {p.message}" for p in problems) or None
+
+
+def _target_hash(target: str) -> bytes:
+    return hashlib.blake2b(target.encode("utf-8"), digest_size=8).digest()
+
+
+def row_problems(
+    names: list[str], values: Mapping[str, Any] | None, extended: Any, fallback: Mapping[str, Any] | None
+) -> list[tuple[str, str]]:
+    """(kind, message) for one row's values; shared with the builder's row markers."""
+    found: list[tuple[str, str]] = []
+    _chosen, missing, _ = rendering.effective_values(names, values, fallback)
+    if missing:
+        found.append((MISSING, "No value for " + ", ".join(f"#{name}#" for name in missing) + "."))
+    known = set(names)
+    unknown = [key for key in (values or {}) if key not in known]
+    if unknown:
+        found.append((UNKNOWN, "The template has no " + ", ".join(f"#{key}#" for key in unknown) + "; not sent."))
+    ext = extended_params_problem(extended)
+    if ext:
+        found.append((BAD_EXTENDED, ext))
+    return found
+
+
+def _campaign_level(campaign: Campaign, report: PreflightReport, now: datetime | None) -> None:
+    if campaign.rows_state == RowsState.BUILDING:
+        report.block_reasons.append(
+            f"Rows are still being created ({campaign.rows_built:,} of {campaign.rows_expected:,}); wait for them."
+        )
+    elif campaign.rows_state == RowsState.FAILED:
+        report.block_reasons.append(f"Creating the rows failed: {campaign.rows_error}")
+    for problem in validate_strategy(Strategy.from_json(campaign.strategy), now=now):
+        report.campaign_problems.append(f"Schedule: {problem.message}")
+    options = ChannelOptions.from_json(campaign.options)
+    if not validation.MIN_EXPIRED_SECONDS <= options.expired_seconds <= validation.MAX_EXPIRED_SECONDS:
+        report.campaign_problems.append("Expiry must be from 1 second to 72 hours.")
+    ext = extended_params_problem(options.extended_params)
+    if ext:
+        report.campaign_problems.append(f"Campaign-wide {ext}")
+    report.block_reasons.extend(report.campaign_problems)
+
+
+def preflight(campaign: Campaign, *, now: datetime | None = None) -> PreflightReport:
+    report = PreflightReport(counts={MISSING: 0, UNKNOWN: 0, BAD_EXTENDED: 0, DUPLICATE: 0, EMPTY_TARGET: 0})
+    template = campaign.template
+    names = rendering.template_placeholders(template.title, template.content)
+    fallback = campaign.fallback_values if campaign.missing_policy == MissingDataPolicy.FALLBACK else None
+    seen: dict[bytes, int] = {}
+    rows = Message.objects.filter(campaign=campaign, send_round=1).order_by("seq")
+    for seq, target, values, extended in rows.values_list("seq", "target", "values", "extended_params").iterator(
+        chunk_size=2000
+    ):
+        report.total_rows += 1
+        found = row_problems(names, values, extended, fallback)
+        if not (target or "").strip():
+            found.append((EMPTY_TARGET, "The target is empty."))
+        else:
+            key = _target_hash(target)
+            if key in seen:
+                found.append((DUPLICATE, f"The target repeats row {seen[key]}; it would get the message twice."))
+            else:
+                seen[key] = seq
+        missing = any(kind == MISSING for kind, _ in found)
+        if missing and campaign.missing_policy == MissingDataPolicy.SKIP:
+            report.rows_skipped += 1
+        else:
+            report.rows_to_send += 1
+        if fallback and rendering.effective_values(names, values, fallback)[2]:
+            report.rows_using_fallback += 1
+        if found:
+            report.problem_rows += 1
+        for kind, message in found:
+            report.counts[kind] += 1
+            if len(report.problems) < LISTED_PROBLEMS:
+                report.problems.append(RowProblem(seq, target, kind, message))
+    _campaign_level(campaign, report, now)
+    _judge(campaign, report)
+    return report
+
+
+def _judge(campaign: Campaign, report: PreflightReport) -> None:
+    counts = report.counts
+    if report.total_rows == 0:
+        report.block_reasons.append("The campaign has no rows: choose an audience or add rows.")
+    if counts[MISSING]:
+        rows = f"{counts[MISSING]:,} row{'s' if counts[MISSING] != 1 else ''}"
+        if campaign.missing_policy == MissingDataPolicy.BLOCK:
+            report.block_reasons.append(f"{rows} miss a placeholder value and the policy is to block submission.")
+        elif campaign.missing_policy == MissingDataPolicy.FALLBACK:
+            report.block_reasons.append(f"{rows} miss a value that has no fallback; add the fallback value.")
+        else:
+            report.warnings.append(f"{rows} miss a placeholder value and will be skipped.")
+            if report.rows_to_send == 0:
+                report.block_reasons.append("Every row would be skipped; nothing would be sent.")
+    if counts[DUPLICATE]:
+        report.block_reasons.append(f"{counts[DUPLICATE]:,} row(s) repeat a target; remove the repeats.")
+    if counts[EMPTY_TARGET]:
+        report.block_reasons.append(f"{counts[EMPTY_TARGET]:,} row(s) have no target.")
+    if counts[BAD_EXTENDED]:
+        report.block_reasons.append(f"{counts[BAD_EXTENDED]:,} row(s) have extendedParams the API would refuse.")
+    if counts[UNKNOWN]:
+        report.warnings.append(
+            f"{counts[UNKNOWN]:,} row(s) carry values for placeholders the template does not have; they are not sent."
+        )
+    if report.rows_using_fallback:
+        report.warnings.append(f"{report.rows_using_fallback:,} row(s) use a fallback value.")
