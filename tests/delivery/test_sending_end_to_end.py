@@ -1,0 +1,38 @@
+"""A real worker process sends approved campaigns to the sandbox over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from pushadmin.audit.models import AuditEntry
+from pushadmin.campaigns.models import CampaignStatus
+from pushadmin.delivery import dispatch
+from pushadmin.delivery.models import Attempt, Message, MessageStatus
+from tests.delivery.campaigns import approve, draft_campaign, point_at
+from tests.fixtures.processes import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def finished(campaign):
+    campaign.refresh_from_db()
+    return campaign.status in (CampaignStatus.SENT, CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED)
+
+
+def test_an_approved_campaign_is_sent_in_batches_of_100_and_every_message_accepted(cast, mpaas_sandbox, celery_worker):
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=200)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 250), cast.reviewer)
+
+    dispatch.on_approved(campaign.pk)
+    wait_for(lambda: finished(campaign), timeout=30, what="the campaign to finish")
+
+    assert campaign.status == CampaignStatus.SENT
+    messages = Message.objects.filter(campaign=campaign)
+    assert messages.filter(status=MessageStatus.ACCEPTED).count() == 250
+    assert not messages.filter(request_id="").exists() and not messages.filter(task_id="").exists()
+    assert Attempt.objects.filter(campaign=campaign).count() == 3
+    stored = mpaas_sandbox.messages()
+    assert sorted(m["msgKey"] for m in stored) == sorted(messages.values_list("msg_key", flat=True))
+    assert stored[0]["content"].startswith("Hello Customer")
+    assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
+    assert AuditEntry.objects.filter(action="delivery.batch_sent").count() == 3
