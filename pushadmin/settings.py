@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "pushadmin.audit",
     "pushadmin.audiences",
     "pushadmin.campaigns",
+    "pushadmin.reviews",
     "pushadmin.delivery",
     "pushadmin.sandbox",
     "pushadmin.console",

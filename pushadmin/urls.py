@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("pushadmin.accounts.urls")),
     path("", include("pushadmin.workspaces.urls")),
     path("", include("pushadmin.console.urls")),
+    path("", include("pushadmin.reviews.urls")),
 ]

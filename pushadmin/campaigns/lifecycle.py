@@ -68,6 +68,8 @@ def transition(
     if to in STAMPS and STAMPS[to] not in values:
         values[STAMPS[to]] = timezone.now()
     with transaction.atomic():
+        # Read the state under a row lock so the entry's "before" is the state this update replaced.
+        before = Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("status", flat=True).first()
         updated = Campaign.objects.filter(pk=campaign.pk, status__in=sources).update(**values)
         if updated != 1:
             current = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).first()
@@ -75,7 +77,6 @@ def transition(
             raise TransitionRefused(
                 f"“{campaign.name}” is now {label.lower()}; it cannot become {CampaignStatus(to).label.lower()}."
             )
-        before = campaign.status
         trail.record(
             action,
             actor=actor,

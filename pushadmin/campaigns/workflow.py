@@ -1,7 +1,8 @@
 """Named actions on a campaign that other parts of pushadmin call.
 
 The builder calls `record_edit` after every saved change and `submit_for_review` from its
-submit button; review, approval and sending build on the same `lifecycle.transition`.
+submit button; review and approval live in `pushadmin.reviews.approving`, and all of them
+build on the same `lifecycle.transition`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ def record_edit(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> Campaign:
-    """Note a saved change: bump the revision, remember the editor, void any approval."""
+    """Note a saved change: bump the revision, remember the editor, void any approval and return to draft."""
+    # Imported here: reviews builds on campaigns, not the other way round.
+    from pushadmin.reviews.approving import void_approvals
+
     if campaign.status not in EDITABLE_STATES:
         raise EditRefused(f"“{campaign.name}” is {campaign.get_status_display().lower()}; it can no longer be edited.")
     with transaction.atomic():
@@ -41,6 +45,7 @@ def record_edit(
             "campaign.edited", request=request, workspace=campaign.workspace, obj=campaign, before=before, after=after
         )
         campaign.refresh_from_db()
+        voided = void_approvals(campaign, "edited after submission")
         if campaign.status in (CampaignStatus.IN_REVIEW, CampaignStatus.APPROVED):
             campaign = transition(
                 campaign,
@@ -48,17 +53,27 @@ def record_edit(
                 action="campaign.approval_voided",
                 request=request,
                 expected=[campaign.status],
-                detail={"reason": "edited after submission"},
+                detail={"reason": "edited after submission", "revision": campaign.revision, "approvals_voided": voided},
             )
     return campaign
 
 
 def submit_for_review(campaign: Campaign, *, request: HttpRequest) -> Campaign:
-    """Send a draft to the review queue (preflight blocking is checked by the caller's form)."""
-    return transition(
-        campaign,
-        CampaignStatus.IN_REVIEW,
-        action="campaign.submitted",
-        request=request,
-        expected=[CampaignStatus.DRAFT],
-    )
+    """Send a draft to the review queue, bound to the fingerprint of what it will send.
+
+    Preflight blocking is checked by the caller's form.
+    """
+    from pushadmin.reviews.fingerprint import compute_fingerprint
+
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().select_related("template", "workspace").get(pk=campaign.pk)
+        fingerprint = compute_fingerprint(locked)
+        return transition(
+            locked,
+            CampaignStatus.IN_REVIEW,
+            action="campaign.submitted",
+            request=request,
+            expected=[CampaignStatus.DRAFT],
+            changes={"fingerprint": fingerprint},
+            detail={"fingerprint": fingerprint, "revision": locked.revision},
+        )

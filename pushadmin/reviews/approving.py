@@ -1,0 +1,187 @@
+"""Review actions: approve (four-eyes, bound to a fingerprint), reject with a reason, comment.
+
+Every action locks the campaign row first (SELECT … FOR UPDATE on PostgreSQL; SQLite's
+IMMEDIATE transactions take the write lock at BEGIN), so two reviewers clicking at once are
+served one after the other and the second sees what the first did.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from pushadmin.accounts.models import Role, roles_in
+from pushadmin.audit import trail
+from pushadmin.campaigns.lifecycle import transition
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.reviews.fingerprint import compute_fingerprint, snapshot_of
+from pushadmin.reviews.models import Approval, CommentKind, ReviewComment
+
+
+class ReviewRefused(Exception):
+    """The action is not allowed for this person or this campaign right now; the message says why."""
+
+
+def live_approvals(campaign: Campaign) -> list[Approval]:
+    return list(
+        Approval.objects.filter(campaign=campaign, revision=campaign.revision, voided_at=None)
+        .select_related("reviewer")
+        .order_by("created_at", "id")
+    )
+
+
+def void_approvals(campaign: Campaign, reason: str) -> int:
+    """Void every live approval of the campaign (any revision); returns how many there were."""
+    return Approval.objects.filter(campaign=campaign, voided_at=None).update(
+        voided_at=timezone.now(), void_reason=reason[:200]
+    )
+
+
+def why_cannot_approve(campaign: Campaign, user: AbstractBaseUser | AnonymousUser) -> str | None:
+    """The reason this person may not approve this campaign now, or None if they may."""
+    if not user.is_authenticated:
+        return "Log in to approve."
+    if Role.REVIEWER not in roles_in(user, campaign.workspace):
+        return "Only reviewers of this workspace can approve campaigns."
+    if campaign.created_by_id == user.pk:
+        return "You created this campaign; four-eyes review needs someone else to approve it."
+    if campaign.editors.filter(pk=user.pk).exists():
+        return "You edited this campaign; four-eyes review needs someone who did not change it to approve it."
+    if campaign.status != CampaignStatus.IN_REVIEW:
+        state = campaign.get_status_display().lower()
+        return f"“{campaign.name}” is {state}; only campaigns in review can be approved."
+    if Approval.objects.filter(campaign=campaign, revision=campaign.revision, reviewer=user, voided_at=None).exists():
+        return "You already approved this revision; the workspace requires a second, different reviewer."
+    return None
+
+
+def _lock(campaign: Campaign) -> Campaign:
+    return Campaign.objects.select_for_update().select_related("workspace", "template").get(pk=campaign.pk)
+
+
+def approve(campaign: Campaign, *, request: HttpRequest) -> Campaign:
+    """Record the reviewer's approval; the last required one moves the campaign to approved and starts sending."""
+    changed_since_submission = False
+    with transaction.atomic():
+        locked = _lock(campaign)
+        reason = why_cannot_approve(locked, request.user)
+        if reason:
+            raise ReviewRefused(reason)
+        fingerprint = compute_fingerprint(locked)
+        if fingerprint != locked.fingerprint:
+            changed_since_submission = True
+            _return_to_draft(locked, request, "what will be sent changed after submission", fingerprint)
+        else:
+            locked = _record_approval(locked, request, fingerprint)
+    if changed_since_submission:
+        raise ReviewRefused(
+            f"“{campaign.name}” changed after it was submitted, so it went back to draft; "
+            "it must be submitted and reviewed again."
+        )
+    return locked
+
+
+def _record_approval(campaign: Campaign, request: HttpRequest, fingerprint: str) -> Campaign:
+    approval = Approval.objects.create(
+        campaign=campaign,
+        reviewer=request.user,
+        revision=campaign.revision,
+        fingerprint=fingerprint,
+        snapshot=snapshot_of(campaign),
+    )
+    approvals = live_approvals(campaign)
+    required = campaign.workspace.required_approvals
+    detail = {
+        "fingerprint": fingerprint,
+        "revision": campaign.revision,
+        "approval_id": approval.pk,
+        "approvers": [a.reviewer.get_username() for a in approvals],
+        "required_approvals": required,
+    }
+    if len(approvals) < required:
+        trail.record(
+            "campaign.approval_given", request=request, workspace=campaign.workspace, obj=campaign, detail=detail
+        )
+        return campaign
+    campaign = transition(
+        campaign,
+        CampaignStatus.APPROVED,
+        action="campaign.approved",
+        request=request,
+        expected=[CampaignStatus.IN_REVIEW],
+        detail=detail,
+    )
+    campaign_id = campaign.pk
+    transaction.on_commit(lambda: start_sending(campaign_id))
+    return campaign
+
+
+def start_sending(campaign_id: int) -> None:
+    """Hand an approved campaign to the send engine (after the approval is committed)."""
+    from pushadmin.delivery.dispatch import on_approved
+
+    on_approved(campaign_id)
+
+
+def _return_to_draft(campaign: Campaign, request: HttpRequest, reason: str, fingerprint: str) -> None:
+    voided = void_approvals(campaign, reason)
+    transition(
+        campaign,
+        CampaignStatus.DRAFT,
+        action="campaign.approval_voided",
+        request=request,
+        expected=[campaign.status],
+        changes={"fingerprint": ""},
+        detail={
+            "reason": reason,
+            "submitted_fingerprint": campaign.fingerprint,
+            "current_fingerprint": fingerprint,
+            "approvals_voided": voided,
+        },
+    )
+
+
+def reject(campaign: Campaign, *, request: HttpRequest, reason: str) -> Campaign:
+    """Send a campaign in review back to draft with the reviewer's reason."""
+    reason = reason.strip()
+    if not reason:
+        raise ReviewRefused("Say why you reject it, so the author knows what to change.")
+    with transaction.atomic():
+        locked = _lock(campaign)
+        if locked.status != CampaignStatus.IN_REVIEW:
+            raise ReviewRefused(
+                f"“{locked.name}” is {locked.get_status_display().lower()}; only campaigns in review can be rejected."
+            )
+        ReviewComment.objects.create(
+            campaign=locked, author=request.user, revision=locked.revision, kind=CommentKind.REJECTION, body=reason
+        )
+        voided = void_approvals(locked, "rejected")
+        return transition(
+            locked,
+            CampaignStatus.DRAFT,
+            action="campaign.rejected",
+            request=request,
+            expected=[CampaignStatus.IN_REVIEW],
+            changes={"fingerprint": ""},
+            detail={"reason": reason, "revision": locked.revision, "approvals_voided": voided},
+        )
+
+
+def add_comment(campaign: Campaign, *, request: HttpRequest, body: str) -> ReviewComment:
+    body = body.strip()
+    if not body:
+        raise ReviewRefused("Write something before posting a comment.")
+    with transaction.atomic():
+        comment = ReviewComment.objects.create(
+            campaign=campaign, author=request.user, revision=campaign.revision, body=body
+        )
+        trail.record(
+            "campaign.commented",
+            request=request,
+            workspace=campaign.workspace,
+            obj=campaign,
+            detail={"comment_id": comment.pk, "revision": campaign.revision, "body": body},
+        )
+    return comment

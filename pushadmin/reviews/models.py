@@ -1,0 +1,59 @@
+"""Approvals (each bound to one revision and fingerprint of a campaign) and review comments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Approval(models.Model):
+    """One reviewer's yes to exactly one revision; voided, never deleted, when the campaign changes."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="approvals")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revision = models.PositiveIntegerField()
+    fingerprint = models.CharField(max_length=64)
+    snapshot = models.JSONField(
+        default=dict, help_text="What was approved (content, options, strategy, counts), for later diffs."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "revision", "reviewer"],
+                condition=models.Q(voided_at__isnull=True),
+                name="one_live_approval_per_reviewer_and_revision",
+            )
+        ]
+        indexes = [models.Index(fields=["reviewer", "campaign"])]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} approved {self.campaign} r{self.revision}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.voided_at is None
+
+
+class CommentKind(models.TextChoices):
+    COMMENT = "comment", "Comment"
+    REJECTION = "rejection", "Rejection"
+
+
+class ReviewComment(models.Model):
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="review_comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revision = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=CommentKind.choices, default=CommentKind.COMMENT)
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.author} on {self.campaign}"

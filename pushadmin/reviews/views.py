@@ -1,0 +1,135 @@
+"""The review queue and the review page: approve, reject with a reason, comment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pushadmin.accounts.access import get_in_workspace, workspace_view
+from pushadmin.accounts.models import Role
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.campaigns.options import ChannelOptions
+from pushadmin.campaigns.strategy import Strategy, summary
+from pushadmin.reviews import approving, pack
+from pushadmin.reviews.forms import CommentForm, RejectForm
+
+READERS = (Role.REVIEWER, Role.MARKETER, Role.AUDITOR)
+
+
+def waiting(workspace: Any) -> Any:
+    """Campaigns waiting for review, oldest submission first."""
+    return (
+        Campaign.objects.filter(workspace=workspace, status=CampaignStatus.IN_REVIEW)
+        .select_related("created_by", "template")
+        .annotate(
+            rows=Count("messages", distinct=True),
+            approvals_given=Count("approvals", filter=Q(approvals__voided_at=None), distinct=True),
+        )
+        .order_by("submitted_at", "id")
+    )
+
+
+@require_GET
+@workspace_view(Role.REVIEWER)
+def queue(request: HttpRequest) -> HttpResponse:
+    campaigns = list(waiting(request.workspace))  # type: ignore[attr-defined]
+    for campaign in campaigns:
+        campaign.refusal = approving.why_cannot_approve(campaign, request.user)
+    return render(request, "reviews/queue.html", {"campaigns": campaigns})
+
+
+def _next_in_queue(request: HttpRequest, campaign: Campaign) -> Campaign | None:
+    return waiting(request.workspace).exclude(pk=campaign.pk).first()  # type: ignore[attr-defined]
+
+
+def _page(request: HttpRequest, campaign: Campaign, **forms: Any) -> HttpResponse:
+    samples, breakdown = pack.samples_and_breakdown(campaign)
+    previous = pack.last_approved(campaign)
+    context = {
+        "campaign": campaign,
+        "samples": samples,
+        "breakdown": breakdown,
+        "options": ChannelOptions.from_json(campaign.options).plain_words(),
+        "schedule": summary(Strategy.from_json(campaign.strategy)),
+        "previous": previous,
+        "changes": pack.diff_against(previous, campaign),
+        "approvals": campaign.approvals.select_related("reviewer").order_by("created_at"),
+        "comments": campaign.review_comments.select_related("author"),
+        "refusal": approving.why_cannot_approve(campaign, request.user),
+        "may_decide": Role.REVIEWER in request.roles,  # type: ignore[attr-defined]
+        "next_campaign": _next_in_queue(request, campaign),
+        "reject_form": forms.get("reject_form") or RejectForm(),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+    }
+    status = 400 if any(form.errors for form in forms.values()) else 200
+    return render(request, "reviews/review.html", context, status=status)
+
+
+@require_GET
+@workspace_view(*READERS)
+def review(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, Campaign.objects.select_related("template", "audience"), pk=campaign_id)
+    return _page(request, campaign)
+
+
+@require_POST
+@workspace_view(Role.REVIEWER)
+def approve(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, Campaign, pk=campaign_id)
+    try:
+        campaign = approving.approve(campaign, request=request)
+    except approving.ReviewRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("reviews:review", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
+    if campaign.status == CampaignStatus.IN_REVIEW:
+        messages.success(request, f"Your approval of “{campaign.name}” is recorded; it needs one more reviewer.")
+    else:
+        messages.success(request, f"“{campaign.name}” is approved.")
+    return _to_next(request, campaign)
+
+
+def _to_next(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    following = _next_in_queue(request, campaign)
+    if following is None:
+        return redirect("reviews:queue", workspace_id=campaign.workspace_id)
+    return redirect("reviews:review", workspace_id=campaign.workspace_id, campaign_id=following.pk)
+
+
+@require_POST
+@workspace_view(Role.REVIEWER)
+def reject(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, Campaign.objects.select_related("template", "audience"), pk=campaign_id)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _page(request, campaign, reject_form=form)
+    try:
+        campaign = approving.reject(campaign, request=request, reason=form.cleaned_data["reason"])
+    except approving.ReviewRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("reviews:review", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
+    messages.success(request, f"“{campaign.name}” went back to draft with your reason.")
+    return _to_next(request, campaign)
+
+
+@require_http_methods(["POST"])
+@workspace_view(Role.REVIEWER, Role.MARKETER)
+def comment(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, Campaign.objects.select_related("template", "audience"), pk=campaign_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        approving.add_comment(campaign, request=request, body=form.cleaned_data["body"])
+        form = CommentForm()
+    elif not request.htmx:  # type: ignore[attr-defined]
+        return _page(request, campaign, comment_form=form)
+    if request.htmx:  # type: ignore[attr-defined]
+        context = {"campaign": campaign, "comments": campaign.review_comments.select_related("author")}
+        response = render(request, "reviews/review.html#comments", {**context, "comment_form": form})
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    return redirect("reviews:review", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
