@@ -1,4 +1,9 @@
-"""Audiences: lists of targets of one delivery type with their placeholder values."""
+"""Audiences: lists of targets of one delivery type with their placeholder values.
+
+An import writes its members under a new `generation` and switches the audience to it in
+one short update at the end, so a failed or half-finished import never changes what the
+audience holds, and no write transaction stays open for a million rows.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ class Audience(models.Model):
     delivery_type = models.PositiveSmallIntegerField(choices=DeliveryType.choices, default=DeliveryType.USER)
     member_count = models.PositiveIntegerField(default=0)
     import_status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.READY)
+    columns = models.JSONField(default=list, blank=True, help_text="Placeholder columns of the current members.")
+    generation = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -31,9 +38,13 @@ class Audience(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def current_members(self) -> models.QuerySet[AudienceMember]:
+        return self.members.filter(generation=self.generation)
+
 
 class AudienceMember(models.Model):
     audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="members")
+    generation = models.PositiveIntegerField(default=0)
     line_number = models.PositiveIntegerField()
     target = models.CharField(max_length=128)
     values = models.JSONField(default=dict)
@@ -41,7 +52,62 @@ class AudienceMember(models.Model):
 
     class Meta:
         ordering = ["audience", "id"]
-        constraints = [models.UniqueConstraint(fields=["audience", "target"], name="target_once_per_audience")]
+        constraints = [
+            models.UniqueConstraint(fields=["audience", "generation", "target"], name="target_once_per_audience")
+        ]
 
     def __str__(self) -> str:
         return self.target
+
+
+class ImportRunStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class AudienceImport(models.Model):
+    """One file read into an audience, with its progress and its report."""
+
+    audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="imports")
+    source = models.CharField(max_length=10, default="upload")
+    original_name = models.CharField(max_length=200, blank=True)
+    stored_name = models.CharField(max_length=100, help_text="Random file name under MEDIA_ROOT/imports/.")
+    status = models.CharField(max_length=10, choices=ImportRunStatus.choices, default=ImportRunStatus.QUEUED)
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=5, blank=True)
+    bytes_total = models.PositiveBigIntegerField(default=0)
+    bytes_done = models.PositiveBigIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.audience} import {self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportRunStatus.DONE:
+            return 100
+        return int(100 * self.bytes_done / self.bytes_total) if self.bytes_total else 0
+
+
+class RejectedRow(models.Model):
+    audience_import = models.ForeignKey(AudienceImport, on_delete=models.CASCADE, related_name="rejected_rows")
+    line_number = models.PositiveIntegerField()
+    target = models.CharField(max_length=128, blank=True)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["audience_import", "line_number"]
+
+    def __str__(self) -> str:
+        return f"line {self.line_number}: {self.reason}"

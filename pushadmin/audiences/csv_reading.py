@@ -1,0 +1,193 @@
+"""Reading audience CSV files as marketers export them: any of the usual encodings and separators.
+
+Files are read as a stream (never whole), so a million-row file costs the same memory as a
+ten-row one. A problem with the whole file raises `CsvFileError`; a problem with one row is a
+`RowReject` with the row's line number, so the import can report it and go on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from pushadmin.campaigns.preflight import extended_params_problem
+
+TARGET_COLUMN = "target"
+EXTENDED_PARAMS_COLUMN = "extendedparams"
+MAX_TARGET_LENGTH = 128
+MAX_VALUE_LENGTH = 1000
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# Spreadsheet exports in mainland China are GBK; GB18030 reads every GBK file and more.
+FALLBACK_ENCODING = "gb18030"
+
+csv.field_size_limit(1024 * 1024)
+
+
+class CsvFileError(ValueError):
+    """The file as a whole cannot be imported; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    encoding: str
+    delimiter: str
+    header: list[str]
+    target_index: int
+    extended_index: int | None
+    columns: list[tuple[int, str]]
+
+    @property
+    def placeholder_names(self) -> list[str]:
+        return [name for _, name in self.columns]
+
+
+@dataclass(frozen=True)
+class Member:
+    line_number: int
+    target: str
+    values: dict[str, str]
+    extended_params: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class RowReject:
+    line_number: int
+    target: str
+    reason: str
+
+
+def detect_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        # final=False: the sample may end inside a multi-byte character.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return FALLBACK_ENCODING
+    return "utf-8"
+
+
+def detect_delimiter(first_line: str) -> str:
+    counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _column_name(raw: str) -> str:
+    # "#name#" in a header means the placeholder name.
+    return raw.strip().strip("#").strip()
+
+
+def read_layout(header: list[str], encoding: str, delimiter: str) -> Layout:
+    names = [_column_name(cell) for cell in header]
+    lowered = [name.lower() for name in names]
+    if TARGET_COLUMN not in lowered:
+        found = ", ".join(repr(n) for n in names[:5])
+        raise CsvFileError(f"Line 1 must name the columns and one must be 'target'; it names {found}.")
+    for index, name in enumerate(names, start=1):
+        if not name:
+            raise CsvFileError(f"Line 1: column {index} has no name.")
+    repeated = sorted({name for name in lowered if lowered.count(name) > 1})
+    if repeated:
+        raise CsvFileError(f"Line 1 names a column twice: {', '.join(repeated)}.")
+    target_index = lowered.index(TARGET_COLUMN)
+    extended_index = lowered.index(EXTENDED_PARAMS_COLUMN) if EXTENDED_PARAMS_COLUMN in lowered else None
+    columns = [(i, name) for i, name in enumerate(names) if i not in (target_index, extended_index)]
+    return Layout(encoding, delimiter, names, target_index, extended_index, columns)
+
+
+def check_row(layout: Layout, line_number: int, cells: list[str]) -> Member | RowReject:
+    target = cells[layout.target_index].strip() if len(cells) > layout.target_index else ""
+    if len(cells) > len(layout.header):
+        return RowReject(
+            line_number,
+            target[:MAX_TARGET_LENGTH],
+            f"unknown column: {len(cells)} values but line 1 names {len(layout.header)} columns",
+        )
+    if not target:
+        return RowReject(line_number, "", "empty target")
+    if len(target) > MAX_TARGET_LENGTH:
+        return RowReject(line_number, target[:MAX_TARGET_LENGTH], f"target longer than {MAX_TARGET_LENGTH} characters")
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for index, name in layout.columns:
+        value = cells[index].strip() if index < len(cells) else ""
+        if not value:
+            missing.append(f"#{name}#")
+        elif len(value) > MAX_VALUE_LENGTH:
+            return RowReject(line_number, target, f"value for #{name}# longer than {MAX_VALUE_LENGTH} characters")
+        values[name] = value
+    if missing:
+        return RowReject(line_number, target, "missing placeholder value: " + ", ".join(missing))
+    extended = None
+    if layout.extended_index is not None and layout.extended_index < len(cells):
+        raw = cells[layout.extended_index].strip()
+        if raw:
+            try:
+                extended = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                reason = f"bad JSON in extendedParams: {exc.msg} at character {exc.pos + 1}"
+                return RowReject(line_number, target, reason)
+            problem = extended_params_problem(extended)
+            if problem:
+                return RowReject(line_number, target, problem)
+    return Member(line_number, target, values, extended or None)
+
+
+class CsvStream:
+    """Rows of one file as (line number, cells); `bytes_read` tells how far the stream got.
+
+    Lines are decoded one at a time (no GBK or UTF-8 byte sequence contains a newline byte),
+    so a bad byte is reported on its exact line.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        head = raw.read(SNIFF_BYTES)
+        raw.seek(0)
+        self.encoding = detect_encoding(head)
+        self.physical_line = 0
+        first_line = head.split(b"\n", 1)[0].decode(self.encoding, errors="replace")
+        self.reader = csv.reader(self._lines(), delimiter=detect_delimiter(first_line))
+        try:
+            header = next(self.reader)
+        except StopIteration:
+            raise CsvFileError("The file is empty.") from None
+        except csv.Error as exc:
+            raise CsvFileError(f"Line 1 cannot be read: {exc}") from None
+        self.layout = read_layout(header, self.encoding, self.reader.dialect.delimiter)
+
+    def _lines(self) -> Iterator[str]:
+        decoder = codecs.getincrementaldecoder(self.encoding)()
+        for raw_line in self.raw:
+            self.physical_line += 1
+            try:
+                yield decoder.decode(raw_line)
+            except UnicodeDecodeError:
+                raise CsvFileError(
+                    f"Line {self.physical_line} is not valid {self.encoding.removesuffix('-sig').upper()}; "
+                    "save the file as UTF-8 (or GBK / GB18030) and upload it again."
+                ) from None
+
+    @property
+    def bytes_read(self) -> int:
+        return self.raw.tell()
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        while True:
+            start = self.physical_line + 1
+            try:
+                cells = next(self.reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise CsvFileError(f"Line {start} cannot be read: {exc}.") from None
+            # A quoted cell may span lines: the row's number is the line it starts on.
+            if not any(cell.strip() for cell in cells) and len(cells) <= 1:
+                continue  # a blank line is not a row
+            yield start, cells
