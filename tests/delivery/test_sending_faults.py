@@ -1,0 +1,126 @@
+"""Acceptance: a real worker process against the sandbox over HTTP, with faults injected.
+
+The invariants checked after each scenario (reliability notes §2.4): every message ends in
+exactly one final state, no MsgKey reached the sandbox twice unless the outcome of a call
+was genuinely unknown, and the database's accepted set equals what the sandbox stored.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.celery import app as celery_app
+from pushadmin.delivery import dispatch
+from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
+from pushadmin.workspaces.models import AmbiguousPolicy
+from tests.delivery.campaigns import approve, draft_campaign, point_at
+from tests.fixtures.processes import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+ENDED = (CampaignStatus.SENT, CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED)
+
+
+def status_of(campaign: Campaign) -> str:
+    return Campaign.objects.values_list("status", flat=True).get(pk=campaign.pk)
+
+
+def accepted_keys(campaign: Campaign) -> set[str]:
+    return set(
+        Message.objects.filter(campaign=campaign, status=MessageStatus.ACCEPTED).values_list("msg_key", flat=True)
+    )
+
+
+def send_and_wait(campaign: Campaign, timeout: float) -> str:
+    dispatch.on_approved(campaign.pk)
+    return wait_for(lambda: status_of(campaign) in ENDED and status_of(campaign), timeout=timeout, what="the end")
+
+
+def test_throttling_and_server_errors_still_deliver_every_message_exactly_once(cast, mpaas_sandbox, celery_worker):
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=500)
+    mpaas_sandbox.faults(throttle=0.3, error5xx=0.1)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 2000), cast.reviewer)
+
+    assert send_and_wait(campaign, timeout=90) == CampaignStatus.SENT
+
+    stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
+    assert len(stored) == len(set(stored)) == 2000
+    assert set(stored) == accepted_keys(campaign)
+    stats = mpaas_sandbox.stats()
+    assert stats["duplicateMsgKeys"] == 0
+    assert (
+        stats["faultsInjected"].get("Throttling.User", 0) > 0
+        and stats["faultsInjected"].get("ServiceUnavailable", 0) > 0
+    )
+    attempts = Attempt.objects.filter(campaign=campaign)
+    assert attempts.filter(outcome=AttemptOutcome.THROTTLED).count() == stats["faultsInjected"]["Throttling.User"]
+    assert attempts.filter(outcome=AttemptOutcome.RETRYABLE).count() == stats["faultsInjected"]["ServiceUnavailable"]
+    assert attempts.filter(outcome=AttemptOutcome.ACCEPTED).count() == 20
+
+
+def test_replies_dropped_after_accepting_leave_unknown_messages_and_no_duplicate(cast, mpaas_sandbox, celery_worker):
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=500)
+    mpaas_sandbox.faults(dropAfterAccept=0.3)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 1500), cast.reviewer)
+
+    assert send_and_wait(campaign, timeout=90) == CampaignStatus.PARTLY_SENT
+
+    stats = mpaas_sandbox.stats()
+    dropped_calls = stats["faultsInjected"]["dropAfterAccept"]
+    assert dropped_calls > 0 and stats["duplicateMsgKeys"] == 0
+    unknown = Message.objects.filter(campaign=campaign, status=MessageStatus.UNKNOWN)
+    assert unknown.count() == dropped_calls * 100
+    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.AMBIGUOUS).count() == dropped_calls
+    # The sandbox did apply those calls: what it stored is exactly accepted + unknown.
+    stored = {m["msgKey"] for m in mpaas_sandbox.messages()}
+    assert stored == accepted_keys(campaign) | set(unknown.values_list("msg_key", flat=True))
+    assert (
+        Message.objects.filter(campaign=campaign)
+        .exclude(status__in=[MessageStatus.ACCEPTED, MessageStatus.UNKNOWN])
+        .count()
+        == 0
+    )
+
+
+def test_a_worker_killed_mid_campaign_and_restarted_completes_with_every_target_accepted_once(
+    cast, mpaas_sandbox, celery_worker
+):
+    # Resending with the same MsgKeys is the policy that can finish a batch whose call a dead
+    # worker left unanswered; the sandbox keeps the first copy of a MsgKey (mPaaS-style dedup).
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000, ambiguous_policy=AmbiguousPolicy.RESEND)
+    mpaas_sandbox.faults(latencyMs=5)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 20_000), cast.reviewer)
+    dispatch.on_approved(campaign.pk)
+    wait_for(lambda: mpaas_sandbox.stats()["messagesAccepted"] >= 4000, timeout=60, what="a fifth of the campaign")
+
+    celery_worker.kill()
+    in_flight_at_kill = Batch.objects.filter(campaign=campaign, status=BatchStatus.IN_FLIGHT).count()
+    time.sleep(1)
+    celery_worker.start()
+
+    wait_for(lambda: status_of(campaign) in ENDED, timeout=180, what="the campaign to complete")
+    assert status_of(campaign) == CampaignStatus.SENT
+    stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
+    assert len(stored) == len(set(stored)) == 20_000
+    assert set(stored) == accepted_keys(campaign)
+    # Only calls cut off by the kill may have carried a MsgKey a second time.
+    assert mpaas_sandbox.stats()["duplicateMsgKeys"] <= max(in_flight_at_kill, celery_worker.concurrency) * 100
+
+
+def test_tasks_lost_by_the_broker_are_re_driven_from_the_database(cast, mpaas_sandbox, celery_worker):
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=20)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 3000), cast.reviewer)
+    dispatch.on_approved(campaign.pk)
+    wait_for(lambda: mpaas_sandbox.stats()["messagesAccepted"] >= 300, timeout=30, what="the first batches")
+
+    with celery_app.connection_for_write() as connection:
+        purged = connection.default_channel.queue_purge(celery_worker.queue)
+    assert purged, "the broker still held queued batch tasks to lose"
+
+    wait_for(lambda: status_of(campaign) in ENDED, timeout=90, what="the campaign to complete")
+    assert status_of(campaign) == CampaignStatus.SENT
+    stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
+    assert len(stored) == len(set(stored)) == 3000
+    assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
