@@ -10,7 +10,7 @@ from django.db.migrations.state import StateApps
 CREATE = """
 CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_auditentry is append-only: % refused', TG_OP;
+    RAISE EXCEPTION USING MESSAGE = 'audit_auditentry is append-only: ' || TG_OP || ' refused';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_entry_append_only
@@ -25,7 +25,7 @@ DROP FUNCTION IF EXISTS audit_entry_append_only();
 
 def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        # No params: the function body contains a literal "%" for RAISE that must not be interpolated.
+        # No params, so psycopg does not treat anything in the function body as a placeholder.
         schema_editor.execute(CREATE, params=None)
 
 
