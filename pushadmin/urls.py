@@ -9,4 +9,7 @@ urlpatterns = [
     path("", include("pushadmin.workspaces.urls")),
     path("", include("pushadmin.console.urls")),
     path("", include("pushadmin.reviews.urls")),
+    path("", include("pushadmin.campaigns.urls")),
+    path("", include("pushadmin.audiences.urls")),
+    path("", include("pushadmin.audit.urls")),
 ]

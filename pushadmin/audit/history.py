@@ -1,0 +1,275 @@
+"""The auditor's history: campaigns, messages, API calls and trail entries of one workspace.
+
+Every list is filtered by a `HistoryFilter` form and read newest first with keyset
+pagination on the primary key (`?before=<id>`), so page 1000 costs what page 1 costs.
+Workspace scoping is written as `campaign_id IN (SELECT id … WHERE workspace_id = …)`
+rather than a join, so the database can walk the primary key in order and stop after
+one page instead of sorting every matching row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from pushadmin.audit.models import AuditEntry
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.delivery.models import Attempt, AttemptOutcome, Message, MessageStatus
+from pushadmin.reviews.models import Approval
+from pushadmin.workspaces.models import Workspace
+
+PAGE_SIZE = 50
+EXPORT_CHUNK = 2000
+
+
+class HistoryFilter(forms.Form):
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    state = forms.ChoiceField(label="State", required=False)
+    author = forms.CharField(label="Author", required=False, max_length=150)
+    approver = forms.CharField(label="Approver", required=False, max_length=150)
+    target = forms.CharField(label="Target", required=False, max_length=128)
+    msg_key = forms.CharField(label="MsgKey", required=False, max_length=64)
+    code = forms.CharField(label="Result code", required=False, max_length=64)
+    campaign = forms.IntegerField(label="Campaign id", required=False, min_value=1)
+    actor = forms.CharField(label="Actor", required=False, max_length=150)
+    action = forms.CharField(label="Action", required=False, max_length=64, help_text="e.g. campaign. or user.login")
+
+    def __init__(self, *args: Any, kind: HistoryKind, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", "Any"), *kind.states]
+        for name in list(self.fields):
+            if name not in kind.filters:
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def active(self) -> dict[str, Any]:
+        """The filters in use, for links and export file names."""
+        if not self.is_valid():
+            return {}
+        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+def _day_start(day: Any) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def _date_range(qs: QuerySet[Any], field: str, data: dict[str, Any]) -> QuerySet[Any]:
+    if data.get("date_from"):
+        qs = qs.filter(**{f"{field}__gte": _day_start(data["date_from"])})
+    if data.get("date_to"):
+        end = _day_start(data["date_to"]) + timedelta(days=1)
+        qs = qs.filter(**{f"{field}__lt": end})
+    return qs
+
+
+def _campaign_ids(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
+    """Ids of the workspace's campaigns that match the campaign-level filters."""
+    campaigns = Campaign.objects.filter(workspace=workspace)
+    if data.get("campaign"):
+        campaigns = campaigns.filter(pk=data["campaign"])
+    if data.get("author"):
+        campaigns = campaigns.filter(created_by__username=data["author"])
+    if data.get("approver"):
+        approvals = Approval.objects.filter(campaign=OuterRef("pk"), reviewer__username=data["approver"])
+        campaigns = campaigns.filter(Exists(approvals))
+    return campaigns.values("pk")
+
+
+def campaigns(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
+    qs = Campaign.objects.filter(pk__in=_campaign_ids(workspace, data)).select_related("created_by", "template")
+    qs = _date_range(qs, "created_at", data)
+    if data.get("state"):
+        qs = qs.filter(status=data["state"])
+    if data.get("target"):
+        qs = qs.filter(Exists(Message.objects.filter(campaign=OuterRef("pk"), target=data["target"])))
+    if data.get("msg_key"):
+        qs = qs.filter(Exists(Message.objects.filter(campaign=OuterRef("pk"), msg_key=data["msg_key"])))
+    return qs
+
+
+def messages(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
+    qs = Message.objects.filter(campaign_id__in=_campaign_ids(workspace, data)).select_related("campaign")
+    qs = _date_range(qs, "updated_at", data)
+    for key, field in (("state", "status"), ("target", "target"), ("msg_key", "msg_key"), ("code", "result_code")):
+        if data.get(key):
+            qs = qs.filter(**{field: data[key]})
+    return qs
+
+
+def calls(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
+    qs = Attempt.objects.filter(campaign_id__in=_campaign_ids(workspace, data)).select_related("batch", "campaign")
+    qs = _date_range(qs, "started_at", data)
+    if data.get("state"):
+        qs = qs.filter(outcome=data["state"])
+    if data.get("code"):
+        qs = qs.filter(code=data["code"])
+    if data.get("msg_key"):
+        qs = qs.filter(batch__messages__msg_key=data["msg_key"])
+    if data.get("target"):
+        qs = qs.filter(batch__messages__target=data["target"])
+    return qs
+
+
+def trail_entries(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
+    qs = AuditEntry.objects.filter(workspace=workspace)
+    qs = _date_range(qs, "created_at", data)
+    if data.get("actor"):
+        qs = qs.filter(actor_label=data["actor"])
+    if data.get("action"):
+        qs = qs.filter(action__startswith=data["action"])
+    if data.get("campaign"):
+        qs = qs.filter(object_type="campaigns.campaign", object_id=str(data["campaign"]))
+    return qs
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    value: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class HistoryKind:
+    slug: str
+    title: str
+    query: Callable[[Workspace, dict[str, Any]], QuerySet[Any]]
+    key: str  # the keyset column: unique and indexed
+    filters: tuple[str, ...]
+    states: tuple[tuple[str, str], ...]
+    columns: tuple[Column, ...]
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+KINDS: dict[str, HistoryKind] = {
+    "campaigns": HistoryKind(
+        "campaigns",
+        "Campaigns",
+        campaigns,
+        "pk",
+        ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "campaign"),
+        tuple(CampaignStatus.choices),
+        (
+            Column("Id", lambda c: c.pk),
+            Column("Name", lambda c: c.name),
+            Column("State", lambda c: c.get_status_display()),
+            Column("Author", lambda c: c.created_by.get_username()),
+            Column("Template", lambda c: c.template.name),
+            Column("Revision", lambda c: c.revision),
+            Column("Created (UTC)", lambda c: _when(c.created_at)),
+            Column("Submitted (UTC)", lambda c: _when(c.submitted_at)),
+            Column("Approved (UTC)", lambda c: _when(c.approved_at)),
+            Column("Finished (UTC)", lambda c: _when(c.finished_at)),
+            Column("Fingerprint", lambda c: c.fingerprint),
+        ),
+    ),
+    "messages": HistoryKind(
+        "messages",
+        "Messages",
+        messages,
+        "pk",
+        ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "code", "campaign"),
+        tuple(MessageStatus.choices),
+        (
+            Column("Id", lambda m: m.pk),
+            Column("Campaign", lambda m: m.campaign.name),
+            Column("Row", lambda m: m.seq),
+            Column("Target", lambda m: m.target),
+            Column("MsgKey", lambda m: m.msg_key),
+            Column("State", lambda m: m.get_status_display()),
+            Column("Result code", lambda m: m.result_code),
+            Column("Result", lambda m: m.result_message),
+            Column("RequestId", lambda m: m.request_id),
+            Column("Task id", lambda m: m.task_id),
+            Column("Round", lambda m: m.send_round),
+            Column("Updated (UTC)", lambda m: _when(m.updated_at)),
+        ),
+    ),
+    "calls": HistoryKind(
+        "calls",
+        "API calls",
+        calls,
+        "pk",
+        ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "code", "campaign"),
+        tuple(AttemptOutcome.choices),
+        (
+            Column("Id", lambda a: a.pk),
+            Column("Campaign", lambda a: a.campaign.name if a.campaign else ""),
+            Column("Batch", lambda a: f"{a.batch.send_round}/{a.batch.seq}"),
+            Column("Started (UTC)", lambda a: _when(a.started_at)),
+            Column("Duration ms", lambda a: a.duration_ms),
+            Column("HTTP", lambda a: a.http_status or ""),
+            Column("Outcome", lambda a: a.get_outcome_display()),
+            Column("Code", lambda a: a.code),
+            Column("Message", lambda a: a.message),
+            Column("RequestId", lambda a: a.request_id),
+        ),
+    ),
+    "trail": HistoryKind(
+        "trail",
+        "Audit trail",
+        trail_entries,
+        "seq",
+        ("date_from", "date_to", "actor", "action", "campaign"),
+        (),
+        (
+            Column("Seq", lambda e: e.seq),
+            Column("Time (UTC)", lambda e: _when(e.created_at)),
+            Column("Actor", lambda e: e.actor_label),
+            Column("IP", lambda e: e.ip or ""),
+            Column("Action", lambda e: e.action),
+            Column("Object", lambda e: f"{e.object_type} {e.object_id} {e.object_repr}".strip()),
+            Column("Before", lambda e: e.before if e.before is not None else ""),
+            Column("After", lambda e: e.after if e.after is not None else ""),
+            Column("Detail", lambda e: e.detail or ""),
+            Column("Hash", lambda e: e.hash),
+            Column("Previous hash", lambda e: e.prev_hash),
+        ),
+    ),
+}
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_before: int | None
+
+
+def page(qs: QuerySet[Any], key: str, before: int | None, size: int = PAGE_SIZE, newest_first: bool = True) -> Page:
+    """One page, newest first, of rows whose key is below `before` (or oldest first, above it)."""
+    if before is not None:
+        qs = qs.filter(**{f"{key}__lt" if newest_first else f"{key}__gt": before})
+    rows = list(qs.order_by(f"-{key}" if newest_first else key)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, getattr(rows[-1], key) if more else None)
+
+
+def every_row(qs: QuerySet[Any], key: str, chunk: int = EXPORT_CHUNK, newest_first: bool = True) -> Iterator[Any]:
+    """All matching rows read in keyset chunks (constant memory)."""
+    before: int | None = None
+    while True:
+        batch = page(qs, key, before, chunk, newest_first)
+        yield from batch.rows
+        if batch.next_before is None:
+            return
+        before = batch.next_before
+
+
+def parse_before(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None

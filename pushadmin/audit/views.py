@@ -1,0 +1,134 @@
+"""The auditor's history, the audit trail, CSV exports and the per-campaign evidence page and pack.
+
+Every view here is a GET that reads: auditors (and admins) see everything in their
+workspace and change nothing.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from pushadmin.accounts.access import get_in_workspace, workspace_view
+from pushadmin.accounts.models import Role
+from pushadmin.audit import evidence as campaign_evidence
+from pushadmin.audit import history
+from pushadmin.audit.exports import csv_response
+from pushadmin.audit.trail import verify_chain
+from pushadmin.campaigns.models import Campaign
+
+READERS = (Role.AUDITOR, Role.ADMIN)
+TIMELINE_ON_PAGE = 300
+CALLS_ON_PAGE = 200
+
+
+def _history(request: HttpRequest, slug: str) -> HttpResponse:
+    kind = history.KINDS[slug]
+    form = history.HistoryFilter(request.GET or None, kind=kind)
+    rows: list[object] = []
+    next_before = None
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        result = history.page(
+            kind.query(request.workspace, data), kind.key, history.parse_before(request.GET.get("before"))
+        )  # type: ignore[attr-defined]
+        rows, next_before = result.rows, result.next_before
+    query = request.GET.copy()
+    query.pop("before", None)
+    context = {
+        "kind": kind,
+        "kinds": history.KINDS.values(),
+        "form": form,
+        "rows": [(row, [column.value(row) for column in kind.columns]) for row in rows],
+        "next_before": next_before,
+        "query": query.urlencode(),
+        "is_later_page": "before" in request.GET,
+        "chain": verify_chain() if slug == "trail" and request.GET.get("verify") else None,
+    }
+    template = "audit/history.html#results" if request.htmx else "audit/history.html"  # type: ignore[attr-defined]
+    response = render(request, template, context, status=200 if not form.errors else 400)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@workspace_view(*READERS)
+def campaign_history(request: HttpRequest) -> HttpResponse:
+    return _history(request, "campaigns")
+
+
+@require_GET
+@workspace_view(*READERS)
+def message_history(request: HttpRequest) -> HttpResponse:
+    return _history(request, "messages")
+
+
+@require_GET
+@workspace_view(*READERS)
+def call_history(request: HttpRequest) -> HttpResponse:
+    return _history(request, "calls")
+
+
+@require_GET
+@workspace_view(*READERS)
+def trail_history(request: HttpRequest) -> HttpResponse:
+    return _history(request, "trail")
+
+
+@require_GET
+@workspace_view(*READERS)
+def export(request: HttpRequest, kind: str) -> HttpResponse:
+    """The filtered list as CSV, every row (not just one page), streamed."""
+    if kind not in history.KINDS:
+        raise Http404("No such list")
+    spec = history.KINDS[kind]
+    form = history.HistoryFilter(request.GET, kind=spec)
+    if not form.is_valid():
+        return _history(request, kind)
+    rows = history.every_row(spec.query(request.workspace, form.cleaned_data), spec.key)  # type: ignore[attr-defined]
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    return csv_response(
+        f"pushadmin-{kind}-{stamp}.csv",
+        [column.heading for column in spec.columns],
+        ([column.value(row) for column in spec.columns] for row in rows),
+    )
+
+
+def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
+    queryset = Campaign.objects.select_related("workspace", "template", "created_by", "audience")
+    return get_in_workspace(request, queryset, pk=campaign_id)
+
+
+@require_GET
+@workspace_view(*READERS)
+def evidence(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    timeline = list(campaign_evidence.checked_trail(campaign, limit=TIMELINE_ON_PAGE))
+    context = {
+        "campaign": campaign,
+        "timeline": timeline,
+        "timeline_total": campaign_evidence.campaign_entries(campaign).count(),
+        "approvals": campaign_evidence.approvals_of(campaign),
+        "outcomes": campaign_evidence.outcome_counts(campaign),
+        "calls": campaign_evidence.calls_of(campaign)[:CALLS_ON_PAGE],
+        "calls_total": campaign_evidence.calls_of(campaign).count(),
+        "messages": history.page(campaign.messages.order_by(), "seq", None, newest_first=False).rows,
+        "all_hashes_ok": all(item.hash_ok and item.linked for item in timeline),
+    }
+    return render(request, "audit/evidence.html", context)
+
+
+@require_GET
+@workspace_view(*READERS)
+def evidence_pack(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse:
+    campaign = _campaign(request, campaign_id)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(
+        campaign_evidence.evidence_pack(campaign, request.user.get_username()), content_type="application/zip"
+    )
+    response["Content-Disposition"] = f'attachment; filename="evidence-campaign-{campaign.pk}-{stamp}.zip"'
+    response["Cache-Control"] = "no-store"
+    return response

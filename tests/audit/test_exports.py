@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from pushadmin.audit.exports import csv_lines, neutralise
+from pushadmin.campaigns.workflow import record_edit, submit_for_review
+from pushadmin.reviews.approving import approve
+from tests.personas import TEST_SECRET, Cast
+from tests.reviews.campaign_rows import make_campaign, request_by
+
+
+@pytest.mark.parametrize("cell", ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"])
+def test_cells_that_a_spreadsheet_would_run_as_a_formula_are_neutralised(cell: str) -> None:
+    assert neutralise(cell) == "'" + cell
+
+
+def test_ordinary_cells_are_left_alone() -> None:
+    assert [neutralise(v) for v in ("Zhang San", 200, None, "a=b")] == ["Zhang San", "200", "", "a=b"]
+    assert neutralise({"a": "张"}) == '{"a": "张"}'
+
+
+def test_csv_lines_quote_commas_and_newlines() -> None:
+    text = "".join(csv_lines(["a"], [["x,y"], ["line\nbreak"]], bom=False))
+    assert list(csv.reader(io.StringIO(text))) == [["a"], ["x,y"], ["line\nbreak"]]
+
+
+def download(response: object) -> bytes:
+    return b"".join(response.streaming_content)  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_a_filtered_message_list_exports_every_matching_row_safely(cast: Cast) -> None:
+    rows = [('=HYPERLINK("x")', {"name": "A", "money": "1"}), ("userid2", {"name": "B", "money": "2"})]
+    campaign = make_campaign(cast.workspace, cast.marketer, rows=rows)
+    client = Client()
+    client.force_login(cast.auditor)
+    url = reverse("audit:export", kwargs={"workspace_id": cast.workspace.pk, "kind": "messages"})
+    response = client.get(url, {"campaign": campaign.pk})
+    assert response.streaming and response["Content-Disposition"].startswith("attachment;")
+    table = list(csv.reader(io.StringIO(download(response).decode("utf-8-sig"))))
+    assert table[0][:4] == ["Id", "Campaign", "Row", "Target"]
+    assert [row[3] for row in table[1:]] == ["userid2", '\'=HYPERLINK("x")']
+
+
+@pytest.mark.django_db
+def test_the_evidence_pack_holds_content_approvals_outcomes_and_a_verified_trail_excerpt(cast: Cast) -> None:
+    campaign = make_campaign(cast.workspace, cast.marketer)
+    campaign = submit_for_review(campaign, request=request_by(cast.marketer))
+    campaign = approve(campaign, request=request_by(cast.reviewer))
+    campaign = record_edit(campaign, request=request_by(cast.marketer))
+    client = Client()
+    client.force_login(cast.auditor)
+    url = reverse("audit:evidence_pack", kwargs={"workspace_id": cast.workspace.pk, "campaign_id": campaign.pk})
+    response = client.get(url)
+    assert response.streaming and response["Content-Type"] == "application/zip"
+    pack = zipfile.ZipFile(io.BytesIO(download(response)))
+    names = set(pack.namelist())
+    assert {"README.txt", "campaign.json", "approvals.csv", "messages.csv", "calls.csv", "trail.csv"} <= names
+    assert "congratulations on winning #money# yuan" in pack.read("campaign.json").decode()
+    approvals = list(csv.DictReader(io.StringIO(pack.read("approvals.csv").decode("utf-8-sig"))))
+    assert approvals[0]["reviewer"] == "rob.reviewer" and approvals[0]["void_reason"] == "edited after submission"
+    messages = list(csv.DictReader(io.StringIO(pack.read("messages.csv").decode("utf-8-sig"))))
+    assert [m["Target"] for m in messages] == ["userid1024", "userid1025", "userid1026"]
+    trail = list(csv.DictReader(io.StringIO(pack.read("trail.csv").decode("utf-8-sig"))))
+    assert [t["action"] for t in trail] == [
+        "campaign.submitted",
+        "campaign.approved",
+        "campaign.edited",
+        "campaign.approval_voided",
+    ]
+    assert all(t["hash_ok"] == "True" and t["linked"] == "True" for t in trail)
+    assert all(TEST_SECRET.encode() not in pack.read(name) for name in names)
