@@ -1,57 +1,37 @@
-"""The PushMultiple request of one batch.
+"""The PushMultiple request of one batch, built by the campaign's one request builder.
 
-`pushadmin.campaigns.payload.build_push_request` is the one place a campaign's request is
-built (the builder's preview uses it too); this module only hands it a batch's rows, and
-falls back to an immediate send with default options while that module is absent.
+`pushadmin.campaigns.payload.build_push_request` is the single place a campaign's request
+is made (the builder's preview uses it too). The only thing the sender changes is timing:
+a fixed-time push whose time has already come (held here until due, or retried after its
+time) goes out as an immediate push, since mPaaS refuses a fixedTime in the past.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+import dataclasses
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from pushadmin.campaigns.models import Campaign, Template
+from pushadmin.campaigns import payload
+from pushadmin.campaigns.models import Campaign
+from pushadmin.campaigns.strategy import FIXED, Strategy
 from pushadmin.delivery.models import Message
-from pushadmin.mpaas.request_types import PushMultipleRequest, TargetMsg
+from pushadmin.mpaas.request_types import PushMultipleRequest
 
-PLACEHOLDER = re.compile(r"#(\w+)#")
-DEFAULT_EXPIRED_SECONDS = 3 * 24 * 3600
-
-
-def placeholders_of(template: Template) -> set[str]:
-    return set(PLACEHOLDER.findall(template.title)) | set(PLACEHOLDER.findall(template.content))
+# A fixed time closer than this is treated as "now": mPaaS must still see it in the future.
+FIXED_TIME_MARGIN_MS = 60_000
 
 
-def task_name_of(campaign: Campaign) -> str:
-    return f"pushadmin {campaign.pk}: {campaign.name}"[:100]
+def missing_values(campaign: Campaign, values: Mapping[str, Any] | None) -> list[str]:
+    """Placeholders this row has no value for (after the campaign's fallbacks)."""
+    return payload.template_key_value(campaign, values)[1]
 
 
 def build_request(campaign: Campaign, messages: Sequence[Message]) -> PushMultipleRequest:
-    try:
-        from pushadmin.campaigns.payload import build_push_request
-    except ImportError:
-        return _immediate_request(campaign, messages)
-    return build_push_request(campaign, messages, task_name=task_name_of(campaign))
-
-
-def _immediate_request(campaign: Campaign, messages: Sequence[Message]) -> PushMultipleRequest:
-    workspace = campaign.workspace
-    fallback = {k: str(v) for k, v in (campaign.fallback_values or {}).items()}
-    return PushMultipleRequest(
-        app_id=workspace.app_id,
-        workspace_id=workspace.mpaas_workspace_id,
-        tenant_id=workspace.tenant_id or None,
-        task_name=task_name_of(campaign),
-        template_name=campaign.template.name,
-        delivery_type=int(campaign.delivery_type),
-        expired_seconds=DEFAULT_EXPIRED_SECONDS,
-        target_msgs=[
-            TargetMsg(
-                target=m.target,
-                msg_key=m.msg_key,
-                template_key_value={**fallback, **{k: str(v) for k, v in (m.values or {}).items()}},
-                extended_params=m.extended_params or None,
-            )
-            for m in messages
-        ],
-    )
+    request = payload.build_push_request(campaign, messages)
+    if Strategy.from_json(campaign.strategy).type == FIXED and request.strategy_content is not None:
+        fixed = request.strategy_content.fixed_time
+        if fixed is None or fixed <= time.time() * 1000 + FIXED_TIME_MARGIN_MS:
+            request = dataclasses.replace(request, strategy_type=None, strategy_content=None)
+    return request

@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.campaigns.strategy import IMMEDIATE, Strategy, strategy_content
 from pushadmin.delivery import clients
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.mpaas import errors
@@ -29,7 +29,6 @@ from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
 
 logger = logging.getLogger(__name__)
 
-IMMEDIATE = "immediate"
 ON_MPAAS = "mpaas"
 HELD_LOCALLY = "local"
 REFUSED = "refused"
@@ -39,25 +38,17 @@ SCHEDULE_HORIZON_DAYS = 181
 
 
 def strategy_kind(campaign: Campaign) -> str:
-    """ "immediate", "fixed" or "loop", from the campaign's strategy JSON."""
-    strategy = campaign.strategy or {}
-    kind = strategy.get("type") or strategy.get("kind") or strategy.get("strategy_type") or IMMEDIATE
-    return {0: IMMEDIATE, 1: "fixed", 2: "loop", "0": IMMEDIATE, "1": "fixed", "2": "loop"}.get(kind, str(kind))
+    """ "immediate", "fixed" or "loop" (see pushadmin.campaigns.strategy)."""
+    return Strategy.from_json(campaign.strategy).type
 
 
 def fire_time(campaign: Campaign) -> datetime | None:
     """When a fixed-time campaign is due (loops: the start of their window)."""
-    strategy = campaign.strategy or {}
-    for key in ("fixed_time", "fixedTime", "send_at", "start_time", "startTime"):
-        value = strategy.get(key)
-        if value in (None, ""):
-            continue
-        if isinstance(value, int | float):
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
-        parsed = parse_datetime(str(value))
-        if parsed is not None:
-            return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
-    return None
+    content = strategy_content(Strategy.from_json(campaign.strategy))
+    if content is None:
+        return None
+    millis = content.fixed_time if content.fixed_time is not None else content.start_time
+    return None if millis is None else datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
 def batches_needed(campaign: Campaign) -> int:

@@ -92,14 +92,10 @@ def start_campaign(campaign_id: int, *, actor: Any = None) -> Campaign | None:
 def _skip_rows_missing_values(campaign: Campaign) -> int:
     if campaign.missing_policy != MissingDataPolicy.SKIP:
         return 0
-    needed = requests.placeholders_of(campaign.template)
-    if not needed:
-        return 0
     missing: list[int] = []
     rows = Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).values_list("pk", "values")
     for pk, values in rows.iterator(chunk_size=5000):
-        values = values or {}
-        if any(not str(values.get(name, "") or "").strip() for name in needed):
+        if requests.missing_values(campaign, values):
             missing.append(pk)
     for start in range(0, len(missing), 500):
         Message.objects.filter(pk__in=missing[start : start + 500]).update(

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings: Any) -> None:
+    """The cast's seven accounts would otherwise spend seconds per test in PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,290 @@
+"""The send workflow in this process against the real sandbox: claims, outcomes, pauses, rounds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import RequestFactory
+from django.utils import timezone
+
+from pushadmin.campaigns.lifecycle import TransitionRefused
+from pushadmin.campaigns.models import CampaignStatus, MissingDataPolicy
+from pushadmin.delivery import sending, sweeper
+from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
+from pushadmin.workspaces.models import AmbiguousPolicy
+from tests.delivery.campaigns import approve, draft_campaign, point_at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """Batch ids handed to the broker (no worker runs here; the tests drive send_batch)."""
+    ids: list[int] = []
+    monkeypatch.setattr(sending, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
+    return ids
+
+
+@pytest.fixture
+def fast_backoff(settings):
+    settings.PUSHADMIN_SEND_BACKOFF_BASE_MS = 1
+    settings.PUSHADMIN_SEND_BACKOFF_CAP_MS = 1
+
+
+def started(cast, sandbox, targets=250, django_capture_on_commit_callbacks=None, **fields):
+    point_at(cast.workspace, sandbox.url, calls_per_second=1000)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, targets, **fields), cast.reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.start_campaign(campaign.pk)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def drive(campaign, enqueued, django_capture_on_commit_callbacks, rounds=50):
+    """Play the worker: send every enqueued batch, as often as they come back."""
+    results = []
+    for _ in range(rounds):
+        if not enqueued:
+            break
+        batch_ids = list(enqueued)
+        enqueued.clear()
+        Batch.objects.filter(pk__in=batch_ids).update(next_attempt_at=None)
+        with django_capture_on_commit_callbacks(execute=True):
+            results.extend(sending.send_batch(batch_id) for batch_id in batch_ids)
+    campaign.refresh_from_db()
+    return results
+
+
+def test_starting_cuts_batches_of_at_most_100_and_queues_each_once(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 250, django_capture_on_commit_callbacks)
+
+    assert campaign.status == CampaignStatus.SENDING
+    batches = list(Batch.objects.filter(campaign=campaign).order_by("seq"))
+    assert [b.messages.count() for b in batches] == [100, 100, 50]
+    assert enqueued == [b.pk for b in batches]
+    assert not Message.objects.filter(campaign=campaign).exclude(status=MessageStatus.PENDING).exists()
+
+
+def test_a_batch_is_sent_once_however_often_its_task_runs(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
+    batch = Batch.objects.get(campaign=campaign)
+
+    first = sending.send_batch(batch.pk)
+    second = sending.send_batch(batch.pk)
+
+    assert (first, second) == (AttemptOutcome.ACCEPTED, "not claimable")
+    assert mpaas_sandbox.stats()["calls"] == 1
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENT
+
+
+def test_a_batch_claimed_by_a_live_worker_cannot_be_claimed_again(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
+    batch = Batch.objects.get(campaign=campaign)
+    Batch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.IN_FLIGHT, claim_token="other-worker", lease_until=timezone.now() + timedelta(seconds=60)
+    )
+
+    assert sending.send_batch(batch.pk) == "not claimable"
+    assert mpaas_sandbox.stats()["calls"] == 0
+
+
+def test_rejected_messages_carry_the_api_code_and_its_meaning(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 120, django_capture_on_commit_callbacks)
+    campaign.template.name = "not-in-the-console"
+    campaign.template.save()
+
+    drive(campaign, enqueued, django_capture_on_commit_callbacks)
+
+    assert campaign.status == CampaignStatus.FAILED
+    message = Message.objects.filter(campaign=campaign).first()
+    assert message.status == MessageStatus.REJECTED
+    assert message.result_code == "3022"
+    assert message.result_message == "The template does not exist in this workspace."
+
+
+def test_a_wrong_secret_pauses_the_campaign_with_the_reason_instead_of_burning_retries(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 250, django_capture_on_commit_callbacks)
+    cast.workspace.set_secret("not-the-secret")
+    cast.workspace.save()
+
+    drive(campaign, enqueued, django_capture_on_commit_callbacks)
+
+    assert campaign.status == CampaignStatus.PAUSED
+    assert "SignatureDoesNotMatch" in campaign.pause_reason and "secret is probably wrong" in campaign.pause_reason
+    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.CONFIG_ERROR).count() == 1
+    assert Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).count() == 250
+
+
+def test_repeated_server_errors_pause_the_campaign_after_the_configured_count(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks, settings, fast_backoff
+):
+    settings.PUSHADMIN_AUTO_PAUSE_AFTER = 3
+    mpaas_sandbox.faults(error5xx=1.0)
+    campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
+
+    drive(campaign, enqueued, django_capture_on_commit_callbacks)
+
+    assert campaign.status == CampaignStatus.PAUSED
+    assert campaign.pause_reason.startswith("3 calls in a row failed; last error ServiceUnavailable")
+    assert Attempt.objects.filter(campaign=campaign).count() == 3
+
+
+def test_throttling_is_retried_with_the_same_msg_keys_and_never_pauses(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks, settings, fast_backoff
+):
+    settings.PUSHADMIN_AUTO_PAUSE_AFTER = 2
+    mpaas_sandbox.faults(throttle=0.7)
+    campaign = started(cast, mpaas_sandbox, 300, django_capture_on_commit_callbacks)
+    keys_before = set(Message.objects.filter(campaign=campaign).values_list("msg_key", flat=True))
+
+    drive(campaign, enqueued, django_capture_on_commit_callbacks, rounds=200)
+
+    assert campaign.status == CampaignStatus.SENT
+    assert {m["msgKey"] for m in mpaas_sandbox.messages()} == keys_before
+    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.THROTTLED).exists()
+
+
+def test_rows_missing_a_value_are_skipped_under_the_skip_policy(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
+    campaign = draft_campaign(cast.workspace, cast.marketer, 10, missing_policy=MissingDataPolicy.SKIP)
+    Message.objects.filter(campaign=campaign, seq__in=[3, 7]).update(values={"name": "No money"})
+    campaign = approve(campaign, cast.reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.start_campaign(campaign.pk)
+
+    drive(campaign, enqueued, django_capture_on_commit_callbacks)
+
+    assert campaign.status == CampaignStatus.SENT
+    skipped = Message.objects.filter(campaign=campaign, status=MessageStatus.SKIPPED)
+    assert sorted(skipped.values_list("seq", flat=True)) == [3, 7]
+    assert len(mpaas_sandbox.messages()) == 8
+
+
+def test_an_expired_lease_makes_its_messages_unknown_under_the_default_policy(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 150, django_capture_on_commit_callbacks)
+    first, second = Batch.objects.filter(campaign=campaign).order_by("seq")
+    Batch.objects.filter(pk=first.pk).update(
+        status=BatchStatus.IN_FLIGHT, claim_token="dead-worker", lease_until=timezone.now() - timedelta(seconds=1)
+    )
+
+    report = sweeper.sweep()
+
+    assert report.expired_unknown == [first.pk]
+    assert Message.objects.filter(batch=first, status=MessageStatus.UNKNOWN).count() == 100
+    assert Attempt.objects.get(batch=first).code == sweeper.WORKER_LOST
+    assert Batch.objects.get(pk=second.pk).status == BatchStatus.PENDING
+
+
+def test_an_expired_lease_is_sent_again_with_the_same_msg_keys_under_the_resend_policy(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    cast.workspace.ambiguous_policy = AmbiguousPolicy.RESEND
+    campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
+    batch = Batch.objects.get(campaign=campaign)
+    Batch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.IN_FLIGHT, claim_token="dead-worker", lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    enqueued.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = sweeper.sweep()
+
+    assert report.expired_resent == [batch.pk] and enqueued == [batch.pk]
+    drive(campaign, enqueued, django_capture_on_commit_callbacks)
+    assert campaign.status == CampaignStatus.SENT
+
+
+def test_a_stalled_campaign_has_its_pending_batches_queued_again(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 200, django_capture_on_commit_callbacks)
+    long_ago = timezone.now() - timedelta(minutes=10)
+    Batch.objects.filter(campaign=campaign).update(queued_at=long_ago, updated_at=long_ago)
+    enqueued.clear()
+
+    report = sweeper.sweep()
+
+    assert (
+        sorted(report.requeued)
+        == sorted(enqueued)
+        == sorted(Batch.objects.filter(campaign=campaign).values_list("pk", flat=True))
+    )
+
+
+def request_by(user):
+    request = RequestFactory().post("/")
+    request.user = user
+    return request
+
+
+def test_pause_stops_claims_and_resume_sends_only_what_is_left(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 300, django_capture_on_commit_callbacks)
+    first, *rest = enqueued
+    sending.send_batch(first)
+    sending.pause(campaign, request=request_by(cast.marketer))
+
+    assert [sending.send_batch(b) for b in rest] == ["not claimable", "not claimable"]
+    enqueued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign = sending.resume(campaign, request=request_by(cast.marketer))
+    assert enqueued == rest
+    drive(campaign, enqueued, django_capture_on_commit_callbacks)
+    assert campaign.status == CampaignStatus.SENT
+    assert mpaas_sandbox.stats()["messagesAccepted"] == 300 and mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
+
+
+def test_cancel_marks_every_unsent_message_cancelled_and_cannot_be_undone(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 300, django_capture_on_commit_callbacks)
+    sending.send_batch(enqueued[0])
+
+    campaign = sending.cancel(campaign, request=request_by(cast.marketer))
+
+    counts = sending.message_counts(campaign.pk)
+    assert campaign.status == CampaignStatus.CANCELLED
+    assert counts == {MessageStatus.ACCEPTED: 100, MessageStatus.CANCELLED: 200}
+    with pytest.raises(TransitionRefused):
+        sending.resume(campaign, request=request_by(cast.marketer))
+
+
+def test_resend_failed_only_gives_rejected_messages_new_msg_keys_in_a_new_round(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 200, django_capture_on_commit_callbacks)
+    sending.send_batch(enqueued[0])
+    # The second batch is refused: its rows lack a placeholder value.
+    Message.objects.filter(campaign=campaign, seq__gt=100).update(values={"name": "x"})
+    sending.send_batch(enqueued[1])
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.PARTLY_SENT
+    Message.objects.filter(campaign=campaign, seq__gt=100).update(values={"name": "x", "money": "5"})
+    enqueued.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign = sending.resend_failed(campaign, request=request_by(cast.marketer))
+    drive(campaign, enqueued, django_capture_on_commit_callbacks)
+
+    assert campaign.status == CampaignStatus.SENT and campaign.send_round == 2
+    resent = Message.objects.get(campaign=campaign, seq=150)
+    assert resent.msg_key == campaign.msg_key_for(150, 2) and resent.send_round == 2
+    assert Message.objects.get(campaign=campaign, seq=50).msg_key == campaign.msg_key_for(50)
+    assert len(mpaas_sandbox.messages()) == 200 and mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
