@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,8 +27,8 @@ def _next_url(request: HttpRequest) -> str:
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
+@never_cache
 def change_password(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -43,8 +42,8 @@ def change_password(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_change.html", {"form": form})
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
+@never_cache
 def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     user = request.user
     if two_factor.confirmed_device(user) is not None:
@@ -72,15 +71,16 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_enrol.html", context)
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
+@never_cache
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     device = two_factor.confirmed_device(user)
     if device is None:
         if two_factor.is_required_for(user):
             return redirect(f"{reverse('accounts:two_factor_enrol')}?{urlencode({'next': _next_url(request)})}")
-        raise PermissionDenied("Two-factor sign-in is not set up for your account.")
+        messages.info(request, "Two-factor sign-in is not set up for your account.")
+        return redirect(_next_url(request))
     if user.is_verified():  # type: ignore[union-attr]
         return redirect(_next_url(request))
     form = OneTimeCodeForm(request.POST or None)
