@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import CampaignStatus, MissingDataPolicy
-from pushadmin.delivery import sending, sweeper
+from pushadmin.delivery import controls, sending, sweeper
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -239,12 +239,12 @@ def test_pause_stops_claims_and_resume_sends_only_what_is_left(
     campaign = started(cast, mpaas_sandbox, 300, django_capture_on_commit_callbacks)
     first, *rest = enqueued
     sending.send_batch(first)
-    sending.pause(campaign, request=request_by(cast.marketer))
+    controls.pause(campaign, request=request_by(cast.marketer))
 
     assert [sending.send_batch(b) for b in rest] == ["not claimable", "not claimable"]
     enqueued.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        campaign = sending.resume(campaign, request=request_by(cast.marketer))
+        campaign = controls.resume(campaign, request=request_by(cast.marketer))
     assert enqueued == rest
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
     assert campaign.status == CampaignStatus.SENT
@@ -257,13 +257,13 @@ def test_cancel_marks_every_unsent_message_cancelled_and_cannot_be_undone(
     campaign = started(cast, mpaas_sandbox, 300, django_capture_on_commit_callbacks)
     sending.send_batch(enqueued[0])
 
-    campaign = sending.cancel(campaign, request=request_by(cast.marketer))
+    campaign = controls.cancel(campaign, request=request_by(cast.marketer))
 
     counts = sending.message_counts(campaign.pk)
     assert campaign.status == CampaignStatus.CANCELLED
     assert counts == {MessageStatus.ACCEPTED: 100, MessageStatus.CANCELLED: 200}
     with pytest.raises(TransitionRefused):
-        sending.resume(campaign, request=request_by(cast.marketer))
+        controls.resume(campaign, request=request_by(cast.marketer))
 
 
 def test_resend_failed_only_gives_rejected_messages_new_msg_keys_in_a_new_round(
@@ -280,7 +280,7 @@ def test_resend_failed_only_gives_rejected_messages_new_msg_keys_in_a_new_round(
     enqueued.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        campaign = sending.resend_failed(campaign, request=request_by(cast.marketer))
+        campaign = controls.resend_failed(campaign, request=request_by(cast.marketer))
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
 
     assert campaign.status == CampaignStatus.SENT and campaign.send_round == 2

@@ -1,0 +1,33 @@
+"""Calls-per-second pacing shared through the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from pushadmin.delivery import ratelimit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_consecutive_reservations_are_spaced_by_one_over_the_rate(cast):
+    now = 1_000_000.0
+    waits = [ratelimit.reserve(cast.workspace.pk, 5, now=now) for _ in range(6)]
+    assert waits == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+
+
+def test_an_idle_bucket_does_not_save_up_a_burst(cast):
+    ratelimit.reserve(cast.workspace.pk, 10, now=100.0)
+    assert ratelimit.reserve(cast.workspace.pk, 10, now=200.0) == 0.0
+    assert ratelimit.reserve(cast.workspace.pk, 10, now=200.0) == pytest.approx(0.1)
+
+
+def test_workspaces_are_paced_independently(cast):
+    ratelimit.reserve(cast.workspace.pk, 1, now=50.0)
+    assert ratelimit.reserve(cast.other_workspace.pk, 1, now=50.0) == 0.0
+    assert ratelimit.reserve(cast.workspace.pk, 1, now=50.0) == pytest.approx(1.0)
+
+
+def test_throttling_holds_off_every_caller_of_the_workspace(cast):
+    ratelimit.reserve(cast.workspace.pk, 100, now=10.0)
+    ratelimit.hold_off(cast.workspace.pk, 3.0, now=10.0)
+    assert ratelimit.reserve(cast.workspace.pk, 100, now=10.0) == pytest.approx(3.0)
