@@ -58,11 +58,11 @@ class World:
         return self.objects.get(key)
 
 
-def build_world(workspace: Workspace, author: AbstractBaseUser, marker: str) -> World:
+def build_world(workspace: Workspace, author: AbstractBaseUser, marker: str, template_name: str | None = None) -> World:
     """Objects named with `marker`, so a page that shows them to the wrong person is caught."""
     template = Template.objects.create(
         workspace=workspace,
-        name=f"{marker}-template",
+        name=template_name or f"{marker}-template",
         title=f"{marker} title",
         content="Hello #name#, congratulations on winning #money# yuan",
         sample_values={"name": marker, "money": "1"},

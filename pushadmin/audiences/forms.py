@@ -1,0 +1,69 @@
+"""The audience form: a name, a delivery type, and a file or pasted rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from pushadmin.audiences.models import Audience
+from pushadmin.workspaces.models import Workspace
+
+
+class AudienceForm(forms.ModelForm):
+    upload = forms.FileField(
+        label="CSV file",
+        required=False,
+        help_text="A 'target' column, one column per placeholder, optionally 'extendedParams'. "
+        "UTF-8 (with or without BOM) or GBK/GB18030; commas, semicolons or tabs.",
+    )
+    pasted = forms.CharField(
+        label="Or paste or type the rows",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "target,name,money\nuserid1024,Zhang San,200"}),
+        help_text="The first line names the columns. A list of targets alone (one per line) works too.",
+    )
+
+    class Meta:
+        model = Audience
+        fields = ["name", "delivery_type"]
+
+    def __init__(self, *args: Any, workspace: Workspace, require_source: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+        self.instance.workspace = workspace
+        self.require_source = require_source
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if Audience.objects.filter(workspace=self.workspace, name=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"This workspace already has an audience called “{name}”.")
+        return name
+
+    def clean_upload(self) -> Any:
+        upload = self.cleaned_data.get("upload")
+        limit = settings.PUSHADMIN_MAX_UPLOAD_MB
+        if upload and upload.size > limit * 1024 * 1024:
+            raise forms.ValidationError(f"The file is {upload.size / 1048576:.0f} MB; the limit is {limit} MB.")
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        upload, pasted = data.get("upload"), (data.get("pasted") or "").strip()
+        if upload and pasted:
+            self.add_error("pasted", "Choose a file or paste rows, not both.")
+        elif self.require_source and not upload and not pasted:
+            self.add_error("upload", "Choose a CSV file or paste the rows.")
+        return data
+
+    def source_bytes(self) -> tuple[str, list[bytes]]:
+        """('upload' | 'paste', the content in chunks) for the import to store."""
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            return "upload", upload.chunks()
+        text = self.cleaned_data["pasted"].strip("\ufeff").strip()
+        first = text.splitlines()[0] if text else ""
+        if "target" not in [cell.strip().lower() for cell in first.replace(";", ",").replace("\t", ",").split(",")]:
+            text = "target\n" + text  # a bare list of targets
+        return "paste", [text.encode("utf-8") + b"\n"]

@@ -1,0 +1,110 @@
+"""Audience pages: the list, a new audience from a file or pasted rows, and its import report."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from pushadmin.accounts.access import get_in_workspace, workspace_view
+from pushadmin.accounts.models import Role
+from pushadmin.audiences import importing
+from pushadmin.audiences.forms import AudienceForm
+from pushadmin.audiences.models import Audience, AudienceImport, ImportRunStatus, ImportStatus
+from pushadmin.audiences.tasks import import_audience
+from pushadmin.audit import trail
+
+READERS = (Role.MARKETER, Role.AUDITOR)
+
+
+def _start_import(request: HttpRequest, audience: Audience, form: AudienceForm) -> AudienceImport:
+    """Store the rows under a random name and queue the import (inside the caller's transaction)."""
+    source, chunks = form.source_bytes()
+    stored, size = importing.store_upload(chunks)
+    upload = form.cleaned_data.get("upload")
+    job = AudienceImport.objects.create(
+        audience=audience,
+        source=source,
+        original_name=(upload.name if upload else "pasted rows")[:200],
+        stored_name=stored,
+        bytes_total=size,
+        created_by=request.user,
+    )
+    Audience.objects.filter(pk=audience.pk).update(import_status=ImportStatus.IMPORTING)
+    trail.record(
+        "audience.import_started",
+        request=request,
+        workspace=audience.workspace,
+        obj=audience,
+        detail={"import": job.pk, "source": source, "file": job.original_name, "bytes": size},
+    )
+    transaction.on_commit(lambda: import_audience.delay(job.pk))
+    return job
+
+
+@require_GET
+@workspace_view(*READERS)
+def audience_list(request: HttpRequest) -> HttpResponse:
+    audiences = Audience.objects.filter(workspace=request.workspace)  # type: ignore[attr-defined]
+    return render(request, "audiences/list.html", {"audiences": audiences})
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Role.MARKETER)
+def audience_create(request: HttpRequest) -> HttpResponse:
+    form = AudienceForm(request.POST or None, request.FILES or None, workspace=request.workspace)  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            audience = form.save(commit=False)
+            audience.created_by = request.user
+            audience.save()
+            trail.record("audience.created", request=request, workspace=audience.workspace, obj=audience)
+            _start_import(request, audience, form)
+        messages.success(request, f"Audience “{audience.name}” created; its rows are being imported.")
+        return redirect("audiences:detail", workspace_id=audience.workspace_id, audience_id=audience.pk)
+    return render(request, "audiences/form.html", {"form": form})
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+def audience_replace(request: HttpRequest, audience_id: int) -> HttpResponse:
+    audience = get_in_workspace(request, Audience, pk=audience_id)
+    form = AudienceForm(
+        {"name": audience.name, "delivery_type": audience.delivery_type, "pasted": request.POST.get("pasted", "")},
+        request.FILES or None,
+        instance=audience,
+        workspace=request.workspace,  # type: ignore[attr-defined]
+    )
+    if audience.import_status == ImportStatus.IMPORTING:
+        messages.error(request, "An import is already running for this audience; wait for it to finish.")
+    elif form.is_valid():
+        with transaction.atomic():
+            _start_import(request, audience, form)
+        messages.success(request, "Import started; the current members stay until it finishes.")
+    else:
+        errors = [f"{form.fields[f].label}: {e}" for f, es in form.errors.items() if f in form.fields for e in es]
+        messages.error(request, "Nothing was imported. " + " ".join(errors))
+    return redirect("audiences:detail", workspace_id=audience.workspace_id, audience_id=audience.pk)
+
+
+@require_GET
+@workspace_view(*READERS)
+@vary_on_headers("HX-Request")
+def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
+    audience = get_in_workspace(request, Audience, pk=audience_id)
+    job = audience.imports.first()
+    if request.htmx and request.GET.get("part") == "progress":  # type: ignore[attr-defined]
+        response = render(request, "audiences/detail.html#import-progress", {"audience": audience, "job": job})
+        if job and job.status not in (ImportRunStatus.QUEUED, ImportRunStatus.RUNNING):
+            response["HX-Refresh"] = "true"  # finished: show the report and the members
+        return response
+    members = Paginator(audience.current_members().order_by("line_number"), 50).get_page(request.GET.get("page"))
+    rejected = None
+    if job:
+        rejected = Paginator(job.rejected_rows.all(), 100).get_page(request.GET.get("rejected_page"))
+    context = {"audience": audience, "job": job, "members": members, "rejected": rejected}
+    return render(request, "audiences/detail.html", context)

@@ -1,0 +1,116 @@
+"""What the builder and detail pages show: forms, rows, schedule, request preview, preflight."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.forms import Form
+from django.http import HttpRequest
+
+from pushadmin.campaigns import rows as campaign_rows
+from pushadmin.campaigns.models import Campaign, CampaignStatus, RowsState
+from pushadmin.campaigns.options import ChannelOptions
+from pushadmin.campaigns.payload import build_push_request, is_skipped
+from pushadmin.campaigns.preflight import PreflightReport
+from pushadmin.campaigns.strategy import Strategy, run_times, summary
+from pushadmin.delivery.models import Message
+from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
+from pushadmin.mpaas.wire import request_fields
+
+EDITABLE = {CampaignStatus.DRAFT, CampaignStatus.IN_REVIEW, CampaignStatus.APPROVED}
+
+
+def snapshot(campaign: Campaign) -> dict[str, Any]:
+    """The settings an edit can change, as the audit trail records them."""
+    return {
+        "name": campaign.name,
+        "template": campaign.template.name if campaign.template_id else "",
+        "delivery_type": campaign.delivery_type,
+        "audience": campaign.audience.name if campaign.audience_id else "",
+        "missing_policy": campaign.missing_policy,
+        "fallback_values": campaign.fallback_values,
+        "options": campaign.options,
+        "strategy": campaign.strategy,
+    }
+
+
+def first_call_fields(campaign: Campaign) -> list[tuple[str, str]]:
+    """The business form fields of the first PushMultiple call; signature and credentials are added later."""
+    batch: list[Message] = []
+    for message in Message.objects.filter(campaign=campaign).order_by("seq").iterator(chunk_size=200):
+        if not is_skipped(campaign, message):
+            batch.append(message)
+        if len(batch) == MAX_TARGETS_PER_CALL:
+            break
+    return request_fields(build_push_request(campaign, batch)) if batch else []
+
+
+def calls_needed(rows: int) -> int:
+    return -(-rows // MAX_TARGETS_PER_CALL)
+
+
+def schedule_context(strategy: Strategy) -> dict[str, Any]:
+    return {"strategy_summary": summary(strategy), "next_runs": run_times(strategy)}
+
+
+def builder_context(request: HttpRequest, campaign: Campaign | None, forms: tuple[Form, Form, Form]) -> dict[str, Any]:
+    form, options_form, strategy_form = forms
+    context: dict[str, Any] = {
+        "campaign": campaign,
+        "form": form,
+        "options_form": options_form,
+        "strategy_form": strategy_form,
+        **schedule_context(Strategy.from_json(campaign.strategy if campaign else {})),
+    }
+    if campaign is not None:
+        page = campaign_rows.row_page(campaign, _page_number(request), problems_only=request.GET.get("problems") == "1")
+        context.update(rows_context(campaign, page))
+        context["request_fields"] = first_call_fields(campaign)
+        context["editable"] = campaign.status in EDITABLE
+    return context
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() else 1
+
+
+def rows_context(campaign: Campaign, page: campaign_rows.RowPage, **extra: Any) -> dict[str, Any]:
+    names = campaign_rows.names_of(campaign)
+    editable = campaign.status in EDITABLE
+    # One empty row to type into, so adding a row works without JavaScript too.
+    blank = None
+    if editable and not page.problems_only and not any(row.seq is None for row in page.rows):
+        blank = campaign_rows.view_row(campaign, names, "new-0", None, "", {}, None)
+    return {
+        "blank": blank,
+        "campaign": campaign,
+        "page": page,
+        "placeholders": names,
+        "calls": calls_needed(page.total),
+        "building": campaign.rows_state == RowsState.BUILDING,
+        "rows_failed": campaign.rows_state == RowsState.FAILED,
+        "editable": editable,
+        **extra,
+    }
+
+
+def detail_context(request: HttpRequest, campaign: Campaign, report: PreflightReport) -> dict[str, Any]:
+    template = campaign.template
+    first = Message.objects.filter(campaign=campaign).order_by("seq").first()
+    sample = None
+    if first is not None:
+        names = campaign_rows.names_of(campaign)
+        sample = campaign_rows.view_row(
+            campaign, names, str(first.seq), first.seq, first.target, first.values, first.extended_params
+        )
+    return {
+        "campaign": campaign,
+        "template": template,
+        "report": report,
+        "sample": sample,
+        "option_rows": ChannelOptions.from_json(campaign.options).plain_words(),
+        "editable": campaign.status in EDITABLE,
+        "can_submit": campaign.status == CampaignStatus.DRAFT and "marketer" in request.roles,  # type: ignore[attr-defined]
+        **schedule_context(Strategy.from_json(campaign.strategy)),
+    }

@@ -1,0 +1,123 @@
+"""Forms of the template pages and of the campaign builder's settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from pushadmin.audiences.models import Audience
+from pushadmin.campaigns import rendering
+from pushadmin.campaigns.models import Campaign, MissingDataPolicy, Template
+from pushadmin.workspaces.models import Workspace
+
+SAMPLE_PREFIX = "sample_"
+FALLBACK_PREFIX = "fallback_"
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = Template
+        fields = ["name", "title", "content"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "title": "Shown in bold on the phone. May use #placeholders#.",
+            "content": "Write placeholders as #name#; each target supplies its own value.",
+        }
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+        self.instance.workspace = workspace
+        for name in self.placeholder_names():
+            initial = (self.instance.sample_values or {}).get(name, "")
+            self.fields[SAMPLE_PREFIX + name] = forms.CharField(
+                label=f"Sample value for #{name}#", required=False, max_length=1000, initial=initial
+            )
+
+    def placeholder_names(self) -> list[str]:
+        title = self.data.get("title", self.instance.title) if self.is_bound else self.instance.title
+        content = self.data.get("content", self.instance.content) if self.is_bound else self.instance.content
+        return rendering.template_placeholders(title or "", content or "")
+
+    def sample_fields(self) -> list[forms.BoundField]:
+        return [self[SAMPLE_PREFIX + name] for name in self.placeholder_names()]
+
+    def sample_values(self) -> dict[str, str]:
+        if not self.is_bound:
+            saved = self.instance.sample_values or {}
+            return {name: saved[name] for name in self.placeholder_names() if saved.get(name)}
+        source = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        values = {}
+        for name in self.placeholder_names():
+            value = source.get(SAMPLE_PREFIX + name) if source else self.data.get(SAMPLE_PREFIX + name)
+            if value:
+                values[name] = value
+        return values
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if "," in name:
+            raise forms.ValidationError("The API refuses template names with commas (it would read two templates).")
+        clash = Template.objects.filter(workspace=self.workspace, name=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(f"This workspace already has a template called “{name}”.")
+        return name
+
+    def save(self, commit: bool = True) -> Template:
+        self.instance.sample_values = self.sample_values()
+        return super().save(commit=commit)
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["name", "template", "delivery_type", "audience", "missing_policy"]
+        labels = {"missing_policy": "When a row misses a value", "audience": "Audience (optional)"}
+        help_texts = {
+            "audience": "Its members become the rows below. Choosing a different audience replaces the rows.",
+            "delivery_type": "What the targets are: device ids or user ids.",
+        }
+        widgets = {"missing_policy": forms.RadioSelect}
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+        self.instance.workspace = workspace
+        self.fields["template"].queryset = Template.objects.filter(workspace=workspace)
+        self.fields["audience"].queryset = Audience.objects.filter(workspace=workspace)
+        self.fields["audience"].label_from_instance = lambda a: f"{a.name} ({a.member_count:,} targets)"
+        self.fields["missing_policy"].choices = MissingDataPolicy.choices
+        for name in self.placeholder_names():
+            self.fields[FALLBACK_PREFIX + name] = forms.CharField(
+                label=f"Fallback for #{name}#",
+                required=False,
+                max_length=1000,
+                initial=(self.instance.fallback_values or {}).get(name, ""),
+                help_text="Used only under the fallback policy, for rows without a value.",
+            )
+
+    def placeholder_names(self) -> list[str]:
+        template = self.instance.template if self.instance.template_id else None
+        return rendering.template_placeholders(template.title, template.content) if template else []
+
+    def fallback_fields(self) -> list[forms.BoundField]:
+        return [self[FALLBACK_PREFIX + name] for name in self.placeholder_names()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        audience = data.get("audience")
+        if audience and data.get("delivery_type") and audience.delivery_type != data["delivery_type"]:
+            self.add_error(
+                "audience",
+                f"“{audience.name}” holds {audience.get_delivery_type_display().lower()} targets; "
+                "choose the same delivery type or another audience.",
+            )
+        return data
+
+    def fallback_values(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data[FALLBACK_PREFIX + name]
+            for name in self.placeholder_names()
+            if self.cleaned_data.get(FALLBACK_PREFIX + name)
+        }

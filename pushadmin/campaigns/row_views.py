@@ -1,0 +1,150 @@
+"""The builder's rows table: pages, live per-row preview, add, remove, paste many, save."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from pushadmin.accounts.access import get_in_workspace, workspace_view
+from pushadmin.accounts.models import Role
+from pushadmin.campaigns import rows as campaign_rows
+from pushadmin.campaigns import workflow
+from pushadmin.campaigns.builder_page import rows_context
+from pushadmin.campaigns.lifecycle import TransitionRefused
+from pushadmin.campaigns.models import Campaign
+
+CAMPAIGNS = Campaign.objects.select_related("template", "audience", "workspace")
+
+
+def _page(request: HttpRequest, campaign: Campaign) -> campaign_rows.RowPage:
+    source = request.GET if request.method == "GET" else request.POST
+    raw = source.get("page", "1")
+    number = int(raw) if raw.isdigit() else 1
+    return campaign_rows.row_page(campaign, number, problems_only=source.get("problems") == "1")
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Role.MARKETER)
+@vary_on_headers("HX-Request")
+def rows_table(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """GET: one page of rows, each rendered. POST: save the posted page (all or nothing)."""
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                result = campaign_rows.save_rows(campaign, request.POST)
+                errors = result.errors or {}
+                if not errors and result.any_change:
+                    change = {"changed": result.changed, "added": result.added, "removed": result.removed}
+                    workflow.record_edit(campaign, request=request, after={"rows": change})
+        except (workflow.EditRefused, TransitionRefused) as exc:
+            messages.error(request, str(exc))
+            return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
+        if errors:
+            return _rows_with_errors(request, campaign, errors)
+        if not request.htmx:  # type: ignore[attr-defined]
+            messages.success(request, "Rows saved." if result.any_change else "Nothing changed in the rows.")
+            return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
+        campaign.refresh_from_db()
+    context = rows_context(campaign, _page(request, campaign), saved=request.method == "POST")
+    return render(request, "campaigns/builder.html#rows", context)
+
+
+def _rows_with_errors(request: HttpRequest, campaign: Campaign, errors: dict[str, str]) -> HttpResponse:
+    """Show the page as posted, each refused row with its reason; nothing was saved."""
+    names = campaign_rows.names_of(campaign)
+    shown = []
+    for key in campaign_rows.row_keys(request.POST):
+        row = campaign_rows.read_row(request.POST, key, names)
+        extended, _ = campaign_rows.parse_extended(row.extended_text)
+        seq = int(key) if key.isdigit() else None
+        shown.append(
+            campaign_rows.view_row(
+                campaign,
+                names,
+                key,
+                seq,
+                row.target,
+                row.values,
+                extended,
+                extended_text=row.extended_text,
+                error=errors.get(key, ""),
+            )
+        )
+    page = _page(request, campaign)
+    page.rows = shown
+    count = len(errors)
+    summary = f"Nothing was saved: {count} row{'s' if count != 1 else ''} need{'s' if count == 1 else ''} fixing."
+    context = rows_context(campaign, page, rows_error=summary)
+    return render(request, "campaigns/builder.html#rows", context, status=422)
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+@vary_on_headers("HX-Request")
+def row_preview(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """One row's rendered message and markers for what is typed (nothing saved)."""
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    key = request.POST.get("row", "")
+    names = campaign_rows.names_of(campaign)
+    typed = campaign_rows.read_row(request.POST, key, names)
+    extended, error = campaign_rows.parse_extended(typed.extended_text)
+    row = campaign_rows.view_row(
+        campaign,
+        names,
+        key,
+        int(key) if key.isdigit() else None,
+        typed.target,
+        typed.values,
+        extended,
+        extended_text=typed.extended_text,
+        error=error,
+    )
+    return render(request, "campaigns/builder.html#row-output", {"row": row, "campaign": campaign})
+
+
+@require_GET
+@workspace_view(Role.MARKETER)
+def blank_row(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    raw = request.GET.get("n", "0")
+    key = f"new-{int(raw) if raw.isdigit() else 0}"
+    names = campaign_rows.names_of(campaign)
+    row = campaign_rows.view_row(campaign, names, key, None, "", {}, None)
+    context = {"row": row, "campaign": campaign, "placeholders": names, "editable": True}
+    return render(request, "campaigns/builder.html#row", context)
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+def paste_rows(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    rows, errors = campaign_rows.parse_pasted(request.POST.get("pasted", ""), campaign_rows.names_of(campaign))
+    if errors:
+        shown = errors[:20] + ([f"… and {len(errors) - 20} more."] if len(errors) > 20 else [])
+        messages.error(request, "Nothing was added. " + " ".join(shown))
+    else:
+        try:
+            with transaction.atomic():
+                added = campaign_rows.append_rows(campaign, rows)
+                workflow.record_edit(campaign, request=request, after={"rows": {"pasted": added}})
+        except (workflow.EditRefused, TransitionRefused) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Added {added} row{'s' if added != 1 else ''}.")
+    return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
+
+
+@require_GET
+@workspace_view(Role.MARKETER)
+def rows_progress(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    response = render(request, "campaigns/builder.html#rows-progress", {"campaign": campaign})
+    if campaign.rows_state != "building" and request.htmx:  # type: ignore[attr-defined]
+        response["HX-Refresh"] = "true"  # the rows are there: show them
+    return response

@@ -1,0 +1,369 @@
+"""A campaign's rows: the delivery.Message rows (status DRAFT) the builder creates and edits.
+
+CONTRACT with delivery: every target is one Message with its own values, seq from 1 and
+MsgKey `campaign.msg_key_for(seq)`, fixed when the row is created. A removed row leaves a gap
+in seq rather than renumbering, so no row's MsgKey ever changes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, RowReject, check_row, detect_delimiter
+from pushadmin.campaigns import rendering
+from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
+from pushadmin.campaigns.preflight import extended_params_problem, row_problems
+from pushadmin.delivery.models import Message, MessageStatus
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+INLINE_BUILD_LIMIT = 2000  # above this the rows are written by a Celery task with progress
+CHUNK = 5000
+
+
+def names_of(campaign: Campaign) -> list[str]:
+    return rendering.template_placeholders(campaign.template.title, campaign.template.content)
+
+
+def fallback_of(campaign: Campaign) -> Mapping[str, Any] | None:
+    return campaign.fallback_values if campaign.missing_policy == MissingDataPolicy.FALLBACK else None
+
+
+def next_seq(campaign: Campaign) -> int:
+    return (Message.objects.filter(campaign=campaign).aggregate(top=Max("seq"))["top"] or 0) + 1
+
+
+# --------------------------------------------------------------------------- building from an audience
+
+
+def replace_rows_from_audience(campaign: Campaign) -> None:
+    """Make the audience's members the campaign's rows (inside the caller's transaction)."""
+    Message.objects.filter(campaign=campaign).delete()
+    audience = campaign.audience
+    count = audience.current_members().count() if audience else 0
+    if count <= INLINE_BUILD_LIMIT:
+        if audience:
+            copy_all_members(campaign)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            rows_state=RowsState.READY, rows_expected=count, rows_built=count, rows_error=""
+        )
+        return
+    Campaign.objects.filter(pk=campaign.pk).update(
+        rows_state=RowsState.BUILDING, rows_expected=count, rows_built=0, rows_error=""
+    )
+    from pushadmin.campaigns.tasks import build_campaign_rows
+
+    campaign_id = campaign.pk
+    transaction.on_commit(lambda: build_campaign_rows.delay(campaign_id))
+
+
+def _copy_members(campaign: Campaign) -> Iterator[int]:
+    """Copy the audience's members in file order, chunk by chunk; yields the count written so far."""
+    members = (
+        campaign.audience.current_members().order_by("pk").values_list("pk", "target", "values", "extended_params")
+    )
+    seq = next_seq(campaign)
+    written = 0
+    chunk: list[Message] = []
+    for _pk, target, values, extended in members.iterator(chunk_size=CHUNK):
+        chunk.append(
+            Message(
+                campaign=campaign,
+                seq=seq,
+                target=target,
+                values=values,
+                extended_params=extended,
+                msg_key=campaign.msg_key_for(seq),
+                status=MessageStatus.DRAFT,
+            )
+        )
+        seq += 1
+        if len(chunk) >= CHUNK:
+            Message.objects.bulk_create(chunk, batch_size=1000)
+            written += len(chunk)
+            chunk = []
+            yield written
+    Message.objects.bulk_create(chunk, batch_size=1000)
+    written += len(chunk)
+    yield written
+
+
+def build_rows(campaign_id: int) -> None:
+    """Task body: write the audience's rows in chunks, reporting progress; idempotent on redelivery."""
+    campaign = Campaign.objects.select_related("audience", "template").get(pk=campaign_id)
+    if campaign.rows_state != RowsState.BUILDING:
+        return
+    try:
+        Message.objects.filter(campaign=campaign).delete()
+        for written in _copy_members(campaign):
+            Campaign.objects.filter(pk=campaign_id).update(rows_built=written, updated_at=timezone.now())
+        Campaign.objects.filter(pk=campaign_id, rows_state=RowsState.BUILDING).update(rows_state=RowsState.READY)
+    except Exception as exc:
+        logger.exception("building rows of campaign %s failed", campaign_id)
+        Campaign.objects.filter(pk=campaign_id).update(rows_state=RowsState.FAILED, rows_error=str(exc)[:300])
+
+
+def copy_all_members(campaign: Campaign) -> None:
+    for _ in _copy_members(campaign):
+        pass
+
+
+# --------------------------------------------------------------------------- one page of rows
+
+
+@dataclass
+class RowView:
+    key: str  # form prefix: the seq of a saved row, "new-N" for one not saved yet
+    seq: int | None
+    target: str
+    values: dict[str, str]
+    extended_text: str
+    rendered: rendering.Rendered
+    problems: list[str]
+    error: str = ""
+
+    @property
+    def msg_key_hint(self) -> str:
+        return str(self.seq) if self.seq else "new"
+
+
+def ext_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if value else ""
+
+
+def view_row(
+    campaign: Campaign,
+    names: list[str],
+    key: str,
+    seq: int | None,
+    target: str,
+    values: Mapping[str, Any],
+    extended: Any,
+    *,
+    extended_text: str | None = None,
+    error: str = "",
+) -> RowView:
+    fallback = fallback_of(campaign)
+    rendered = rendering.render(campaign.template.title, campaign.template.content, values, fallback)
+    problems = [message for _kind, message in row_problems(names, values, extended, fallback)]
+    if error:
+        problems.insert(0, error)
+    return RowView(
+        key=key,
+        seq=seq,
+        target=target,
+        values={name: str(values.get(name, "")) for name in names},
+        extended_text=ext_text(extended) if extended_text is None else extended_text,
+        rendered=rendered,
+        problems=problems,
+        error=error,
+    )
+
+
+@dataclass
+class RowPage:
+    rows: list[RowView]
+    number: int
+    pages: int
+    total: int
+    problem_rows: int
+    problems_only: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def _with_problems(campaign: Campaign, names: list[str]) -> Iterator[int]:
+    fallback = fallback_of(campaign)
+    rows = Message.objects.filter(campaign=campaign).order_by("seq")
+    for seq, values, extended in rows.values_list("seq", "values", "extended_params").iterator(chunk_size=2000):
+        if row_problems(names, values, extended, fallback):
+            yield seq
+
+
+def row_page(campaign: Campaign, number: int = 1, *, problems_only: bool = False) -> RowPage:
+    names = names_of(campaign)
+    messages = Message.objects.filter(campaign=campaign).order_by("seq")
+    total = messages.count()
+    problem_seqs = list(_with_problems(campaign, names))
+    count = len(problem_seqs) if problems_only else total
+    pages = max(1, -(-count // PAGE_SIZE))
+    number = min(max(1, number), pages)
+    start = (number - 1) * PAGE_SIZE
+    if problems_only:
+        chosen = messages.filter(seq__in=problem_seqs[start : start + PAGE_SIZE])
+    else:
+        chosen = messages[start : start + PAGE_SIZE]
+    rows = [
+        view_row(campaign, names, str(m.seq), m.seq, m.target, m.values, m.extended_params)
+        for m in chosen.only("seq", "target", "values", "extended_params")
+    ]
+    return RowPage(rows, number, pages, total, len(problem_seqs), problems_only)
+
+
+# --------------------------------------------------------------------------- saving edits
+
+
+@dataclass
+class RowInput:
+    key: str
+    target: str
+    values: dict[str, str]
+    extended_text: str
+    remove: bool
+
+
+def read_row(data: Mapping[str, Any], key: str, names: list[str]) -> RowInput:
+    return RowInput(
+        key=key,
+        target=(data.get(f"row-{key}-target") or "").strip(),
+        values={name: (data.get(f"row-{key}-v-{name}") or "").strip() for name in names},
+        extended_text=(data.get(f"row-{key}-ext") or "").strip(),
+        remove=bool(data.get(f"row-{key}-remove")),
+    )
+
+
+def parse_extended(text: str) -> tuple[dict[str, Any] | None, str]:
+    """(extendedParams, error) from what was typed in a row's extendedParams cell."""
+    if not text:
+        return None, ""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"extendedParams is not valid JSON: {exc.msg} at character {exc.pos + 1}."
+    return value, extended_params_problem(value) or ""
+
+
+@dataclass
+class SaveResult:
+    changed: int = 0
+    added: int = 0
+    removed: int = 0
+    errors: dict[str, str] | None = None
+
+    @property
+    def any_change(self) -> bool:
+        return bool(self.changed or self.added or self.removed)
+
+
+def row_keys(data: Mapping[str, Any]) -> list[str]:
+    return [key for key in data.getlist("rows") if key.isdigit() or key.startswith("new-")]  # type: ignore[attr-defined]
+
+
+def save_rows(campaign: Campaign, data: Mapping[str, Any]) -> SaveResult:
+    """Apply a posted page of rows; refuses everything if any row is wrong (nothing half saved)."""
+    names = names_of(campaign)
+    inputs = [read_row(data, key, names) for key in row_keys(data)]
+    saved_seqs = [int(row.key) for row in inputs if row.key.isdigit()]
+    existing = {m.seq: m for m in Message.objects.filter(campaign=campaign, seq__in=saved_seqs)}
+    errors: dict[str, str] = {}
+    result = SaveResult()
+    updates, creates, removes = [], [], []
+    for row in inputs:
+        is_new = not row.key.isdigit()
+        if is_new and not row.target and not any(row.values.values()) and not row.extended_text:
+            continue  # an untouched blank row
+        if row.remove:
+            if not is_new and int(row.key) in existing:
+                removes.append(int(row.key))
+            continue
+        extended, error = parse_extended(row.extended_text)
+        if not row.target:
+            error = "The target is empty."
+        if error:
+            errors[row.key] = error
+            continue
+        typed = {name: value for name, value in row.values.items() if value}
+        if is_new:
+            creates.append((row.target, typed, extended))
+            continue
+        message = existing.get(int(row.key))
+        if message is None:
+            continue  # removed meanwhile by someone else
+        # Values for columns the template lacks stay on the row: preflight keeps warning about them.
+        values = {**{k: v for k, v in message.values.items() if k not in names}, **typed}
+        if (message.target, message.values, message.extended_params or None) != (row.target, values, extended):
+            message.target, message.values, message.extended_params = row.target, values, extended
+            updates.append(message)
+    if errors:
+        return SaveResult(errors=errors)
+    Message.objects.bulk_update(updates, ["target", "values", "extended_params", "updated_at"], batch_size=500)
+    # New rows are numbered before removals, so a removed row's seq (and MsgKey) is not reused at once.
+    append_rows(campaign, creates)
+    Message.objects.filter(campaign=campaign, seq__in=removes).delete()
+    recount(campaign)
+    result.changed, result.added, result.removed = len(updates), len(creates), len(removes)
+    return result
+
+
+def append_rows(campaign: Campaign, rows: list[tuple[str, dict[str, str], Any]]) -> int:
+    seq = next_seq(campaign)
+    Message.objects.bulk_create(
+        (
+            Message(
+                campaign=campaign,
+                seq=seq + offset,
+                target=target,
+                values=values,
+                extended_params=extended,
+                msg_key=campaign.msg_key_for(seq + offset),
+                status=MessageStatus.DRAFT,
+            )
+            for offset, (target, values, extended) in enumerate(rows)
+        ),
+        batch_size=1000,
+    )
+    recount(campaign)
+    return len(rows)
+
+
+def recount(campaign: Campaign) -> None:
+    count = Message.objects.filter(campaign=campaign).count()
+    Campaign.objects.filter(pk=campaign.pk).update(rows_expected=count, rows_built=count)
+
+
+# --------------------------------------------------------------------------- paste many
+
+
+def parse_pasted(text: str, names: list[str]) -> tuple[list[tuple[str, dict[str, str], Any]], list[str]]:
+    """Rows pasted from a spreadsheet: with a header naming `target`, or in the order target, placeholders."""
+    lines = text.strip("\ufeff\r\n").splitlines()
+    if not lines:
+        return [], ["Nothing was pasted."]
+    delimiter = detect_delimiter(lines[0])
+    first_cells = [cell.strip().strip("#").lower() for cell in lines[0].split(delimiter)]
+    offset = 0
+    if "target" not in first_cells:
+        lines.insert(0, delimiter.join(["target", *names]))
+        offset = 1  # line numbers below count the pasted lines, not the header added here
+    try:
+        stream = CsvStream(io.BytesIO("\n".join(lines).encode("utf-8")))
+        outcomes = [check_row(stream.layout, number, cells) for number, cells in stream]
+    except CsvFileError as exc:
+        return [], [str(exc)]
+    rows, errors, seen = [], [], {}
+    for outcome in outcomes:
+        line = outcome.line_number - offset
+        if isinstance(outcome, RowReject):
+            errors.append(f"Pasted line {line}: {outcome.reason}.")
+        elif outcome.target in seen:
+            errors.append(f"Pasted line {line}: duplicate target (first on line {seen[outcome.target]}).")
+        else:
+            seen[outcome.target] = line
+            rows.append((outcome.target, outcome.values, outcome.extended_params))
+    return rows, errors

@@ -1,0 +1,81 @@
+"""Template pages: a mirror of the mPaaS console's templates, with a live phone preview."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from pushadmin.accounts.access import get_in_workspace, workspace_view
+from pushadmin.accounts.models import Role
+from pushadmin.audit import trail
+from pushadmin.campaigns import rendering
+from pushadmin.campaigns.forms import TemplateForm
+from pushadmin.campaigns.models import Template
+
+READERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)
+
+
+def _preview_context(form: TemplateForm) -> dict[str, object]:
+    title = form.data.get("title", "") if form.is_bound else form.instance.title
+    content = form.data.get("content", "") if form.is_bound else form.instance.content
+    rendered = rendering.render(title or "", content or "", form.sample_values())
+    return {
+        "form": form,
+        "rendered": rendered,
+        "phones": [rendered.truncated(vendor) for vendor in rendering.VENDOR_LIMITS],
+        "placeholders": form.placeholder_names(),
+    }
+
+
+@require_GET
+@workspace_view(*READERS)
+def template_list(request: HttpRequest) -> HttpResponse:
+    templates = Template.objects.filter(workspace=request.workspace)  # type: ignore[attr-defined]
+    rows = [(t, rendering.template_placeholders(t.title, t.content)) for t in templates]
+    return render(request, "campaigns/template_list.html", {"rows": rows})
+
+
+def _save(request: HttpRequest, form: TemplateForm, action: str) -> HttpResponse:
+    before = {"name": form.instance.name, "title": form.instance.title, "content": form.instance.content}
+    with transaction.atomic():
+        template = form.save(commit=False)
+        if not template.pk:
+            template.created_by = request.user
+        template.save()
+        after = {"name": template.name, "title": template.title, "content": template.content}
+        trail.record(action, request=request, workspace=template.workspace, obj=template, before=before, after=after)
+    messages.success(request, f"Template “{template.name}” saved.")
+    return redirect("campaigns:template_list", workspace_id=template.workspace_id)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Role.MARKETER)
+def template_create(request: HttpRequest) -> HttpResponse:
+    form = TemplateForm(request.POST or None, workspace=request.workspace)  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        return _save(request, form, "template.created")
+    return render(request, "campaigns/template_form.html", _preview_context(form))
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Role.MARKETER)
+def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
+    template = get_in_workspace(request, Template, pk=template_id)
+    form = TemplateForm(request.POST or None, instance=template, workspace=request.workspace)  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        return _save(request, form, "template.updated")
+    return render(request, "campaigns/template_form.html", _preview_context(form))
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+@vary_on_headers("HX-Request")
+def template_preview(request: HttpRequest) -> HttpResponse:
+    """The placeholder list, sample inputs and phone preview for what is typed so far (nothing saved)."""
+    form = TemplateForm(request.POST, workspace=request.workspace)  # type: ignore[attr-defined]
+    part = "phone" if request.POST.get("part") == "phone" else "live"
+    return render(request, f"campaigns/template_form.html#{part}", _preview_context(form))

@@ -1,0 +1,103 @@
+"""Test send: the first row's message, to one target the marketer names, right now.
+
+It goes through the real client to the workspace's endpoint with its own MsgKey (never one
+of the campaign's), ignores the schedule, and lands in the audit trail with the API's answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from pushadmin.audit import trail
+from pushadmin.campaigns.models import Campaign
+from pushadmin.campaigns.payload import build_push_request
+from pushadmin.delivery.models import Message
+from pushadmin.mpaas import errors
+from pushadmin.mpaas.client import MpaasClient
+from pushadmin.mpaas.validation import validate_push_multiple
+
+TEST_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class TestSendAnswer:
+    ok: bool
+    summary: str
+    code: str
+    message: str
+    meaning: str
+    request_id: str
+    http_status: int | None
+    msg_key: str
+
+
+def _answer(outcome: errors.Outcome, msg_key: str) -> TestSendAnswer:
+    if isinstance(outcome, errors.Accepted):
+        return TestSendAnswer(
+            True,
+            "Accepted by the push service.",
+            outcome.result_code,
+            outcome.result_message or "",
+            "",
+            outcome.request_id or "",
+            outcome.http_status,
+            msg_key,
+        )
+    summary = {
+        errors.Rejected: "Refused by the push service.",
+        errors.Retryable: "Not delivered this time (temporary); try again.",
+        errors.Ambiguous: "No clear answer: the message may or may not have been sent.",
+    }[type(outcome)]
+    return TestSendAnswer(
+        False,
+        summary,
+        outcome.code or getattr(outcome, "reason", ""),
+        outcome.message or "",
+        outcome.meaning,
+        outcome.request_id or "",
+        outcome.http_status,
+        msg_key,
+    )
+
+
+def send_test(campaign: Campaign, target: str, *, request: HttpRequest) -> TestSendAnswer:
+    first = Message.objects.filter(campaign=campaign).order_by("seq").first()
+    if first is None:
+        raise ValueError("The campaign has no rows yet; add one to test.")
+    msg_key = f"pa{campaign.msg_key_prefix}-test-{secrets.token_hex(4)}"
+    probe = Message(target=target, msg_key=msg_key, values=first.values, extended_params=first.extended_params)
+    push = build_push_request(campaign, [probe], task_name=f"Test: {campaign.name}"[:100])
+    push = dataclasses.replace(push, strategy_type=None, strategy_content=None)
+    problems = validate_push_multiple(push)
+    if problems:
+        raise ValueError("; ".join(f"{p.field} {p.message}" for p in problems))
+    workspace = campaign.workspace
+    with MpaasClient(
+        workspace.endpoint_url,
+        workspace.access_key_id,
+        workspace.reveal_secret_for_signing(),
+        signature=workspace.signature_scheme,
+        api_version=workspace.api_version,
+        timeout=TEST_TIMEOUT_SECONDS,
+    ) as client:
+        result = client.push_multiple(push)
+    answer = _answer(result.outcome, msg_key)
+    trail.record(
+        "campaign.test_sent",
+        request=request,
+        workspace=workspace,
+        obj=campaign,
+        detail={
+            "target": target,
+            "msg_key": msg_key,
+            "row": first.seq,
+            "accepted": answer.ok,
+            "code": answer.code,
+            "request_id": answer.request_id,
+        },
+    )
+    return answer

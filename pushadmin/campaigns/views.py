@@ -1,0 +1,169 @@
+"""Campaign pages: the list, the one-page builder, the detail page with submit, and test send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from pushadmin.accounts.access import get_in_workspace, workspace_view
+from pushadmin.accounts.models import Role
+from pushadmin.audit import trail
+from pushadmin.campaigns import workflow
+from pushadmin.campaigns.builder_page import builder_context, detail_context, snapshot
+from pushadmin.campaigns.forms import CampaignForm
+from pushadmin.campaigns.lifecycle import TransitionRefused
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.campaigns.options import ChannelOptions
+from pushadmin.campaigns.preflight import preflight
+from pushadmin.campaigns.rows import replace_rows_from_audience
+from pushadmin.campaigns.settings_forms import ChannelOptionsForm, StrategyForm
+from pushadmin.campaigns.strategy import Strategy, run_times, summary
+from pushadmin.campaigns.test_send import send_test
+
+READERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)
+CAMPAIGNS = Campaign.objects.select_related("template", "audience", "workspace")
+
+
+def _forms(
+    request: HttpRequest, campaign: Campaign, *, bound: bool = True
+) -> tuple[CampaignForm, ChannelOptionsForm, StrategyForm]:
+    data = request.POST if bound and request.method == "POST" else None
+    workspace = request.workspace  # type: ignore[attr-defined]
+    return (
+        CampaignForm(data, instance=campaign, workspace=workspace),
+        ChannelOptionsForm(data, initial_options=ChannelOptions.from_json(campaign.options)),
+        StrategyForm(data, initial_strategy=Strategy.from_json(campaign.strategy)),
+    )
+
+
+def _apply(campaign: Campaign, forms: tuple[CampaignForm, ChannelOptionsForm, StrategyForm]) -> Campaign:
+    form, options_form, strategy_form = forms
+    campaign = form.save(commit=False)
+    campaign.fallback_values = form.fallback_values()
+    campaign.options = options_form.to_options().to_json()
+    campaign.strategy = strategy_form.to_strategy().to_json()
+    return campaign
+
+
+@require_GET
+@workspace_view(*READERS)
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = CAMPAIGNS.filter(workspace=request.workspace).order_by("-created_at")  # type: ignore[attr-defined]
+    status = request.GET.get("status", "")
+    if status in CampaignStatus.values:
+        campaigns = campaigns.filter(status=status)
+    context = {"campaigns": campaigns[:200], "statuses": CampaignStatus.choices, "status": status}
+    return render(request, "campaigns/campaign_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Role.MARKETER)
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    campaign = Campaign(workspace=request.workspace, created_by=request.user)  # type: ignore[attr-defined]
+    forms = _forms(request, campaign)
+    if request.method == "POST" and all(f.is_valid() for f in forms):
+        with transaction.atomic():
+            campaign = _apply(campaign, forms)
+            campaign.save()
+            campaign.editors.add(request.user)
+            replace_rows_from_audience(campaign)
+            trail.record(
+                "campaign.created",
+                request=request,
+                workspace=campaign.workspace,
+                obj=campaign,
+                after=snapshot(campaign),
+            )
+        messages.success(request, f"Campaign “{campaign.name}” created. Add or check its rows below.")
+        return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
+    return render(request, "campaigns/builder.html", builder_context(request, None, forms))
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Role.MARKETER)
+def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    forms = _forms(request, campaign)
+    if request.method == "POST" and all(f.is_valid() for f in forms):
+        before, audience_before = snapshot(campaign), campaign.audience_id
+        try:
+            with transaction.atomic():
+                campaign = _apply(campaign, forms)
+                campaign.save()
+                if campaign.audience_id != audience_before:
+                    replace_rows_from_audience(campaign)
+                after = snapshot(campaign)
+                if after != before:
+                    workflow.record_edit(campaign, request=request, before=before, after=after)
+        except (workflow.EditRefused, TransitionRefused) as exc:
+            messages.error(request, str(exc))
+            return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
+        messages.success(request, "Campaign saved." if after != before else "Nothing changed.")
+        return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
+    return render(request, "campaigns/builder.html", builder_context(request, campaign, forms))
+
+
+@require_GET
+@workspace_view(*READERS)
+def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    return render(request, "campaigns/detail.html", detail_context(request, campaign, preflight(campaign)))
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+def campaign_submit(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    report = preflight(campaign)
+    if report.blocks_submission:
+        messages.error(request, "Not submitted: " + " ".join(report.block_reasons))
+        return render(request, "campaigns/detail.html", detail_context(request, campaign, report), status=409)
+    try:
+        workflow.submit_for_review(campaign, request=request)
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"“{campaign.name}” is waiting for review.")
+    return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+@vary_on_headers("HX-Request")
+def strategy_preview(request: HttpRequest) -> HttpResponse:
+    """Summary, next runs and problems of the schedule as typed (nothing saved)."""
+    form = StrategyForm(request.POST)
+    valid = form.is_valid()
+    strategy = form.to_strategy() if hasattr(form, "cleaned_data") else Strategy()
+    context: dict[str, Any] = {
+        "strategy_form": form,
+        "strategy_summary": summary(strategy) if valid else "",
+        "next_runs": run_times(strategy) if valid else [],
+    }
+    return render(request, "campaigns/builder.html#strategy-summary", context)
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+@vary_on_headers("HX-Request")
+def campaign_test_send(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    target = (request.POST.get("test_target") or "").strip()
+    context: dict[str, Any] = {"campaign": campaign, "test_target": target}
+    if not target:
+        context["test_error"] = "Enter the device or user id to send the test to."
+    else:
+        try:
+            context["test_answer"] = send_test(campaign, target, request=request)
+        except ValueError as exc:
+            context["test_error"] = str(exc)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "campaigns/builder.html#test-send", context)
+    forms = _forms(request, campaign, bound=False)
+    return render(request, "campaigns/builder.html", {**builder_context(request, campaign, forms), **context})

@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from pushadmin.audiences.models import Audience, AudienceMember
+from pushadmin.audit.models import AuditEntry
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.delivery.models import Message, MessageStatus
+from tests.campaigns.composing import make_campaign, make_template
+from tests.personas import TEST_SECRET, Cast
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {"name": "Zhang San", "money": "200"}
+XSS = '<script>alert("x")</script>'
+
+
+def client_for(user: object) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def url(name: str, campaign: Campaign | None = None, workspace_id: int | None = None) -> str:
+    kwargs: dict[str, Any] = {"workspace_id": workspace_id or (campaign.workspace_id if campaign else None)}
+    if campaign is not None:
+        kwargs["campaign_id"] = campaign.pk
+    return reverse(f"campaigns:{name}", kwargs=kwargs)
+
+
+def settings_post(template_id: int, **changes: Any) -> dict[str, Any]:
+    data = {
+        "name": "Spring promo",
+        "template": template_id,
+        "delivery_type": 3,
+        "audience": "",
+        "missing_policy": "block",
+        "opt-expiry_value": 2,
+        "opt-expiry_unit": "hours",
+        "s-type": "immediate",
+        "s-time_zone": "Asia/Shanghai",
+    }
+    data.update(changes)
+    return data
+
+
+def make_audience(cast: Cast, count: int) -> Audience:
+    audience = Audience.objects.create(
+        workspace=cast.workspace, name="Winners", delivery_type=3, member_count=count, created_by=cast.marketer
+    )
+    AudienceMember.objects.bulk_create(
+        AudienceMember(audience=audience, line_number=i + 2, target=f"user{i}", values=GOOD) for i in range(count)
+    )
+    return audience
+
+
+def test_creating_a_campaign_from_an_audience_gives_each_member_a_draft_row_with_its_msgkey(cast: Cast) -> None:
+    template = make_template(cast)
+    audience = make_audience(cast, 3)
+    response = client_for(cast.marketer).post(
+        url("create", workspace_id=cast.workspace.pk), settings_post(template.pk, audience=audience.pk)
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    campaign = Campaign.objects.get()
+    assert campaign.options == {"expired_seconds": 7200}
+    rows = list(campaign.messages.order_by("seq").values_list("seq", "target", "msg_key", "status"))
+    assert rows == [(i + 1, f"user{i}", campaign.msg_key_for(i + 1), MessageStatus.DRAFT) for i in range(3)]
+    assert AuditEntry.objects.filter(action="campaign.created").exists()
+
+
+def test_builder_shows_rows_rendered_with_problem_count_and_calls(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD), ("u2", {"name": "Li"}), ("u3", GOOD)])
+    html = client_for(cast.marketer).get(url("edit", campaign)).content.decode()
+    assert "Hello Zhang San, congratulations on winning 200 yuan" in html
+    assert 'id="problem-count">1<' in html
+    assert "No value for #money#." in html
+    assert "<strong>1</strong> PushMultiple call" in html
+
+
+def test_row_preview_renders_what_is_typed_without_saving(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    response = client_for(cast.marketer).post(
+        url("row_preview", campaign),
+        {"row": "1", "row-1-target": "u1", "row-1-v-name": "Wang Wu", "row-1-v-money": "", "row-1-ext": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert html.strip().startswith('<td id="out-1"')
+    assert "Hello Wang Wu, congratulations on winning #money# yuan" in html
+    assert "No value for #money#." in html
+    assert Message.objects.get().values == GOOD
+
+
+def test_saving_rows_edits_adds_and_removes_and_voids_nothing_silently(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD), ("u2", GOOD)])
+    data = {
+        "rows": ["1", "2", "new-0"],
+        "row-1-target": "u1",
+        "row-1-v-name": "Changed",
+        "row-1-v-money": "5",
+        "row-1-ext": '{"k": "v"}',
+        "row-2-target": "u2",
+        "row-2-v-name": "x",
+        "row-2-v-money": "1",
+        "row-2-remove": "1",
+        "row-new-0-target": "u9",
+        "row-new-0-v-name": "New",
+        "row-new-0-v-money": "9",
+        "row-new-0-ext": "",
+    }
+    response = client_for(cast.marketer).post(url("rows", campaign), data)
+    assert response.status_code == 302
+    rows = list(
+        Message.objects.filter(campaign=campaign)
+        .order_by("seq")
+        .values_list("seq", "target", "values", "extended_params")
+    )
+    assert rows == [
+        (1, "u1", {"name": "Changed", "money": "5"}, {"k": "v"}),
+        (3, "u9", {"name": "New", "money": "9"}, None),
+    ]
+    campaign.refresh_from_db()
+    assert campaign.revision == 2
+    assert AuditEntry.objects.filter(action="campaign.edited").exists()
+
+
+def test_a_bad_row_refuses_the_whole_save_with_the_row_and_reason(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD), ("u2", GOOD)])
+    data = {
+        "rows": ["1", "2"],
+        "row-1-target": "u1",
+        "row-1-v-name": "Changed",
+        "row-1-v-money": "5",
+        "row-2-target": "u2",
+        "row-2-v-name": "x",
+        "row-2-v-money": "1",
+        "row-2-ext": "{oops",
+    }
+    response = client_for(cast.marketer).post(url("rows", campaign), data, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Nothing was saved: 1 row needs fixing." in html
+    assert "extendedParams is not valid JSON" in html
+    assert Message.objects.get(seq=1).values == GOOD
+
+
+def test_paste_many_appends_rows_and_reports_bad_lines_without_adding_any(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    marketer = client_for(cast.marketer)
+    marketer.post(url("paste_rows", campaign), {"pasted": "u2,Li,5\nu3;x"})
+    assert campaign.messages.count() == 1
+    marketer.post(url("paste_rows", campaign), {"pasted": "u2\tLi\t5\nu3\tWang\t6\n"})
+    assert list(campaign.messages.order_by("seq").values_list("target", flat=True)) == ["u1", "u2", "u3"]
+
+
+def test_submit_is_refused_under_the_block_policy_with_the_reason(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD), ("u2", {"name": "Li"})])
+    response = client_for(cast.marketer).post(url("submit", campaign))
+    assert response.status_code == 409
+    assert "1 row miss a placeholder value and the policy is to block submission." in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.DRAFT
+
+
+def test_a_clean_campaign_is_submitted_for_review(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    response = client_for(cast.marketer).post(url("submit", campaign))
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.IN_REVIEW
+
+
+def test_strategy_preview_follows_the_inputs(cast: Cast) -> None:
+    data = {
+        "s-type": "loop",
+        "s-time_zone": "Asia/Shanghai",
+        "s-circle": "weekly",
+        "s-days": ["1", "5"],
+        "s-time": "09:45",
+        "s-start_date": "2026-12-01",
+        "s-end_date": "2027-01-31",
+    }
+    response = client_for(cast.marketer).post(url("strategy_preview", workspace_id=cast.workspace.pk), data)
+    assert "every Monday and Friday at 09:45 from 1 Dec to 31 Jan" in response.content.decode()
+    data["s-end_date"] = "2027-12-31"
+    assert (
+        "180 days"
+        in client_for(cast.marketer)
+        .post(url("strategy_preview", workspace_id=cast.workspace.pk), data)
+        .content.decode()
+    )
+
+
+def test_request_preview_shows_the_first_calls_fields_and_never_the_secret(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    html = client_for(cast.marketer).get(url("edit", campaign)).content.decode()
+    assert "TargetMsg.1.TemplateKeyValue" in html
+    assert campaign.msg_key_for(1) in html
+    assert TEST_SECRET not in html and "Signature" not in html.split("Request preview")[1].split("Test send")[
+        0
+    ].replace("The signature", "")
+
+
+def test_values_with_markup_render_as_text_in_builder_and_detail(cast: Cast) -> None:
+    campaign = make_campaign(cast, [(XSS, {"name": XSS, "money": "1"})], name=XSS)
+    for page in ("edit", "detail"):
+        html = client_for(cast.marketer).get(url(page, campaign)).content.decode()
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def test_reviewers_read_the_detail_page_but_cannot_open_the_builder(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    reviewer = client_for(cast.reviewer)
+    detail = reviewer.get(url("detail", campaign)).content.decode()
+    assert "Submit for review" not in detail and "Hello Zhang San" in detail
+    assert reviewer.get(url("edit", campaign)).status_code == 403
+
+
+def test_another_workspaces_campaign_is_not_found(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    outsider = client_for(cast.outsider)
+    path = reverse("campaigns:edit", kwargs={"workspace_id": cast.other_workspace.pk, "campaign_id": campaign.pk})
+    assert outsider.get(path).status_code == 404
+
+
+def test_test_send_goes_through_the_real_client_to_the_sandbox(cast: Cast, mpaas_sandbox: Any) -> None:
+    cast.workspace.endpoint_url = mpaas_sandbox.url
+    cast.workspace.save()
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    response = client_for(cast.marketer).post(
+        url("test_send", campaign), {"test_target": "userid-test"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert "Accepted by the push service." in html, html
+    sent = mpaas_sandbox.messages()
+    assert [m["target"] for m in sent] == ["userid-test"]
+    assert AuditEntry.objects.filter(action="campaign.test_sent").exists()
