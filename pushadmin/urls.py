@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("pushadmin.campaigns.urls")),
     path("", include("pushadmin.audiences.urls")),
     path("", include("pushadmin.audit.urls")),
+    path("", include("pushadmin.delivery.urls")),
 ]

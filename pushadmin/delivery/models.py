@@ -97,6 +97,9 @@ class Attempt(models.Model):
     code = models.CharField(max_length=64, blank=True)
     message = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    settled = models.PositiveIntegerField(
+        default=0, help_text="Messages this attempt gave their final state (0 when it will be retried)."
+    )
 
     class Meta:
         ordering = ["-started_at"]

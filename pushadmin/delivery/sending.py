@@ -228,6 +228,7 @@ def _record(batch: Batch, token: str, messages: list[Message], result: Any, work
     code = getattr(outcome, "code", None) or getattr(outcome, "result_code", None) or ""
     meaning = getattr(outcome, "meaning", "") or errors.meaning_of(code)
     message_text = (getattr(outcome, "message", None) or attempt.error or "")[:300]
+    settles = treat_as in (AttemptOutcome.ACCEPTED, AttemptOutcome.REJECTED, AttemptOutcome.AMBIGUOUS)
     with transaction.atomic():
         Attempt.objects.create(
             batch=batch,
@@ -239,9 +240,10 @@ def _record(batch: Batch, token: str, messages: list[Message], result: Any, work
             code=code[:64],
             message=message_text,
             request_id=(outcome.request_id or "")[:64],
+            settled=len(ids) if settles else 0,
         )
         mine = Batch.objects.filter(pk=batch.pk, claim_token=token, status=BatchStatus.IN_FLIGHT)
-        if treat_as in (AttemptOutcome.ACCEPTED, AttemptOutcome.REJECTED, AttemptOutcome.AMBIGUOUS):
+        if settles:
             if mine.update(status=BatchStatus.DONE, lease_until=None, updated_at=now) != 1:
                 logger.error("batch %s: claim lost before its outcome was recorded", batch.pk)
                 return "claim lost"
@@ -291,7 +293,7 @@ def _record(batch: Batch, token: str, messages: list[Message], result: Any, work
                 _auto_pause(campaign, reason)
             else:
                 transaction.on_commit(lambda: enqueue([batch.pk], countdown=delay))
-    if treat_as in (AttemptOutcome.ACCEPTED, AttemptOutcome.REJECTED, AttemptOutcome.AMBIGUOUS):
+    if settles:
         finish_if_done(campaign.pk)
     return str(treat_as)
 

@@ -64,6 +64,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
     )
     for batch in expired:
         resend = batch.campaign.workspace.ambiguous_policy == AmbiguousPolicy.RESEND
+        unknown = 0
         with transaction.atomic():
             mine = Batch.objects.filter(
                 pk=batch.pk, status=BatchStatus.IN_FLIGHT, claim_token=batch.claim_token, lease_until__lt=now
@@ -93,6 +94,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                 outcome=AttemptOutcome.AMBIGUOUS,
                 code=WORKER_LOST,
                 message=WORKER_LOST_MEANING,
+                settled=unknown,
             )
 
 

@@ -1,0 +1,81 @@
+"""The sending progress page and the pause / resume / cancel / resend-failed buttons on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from pushadmin.accounts.access import get_in_workspace, workspace_view
+from pushadmin.accounts.models import Role
+from pushadmin.campaigns.lifecycle import TransitionRefused
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.delivery import controls, scheduling
+from pushadmin.delivery.models import Message, MessageStatus
+from pushadmin.delivery.progress import campaign_progress
+
+VIEWERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
+OPERATORS = (Role.MARKETER, Role.ADMIN)
+PAGE_SIZE = 50
+
+
+def _messages_page(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
+    rows = Message.objects.filter(campaign=campaign).order_by("seq")
+    status = request.GET.get("status", "")
+    if status in MessageStatus.values:
+        rows = rows.filter(status=status)
+    query = request.GET.get("q", "").strip()[:128]
+    if query:
+        rows = rows.filter(Q(target__icontains=query) | Q(msg_key__icontains=query) | Q(request_id=query))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"page": page, "status_filter": status, "query": query, "statuses": MessageStatus.choices}
+
+
+@require_GET
+@workspace_view(*VIEWERS)
+def progress(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, Campaign.objects.select_related("template"), pk=campaign_id)
+    context: dict[str, Any] = {
+        "campaign": campaign,
+        "progress": campaign_progress(campaign),
+        "may_operate": bool(request.roles.intersection(OPERATORS)),  # type: ignore[attr-defined]
+        "resendable": controls.resendable(campaign),
+        "plan": scheduling.scheduling_plan(campaign) if campaign.status == CampaignStatus.SCHEDULED else None,
+        **_messages_page(request, campaign),
+    }
+    template = "delivery/progress.html"
+    if request.htmx:
+        template += "#messages" if request.htmx.target == "messages" else "#live"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _operate(action: Callable[..., Campaign], done: str) -> Callable[..., HttpResponse]:
+    @require_POST
+    @workspace_view(*OPERATORS)
+    def view(request: HttpRequest, campaign_id: int) -> HttpResponse:
+        campaign = get_in_workspace(request, Campaign, pk=campaign_id)
+        try:
+            action(campaign, request=request)
+        except TransitionRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, done.format(name=campaign.name))
+        return redirect("delivery:progress", workspace_id=request.workspace.pk, campaign_id=campaign.pk)  # type: ignore[attr-defined]
+
+    view.__name__ = action.__name__
+    return view
+
+
+pause = _operate(controls.pause, "“{name}” is paused; batches already on their way are still recorded.")
+resume = _operate(controls.resume, "“{name}” is sending again from where it stopped.")
+cancel = _operate(controls.cancel, "“{name}” is cancelled; unsent messages are marked cancelled.")
+resend_failed = _operate(controls.resend_failed, "Rejected messages of “{name}” are being sent again with new MsgKeys.")
