@@ -35,6 +35,22 @@ class CheckedEntry:
     hash_ok: bool
     linked: bool  # its prev_hash is the hash of the entry right before it in the whole chain
 
+    @property
+    def state_change(self) -> str:
+        before, after = self.entry.before or {}, self.entry.after or {}
+        if "status" in after:
+            return f"{before.get('status', '')} → {after['status']}"
+        return ""
+
+    @property
+    def detail_text(self) -> str:
+        parts = dict(self.entry.detail or {})
+        if not self.state_change:
+            parts.update(
+                {key: value for key, value in {"before": self.entry.before, "after": self.entry.after}.items() if value}
+            )
+        return json.dumps(parts, ensure_ascii=False, sort_keys=True) if parts else ""
+
 
 def campaign_entries(campaign: Campaign) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(object_type=CAMPAIGN_OBJECT_TYPE, object_id=str(campaign.pk))

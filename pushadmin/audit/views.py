@@ -115,7 +115,7 @@ def evidence(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "outcomes": campaign_evidence.outcome_counts(campaign),
         "calls": campaign_evidence.calls_of(campaign)[:CALLS_ON_PAGE],
         "calls_total": campaign_evidence.calls_of(campaign).count(),
-        "messages": history.page(campaign.messages.order_by(), "seq", None, newest_first=False).rows,
+        "message_rows": history.page(campaign.messages.order_by(), "seq", None, newest_first=False).rows,
         "all_hashes_ok": all(item.hash_ok and item.linked for item in timeline),
     }
     return render(request, "audit/evidence.html", context)

@@ -60,6 +60,7 @@ def _page(request: HttpRequest, campaign: Campaign, **forms: Any) -> HttpRespons
         "previous": previous,
         "changes": pack.diff_against(previous, campaign),
         "approvals": campaign.approvals.select_related("reviewer").order_by("created_at"),
+        "live_approvals": approving.live_approvals(campaign),
         "comments": campaign.review_comments.select_related("author"),
         "refusal": approving.why_cannot_approve(campaign, request.user),
         "may_decide": Role.REVIEWER in request.roles,  # type: ignore[attr-defined]

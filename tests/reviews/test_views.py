@@ -47,7 +47,7 @@ def test_the_review_page_shows_rendered_samples_audience_options_and_schedule(ca
     assert page.status_code == 200
     assert "Hello Zhang San, congratulations on winning 200 yuan" in text  # first row
     assert "Hello Wang Wu, congratulations on winning 1000 yuan" in text  # last row
-    assert 'data-message-count>3<' in text
+    assert "data-message-count>3<" in text
     assert "1 hour" in text and "ExpiredSeconds=3600" in text
     assert "immediately" in text
     assert "first review" in text
