@@ -50,7 +50,12 @@ def calls_needed(rows: int) -> int:
 
 
 def schedule_context(strategy: Strategy) -> dict[str, Any]:
-    return {"strategy_summary": summary(strategy), "next_runs": run_times(strategy)}
+    return {"strategy_summary": summary(strategy), "next_runs": next_run_labels(strategy)}
+
+
+def next_run_labels(strategy: Strategy) -> list[tuple[str, str]]:
+    """(ISO time, wall-clock label in the schedule's own zone): the page's zone is UTC, the schedule's is not."""
+    return [(run.isoformat(), f"{run:%a} {run.day} {run:%b %Y, %H:%M}") for run in run_times(strategy)]
 
 
 def builder_context(request: HttpRequest, campaign: Campaign | None, forms: tuple[Form, Form, Form]) -> dict[str, Any]:

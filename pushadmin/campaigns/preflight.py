@@ -170,13 +170,14 @@ def _judge(campaign: Campaign, report: PreflightReport) -> None:
     if report.total_rows == 0:
         report.block_reasons.append("The campaign has no rows: choose an audience or add rows.")
     if counts[MISSING]:
-        rows = f"{counts[MISSING]:,} row{'s' if counts[MISSING] != 1 else ''}"
+        one = counts[MISSING] == 1
+        rows = f"{counts[MISSING]:,} row{'' if one else 's'} {'misses' if one else 'miss'}"
         if campaign.missing_policy == MissingDataPolicy.BLOCK:
-            report.block_reasons.append(f"{rows} miss a placeholder value and the policy is to block submission.")
+            report.block_reasons.append(f"{rows} a placeholder value and the policy is to block submission.")
         elif campaign.missing_policy == MissingDataPolicy.FALLBACK:
-            report.block_reasons.append(f"{rows} miss a value that has no fallback; add the fallback value.")
+            report.block_reasons.append(f"{rows} a value that has no fallback; add the fallback value.")
         else:
-            report.warnings.append(f"{rows} miss a placeholder value and will be skipped.")
+            report.warnings.append(f"{rows} a placeholder value and will be skipped.")
             if report.rows_to_send == 0:
                 report.block_reasons.append("Every row would be skipped; nothing would be sent.")
     if counts[DUPLICATE]:

@@ -156,6 +156,8 @@ def view_row(
     fallback = fallback_of(campaign)
     rendered = rendering.render(campaign.template.title, campaign.template.content, values, fallback)
     problems = [message for _kind, message in row_problems(names, values, extended, fallback)]
+    if seq is None and not target and not any(values.values()) and not extended:
+        problems = []  # a blank row waiting to be typed into has nothing wrong yet
     if error:
         problems.insert(0, error)
     return RowView(

@@ -15,7 +15,7 @@ from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
 from pushadmin.audit import trail
 from pushadmin.campaigns import workflow
-from pushadmin.campaigns.builder_page import builder_context, detail_context, snapshot
+from pushadmin.campaigns.builder_page import builder_context, detail_context, next_run_labels, snapshot
 from pushadmin.campaigns.forms import CampaignForm
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -23,7 +23,7 @@ from pushadmin.campaigns.options import ChannelOptions
 from pushadmin.campaigns.preflight import preflight
 from pushadmin.campaigns.rows import replace_rows_from_audience
 from pushadmin.campaigns.settings_forms import ChannelOptionsForm, StrategyForm
-from pushadmin.campaigns.strategy import Strategy, run_times, summary
+from pushadmin.campaigns.strategy import Strategy, summary
 from pushadmin.campaigns.test_send import send_test
 
 READERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)
@@ -122,8 +122,9 @@ def campaign_submit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     report = preflight(campaign)
     if report.blocks_submission:
+        # The detail page runs the same preflight and lists every reason and row.
         messages.error(request, "Not submitted: " + " ".join(report.block_reasons))
-        return render(request, "campaigns/detail.html", detail_context(request, campaign, report), status=409)
+        return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
     try:
         workflow.submit_for_review(campaign, request=request)
     except TransitionRefused as exc:
@@ -144,7 +145,7 @@ def strategy_preview(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "strategy_form": form,
         "strategy_summary": summary(strategy) if valid else "",
-        "next_runs": run_times(strategy) if valid else [],
+        "next_runs": next_run_labels(strategy) if valid else [],
     }
     return render(request, "campaigns/builder.html#strategy-summary", context)
 

@@ -159,9 +159,9 @@ def test_paste_many_appends_rows_and_reports_bad_lines_without_adding_any(cast: 
 
 def test_submit_is_refused_under_the_block_policy_with_the_reason(cast: Cast) -> None:
     campaign = make_campaign(cast, [("u1", GOOD), ("u2", {"name": "Li"})])
-    response = client_for(cast.marketer).post(url("submit", campaign))
-    assert response.status_code == 409
-    assert "1 row miss a placeholder value and the policy is to block submission." in response.content.decode()
+    response = client_for(cast.marketer).post(url("submit", campaign), follow=True)
+    assert response.redirect_chain[-1][0] == url("detail", campaign)
+    assert "1 row misses a placeholder value and the policy is to block submission." in response.content.decode()
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.DRAFT
 

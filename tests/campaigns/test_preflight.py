@@ -39,7 +39,7 @@ def test_every_kind_of_row_problem_is_reported_with_its_row(cast: Cast) -> None:
 
 def test_block_policy_blocks_on_a_missing_value_and_says_why(cast: Cast) -> None:
     report = preflight(make_campaign(cast, [("u1", GOOD), ("u2", {"name": "Li"})]))
-    assert report.block_reasons == ["1 row miss a placeholder value and the policy is to block submission."]
+    assert report.block_reasons == ["1 row misses a placeholder value and the policy is to block submission."]
 
 
 def test_skip_policy_warns_and_leaves_the_row_out(cast: Cast) -> None:
