@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from pushadmin.audit.models import AuditEntry
@@ -100,8 +100,20 @@ def campaigns(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
     return qs
 
 
+def _in_scope(model: type[Any], workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
+    """Rows of the campaigns in scope. Without a campaign filter, `campaign_id + 0` keeps the
+    planner off the campaign index, so it walks the primary key newest first and stops after a
+    page; with one, the (campaign, seq) index serves the page directly (see `HistoryKind.key_for`)."""
+    scope = _campaign_ids(workspace, data)
+    if data.get("campaign"):
+        # At most one campaign: an equality (not IN) lets the index hand rows over in key order.
+        chosen = scope.values_list("pk", flat=True).first()
+        return model.objects.filter(campaign_id=chosen) if chosen else model.objects.none()
+    return model.objects.alias(scope_id=F("campaign_id") + 0).filter(scope_id__in=scope)
+
+
 def messages(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
-    qs = Message.objects.filter(campaign_id__in=_campaign_ids(workspace, data)).select_related("campaign")
+    qs = _in_scope(Message, workspace, data).select_related("campaign")
     qs = _date_range(qs, "updated_at", data)
     for key, field in (("state", "status"), ("target", "target"), ("msg_key", "msg_key"), ("code", "result_code")):
         if data.get(key):
@@ -110,7 +122,7 @@ def messages(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
 
 
 def calls(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
-    qs = Attempt.objects.filter(campaign_id__in=_campaign_ids(workspace, data)).select_related("batch", "campaign")
+    qs = _in_scope(Attempt, workspace, data).select_related("batch", "campaign")
     qs = _date_range(qs, "started_at", data)
     if data.get("state"):
         qs = qs.filter(outcome=data["state"])
@@ -150,6 +162,10 @@ class HistoryKind:
     filters: tuple[str, ...]
     states: tuple[tuple[str, str], ...]
     columns: tuple[Column, ...]
+    campaign_key: str = ""  # a keyset column indexed together with the campaign, used when one campaign is chosen
+
+    def key_for(self, data: dict[str, Any]) -> str:
+        return self.campaign_key if self.campaign_key and data.get("campaign") else self.key
 
 
 def _when(value: datetime | None) -> str:
@@ -199,6 +215,7 @@ KINDS: dict[str, HistoryKind] = {
             Column("Round", lambda m: m.send_round),
             Column("Updated (UTC)", lambda m: _when(m.updated_at)),
         ),
+        campaign_key="seq",
     ),
     "calls": HistoryKind(
         "calls",

@@ -32,9 +32,8 @@ def _history(request: HttpRequest, slug: str) -> HttpResponse:
     next_before = None
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
-        result = history.page(
-            kind.query(request.workspace, data), kind.key, history.parse_before(request.GET.get("before"))
-        )  # type: ignore[attr-defined]
+        before = history.parse_before(request.GET.get("before"))
+        result = history.page(kind.query(request.workspace, data), kind.key_for(data), before)  # type: ignore[attr-defined]
         rows, next_before = result.rows, result.next_before
     query = request.GET.copy()
     query.pop("before", None)
@@ -88,7 +87,8 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     form = history.HistoryFilter(request.GET, kind=spec)
     if not form.is_valid():
         return _history(request, kind)
-    rows = history.every_row(spec.query(request.workspace, form.cleaned_data), spec.key)  # type: ignore[attr-defined]
+    query = spec.query(request.workspace, form.cleaned_data)  # type: ignore[attr-defined]
+    rows = history.every_row(query, spec.key_for(form.cleaned_data))
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     return csv_response(
         f"pushadmin-{kind}-{stamp}.csv",
