@@ -9,6 +9,7 @@ one page instead of sorting every matching row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -162,7 +163,12 @@ class HistoryKind:
     filters: tuple[str, ...]
     states: tuple[tuple[str, str], ...]
     columns: tuple[Column, ...]
+    page_columns: tuple[Column, ...] = ()  # a narrower set for the page; exports always carry `columns`
     campaign_key: str = ""  # a keyset column indexed together with the campaign, used when one campaign is chosen
+
+    @property
+    def shown_columns(self) -> tuple[Column, ...]:
+        return self.page_columns or self.columns
 
     def key_for(self, data: dict[str, Any]) -> str:
         return self.campaign_key if self.campaign_key and data.get("campaign") else self.key
@@ -257,8 +263,30 @@ KINDS: dict[str, HistoryKind] = {
             Column("Hash", lambda e: e.hash),
             Column("Previous hash", lambda e: e.prev_hash),
         ),
+        page_columns=(
+            Column("Seq", lambda e: e.seq),
+            Column("Time (UTC)", lambda e: _when(e.created_at)),
+            Column("Actor", lambda e: f"{e.actor_label} ({e.ip})" if e.ip else e.actor_label),
+            Column("Action", lambda e: e.action),
+            Column("Object", lambda e: e.object_repr or e.object_type),
+            Column("What changed", lambda e: change_summary(e)),
+            Column("Hash", lambda e: e.hash[:12] + "…"),
+        ),
     ),
 }
+
+
+def change_summary(entry: AuditEntry) -> str:
+    """A trail entry's before/after and detail in one readable line."""
+    before, after = entry.before or {}, entry.after or {}
+    parts = []
+    if "status" in after:
+        parts.append(f"{before.get('status', '')} → {after['status']}")
+    else:
+        parts += [json.dumps(side, ensure_ascii=False, sort_keys=True) for side in (entry.before, entry.after) if side]
+    if entry.detail:
+        parts.append(json.dumps(entry.detail, ensure_ascii=False, sort_keys=True))
+    return " · ".join(parts)
 
 
 @dataclass

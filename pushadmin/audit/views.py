@@ -41,7 +41,7 @@ def _history(request: HttpRequest, slug: str) -> HttpResponse:
         "kind": kind,
         "kinds": history.KINDS.values(),
         "form": form,
-        "rows": [(row, [column.value(row) for column in kind.columns]) for row in rows],
+        "rows": [(row, [column.value(row) for column in kind.shown_columns]) for row in rows],
         "next_before": next_before,
         "query": query.urlencode(),
         "is_later_page": "before" in request.GET,
