@@ -16,7 +16,7 @@ from pushadmin.campaigns.models import Campaign, DeliveryType, MissingDataPolicy
 from pushadmin.campaigns.options import ChannelOptions
 from pushadmin.campaigns.strategy import Strategy, summary
 from pushadmin.delivery.models import Message, MessageStatus
-from pushadmin.reviews.fingerprint import message_rows, snapshot_of
+from pushadmin.reviews.fingerprint import content_of, message_rows, snapshot_of
 from pushadmin.reviews.models import Approval
 
 WARNING_SAMPLES = 20
@@ -141,6 +141,7 @@ def readable(snapshot: dict[str, Any]) -> dict[str, str]:
     options = ChannelOptions.from_json(snapshot.get("options"))
     fallbacks = snapshot.get("fallback_values") or {}
     return {
+        "Name": str(snapshot.get("name", "")),
         "Template": str(template.get("name", "")),
         "Title": str(template.get("title", "")),
         "Text": str(template.get("content", "")),
@@ -175,4 +176,8 @@ def diff_against(approval: Approval | None, campaign: Campaign) -> list[Change]:
         new = after.get(label, "")
         if old != new:
             changes.append(Change(label, old, new, word_diff(old, new) if label in ("Title", "Text") else []))
+    same_content = all(approval.snapshot.get(key) == value for key, value in content_of(campaign).items())
+    if same_content and campaign.fingerprint and campaign.fingerprint != approval.fingerprint:
+        # Only the rows can account for a different fingerprint: the snapshot keeps no copy of them.
+        changes.append(Change("Rows", "as approved", "target rows changed (targets, values or MsgKeys)"))
     return changes

@@ -1,6 +1,6 @@
 """The four-eyes journey in a real browser, sent for real by a worker to the sandbox.
 
-The marketer submits; she holds the reviewer role too but is refused approval of her own
+The marketer submits from the campaign page; she holds the reviewer role too but is refused approval of her own
 campaign; a reviewer approves with the keyboard; the marketer's edit voids that approval;
 two reviewers approve the resubmitted campaign; the worker sends it; the auditor follows
 the whole timeline and downloads the evidence pack.
@@ -19,12 +19,11 @@ from playwright.sync_api import Page, expect
 
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.campaigns.workflow import record_edit, submit_for_review
 from pushadmin.reviews.models import Approval
 from tests.fixtures.browser import screenshot
 from tests.fixtures.processes import wait_for
 from tests.personas import PASSWORD, Cast, make_user
-from tests.reviews.campaign_rows import make_campaign, request_by
+from tests.reviews.campaign_rows import make_campaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -66,9 +65,11 @@ def test_four_eyes_review_journey_from_submission_to_evidence_pack(
     campaign = make_campaign(workspace, cast.marketer, name="Winter bonus")
     campaign.editors.add(cast.marketer)
 
-    # The marketer submits (as the builder's submit button does) and cannot approve her own campaign.
-    submit_for_review(campaign, request=request_by(cast.marketer))
+    # The marketer submits from the campaign page and cannot approve her own campaign.
     login("mia.marketer", PASSWORD)
+    page.goto(f"{base}/w/{workspace.pk}/campaigns/{campaign.pk}/")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text("is waiting for review")).to_be_visible()
     page.goto(f"{base}/w/{workspace.pk}/reviews/")
     page.get_by_role("link", name="Winter bonus").click()
     expect(page.locator("[data-refusal]")).to_contain_text("You created this campaign")
@@ -84,17 +85,24 @@ def test_four_eyes_review_journey_from_submission_to_evidence_pack(
     log_out(page)
 
     # The marketer edits the campaign: the approval is void and the campaign is a draft again.
-    record_edit(campaign, request=request_by(cast.marketer), before={"name": "Winter bonus"}, after={"name": "x"})
-    approval = Approval.objects.get(campaign=campaign)
-    assert approval.voided_at is not None
+    login("mia.marketer", PASSWORD)
+    page.goto(f"{base}/w/{workspace.pk}/campaigns/{campaign.pk}/edit/")
+    page.locator("#row-3-v-money").fill("1200")
+    page.get_by_role("button", name="Save rows").click()
+    wait_for(lambda: Approval.objects.get(campaign=campaign).voided_at, timeout=15, what="the approval to be voided")
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.DRAFT
-    submit_for_review(campaign, request=request_by(cast.marketer))
+    page.goto(f"{base}/w/{workspace.pk}/campaigns/{campaign.pk}/")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text("is waiting for review")).to_be_visible()
+    log_out(page)
 
     # Two reviewers approve the new revision; the worker sends it to the sandbox.
     login("rob.reviewer", PASSWORD)
     page.goto(f"{base}/w/{workspace.pk}/reviews/{campaign.pk}/")
     expect(page.locator("table").filter(has_text="voided: edited after submission")).to_be_visible()
+    expect(page.locator("table.diff")).to_contain_text("target rows changed")
+    expect(page.get_by_text("Hello Wang Wu, congratulations on winning 1200 yuan")).to_be_visible()
     screenshot(page, "review-page-after-voided-approval")
     approve_with_keyboard(page, base, cast)
     log_out(page)
