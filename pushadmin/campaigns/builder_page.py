@@ -12,6 +12,7 @@ from pushadmin.campaigns.models import Campaign, CampaignStatus, RowsState
 from pushadmin.campaigns.options import ChannelOptions
 from pushadmin.campaigns.payload import build_push_request, is_skipped
 from pushadmin.campaigns.preflight import PreflightReport
+from pushadmin.campaigns.row_html import RowRenderer
 from pushadmin.campaigns.strategy import Strategy, run_times, summary
 from pushadmin.delivery.models import Message
 from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
@@ -87,8 +88,9 @@ def rows_context(campaign: Campaign, page: campaign_rows.RowPage, **extra: Any) 
     blank = None
     if editable and not page.problems_only and not any(row.seq is None for row in page.rows):
         blank = campaign_rows.view_row(campaign, names, "new-0", None, "", {}, None)
+    renderer = RowRenderer(campaign.workspace_id, campaign.pk, editable)
     return {
-        "blank": blank,
+        "rows_html": renderer.rows(page.rows + ([blank] if blank else [])),
         "campaign": campaign,
         "page": page,
         "placeholders": names,

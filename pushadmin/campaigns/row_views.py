@@ -16,6 +16,7 @@ from pushadmin.campaigns import workflow
 from pushadmin.campaigns.builder_page import rows_context
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign
+from pushadmin.campaigns.row_html import RowRenderer, output_cell
 
 CAMPAIGNS = Campaign.objects.select_related("template", "audience", "workspace")
 
@@ -105,7 +106,7 @@ def row_preview(request: HttpRequest, campaign_id: int) -> HttpResponse:
         extended_text=typed.extended_text,
         error=error,
     )
-    return render(request, "campaigns/builder.html#row-output", {"row": row, "campaign": campaign})
+    return render(request, "campaigns/builder.html#row-output", {"row_output": output_cell(row)})
 
 
 @require_GET
@@ -116,8 +117,8 @@ def blank_row(request: HttpRequest, campaign_id: int) -> HttpResponse:
     key = f"new-{int(raw) if raw.isdigit() else 0}"
     names = campaign_rows.names_of(campaign)
     row = campaign_rows.view_row(campaign, names, key, None, "", {}, None)
-    context = {"row": row, "campaign": campaign, "placeholders": names, "editable": True}
-    return render(request, "campaigns/builder.html#row", context)
+    row_html = RowRenderer(campaign.workspace_id, campaign.pk, editable=True).row(row)
+    return render(request, "campaigns/builder.html#row", {"row_html": row_html})
 
 
 @require_POST

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 100
 INLINE_BUILD_LIMIT = 2000  # above this the rows are written by a Celery task with progress
 CHUNK = 5000
+PROBLEM_CACHE_SECONDS = 600
 
 
 def names_of(campaign: Campaign) -> list[str]:
@@ -198,24 +200,42 @@ def _with_problems(campaign: Campaign, names: list[str]) -> Iterator[int]:
             yield seq
 
 
+def problem_seqs(campaign: Campaign, names: list[str]) -> list[int]:
+    """Rows with a problem, scanned once per version of the campaign and its template.
+
+    Paging through a large campaign would otherwise rescan every row on every page. Every
+    change of rows or settings goes through `workflow.record_edit` (new revision and
+    updated_at), and a template edit changes the template's updated_at, so the key moves on.
+    """
+    key = (
+        f"campaign-row-problems:{campaign.pk}:{campaign.revision}:{campaign.updated_at.timestamp()}:"
+        f"{campaign.template.updated_at.timestamp()}:{campaign.rows_built}"
+    )
+    found = cache.get(key)
+    if found is None:
+        found = list(_with_problems(campaign, names))
+        cache.set(key, found, PROBLEM_CACHE_SECONDS)
+    return found
+
+
 def row_page(campaign: Campaign, number: int = 1, *, problems_only: bool = False) -> RowPage:
     names = names_of(campaign)
     messages = Message.objects.filter(campaign=campaign).order_by("seq")
     total = messages.count()
-    problem_seqs = list(_with_problems(campaign, names))
-    count = len(problem_seqs) if problems_only else total
+    seqs = problem_seqs(campaign, names)
+    count = len(seqs) if problems_only else total
     pages = max(1, -(-count // PAGE_SIZE))
     number = min(max(1, number), pages)
     start = (number - 1) * PAGE_SIZE
     if problems_only:
-        chosen = messages.filter(seq__in=problem_seqs[start : start + PAGE_SIZE])
+        chosen = messages.filter(seq__in=seqs[start : start + PAGE_SIZE])
     else:
         chosen = messages[start : start + PAGE_SIZE]
     rows = [
         view_row(campaign, names, str(m.seq), m.seq, m.target, m.values, m.extended_params)
         for m in chosen.only("seq", "target", "values", "extended_params")
     ]
-    return RowPage(rows, number, pages, total, len(problem_seqs), problems_only)
+    return RowPage(rows, number, pages, total, len(seqs), problems_only)
 
 
 # --------------------------------------------------------------------------- saving edits
