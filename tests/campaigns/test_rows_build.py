@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pushadmin.audiences.models import Audience, AudienceMember
+from pushadmin.campaigns import rows
+from pushadmin.campaigns.models import RowsState
+from pushadmin.campaigns.preflight import preflight
+from tests.campaigns.composing import make_campaign
+from tests.fixtures.processes import wait_for
+from tests.personas import Cast
+
+GOOD = {"name": "Zhang San", "money": "200"}
+
+
+def make_audience(cast: Cast, count: int) -> Audience:
+    audience = Audience.objects.create(
+        workspace=cast.workspace, name="Big", member_count=count, created_by=cast.marketer
+    )
+    AudienceMember.objects.bulk_create(
+        (AudienceMember(audience=audience, line_number=i + 2, target=f"user{i}", values=GOOD) for i in range(count)),
+        batch_size=1000,
+    )
+    return audience
+
+
+@pytest.mark.django_db
+def test_a_large_audience_is_copied_in_the_background_and_blocks_submission_until_done(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    monkeypatch.setattr(rows, "INLINE_BUILD_LIMIT", 10)
+    monkeypatch.setattr(rows, "CHUNK", 7)
+    campaign = make_campaign(cast, [], audience=make_audience(cast, 25))
+    with django_capture_on_commit_callbacks() as callbacks:
+        rows.replace_rows_from_audience(campaign)
+    campaign.refresh_from_db()
+    assert (campaign.rows_state, campaign.rows_expected, campaign.messages.count()) == (RowsState.BUILDING, 25, 0)
+    assert len(callbacks) == 1
+    assert "still being created (0 of 25)" in preflight(campaign).block_reasons[0]
+    rows.build_rows(campaign.pk)
+    campaign.refresh_from_db()
+    assert (campaign.rows_state, campaign.rows_built) == (RowsState.READY, 25)
+    keys = list(campaign.messages.order_by("seq").values_list("seq", "msg_key"))
+    assert keys == [(seq, campaign.msg_key_for(seq)) for seq in range(1, 26)]
+    assert not preflight(campaign).blocks_submission
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_builds_the_rows(cast: Cast, celery_worker: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import transaction
+
+    monkeypatch.setattr(rows, "INLINE_BUILD_LIMIT", 100)
+    campaign = make_campaign(cast, [], audience=make_audience(cast, 3000))
+    with transaction.atomic():
+        rows.replace_rows_from_audience(campaign)
+    wait_for(
+        lambda: (
+            campaign.messages.count() == 3000
+            and campaign.__class__.objects.get(pk=campaign.pk).rows_state == RowsState.READY
+        ),
+        timeout=90,
+        what="rows",
+    )
