@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,10 +51,17 @@ def progress(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "plan": scheduling.scheduling_plan(campaign) if campaign.status == CampaignStatus.SCHEDULED else None,
         **_messages_page(request, campaign),
     }
-    template = "delivery/progress.html"
-    if request.htmx:
-        template += "#messages" if request.htmx.target == "messages" else "#live"
-    response = render(request, template, context)
+    if not request.htmx:
+        response = render(request, "delivery/progress.html", context)
+    elif request.htmx.target == "messages":
+        response = render(request, "delivery/progress.html#messages", context)
+    else:
+        # A poll: the live figures, and the table out of band so its statuses keep up too.
+        fragments = [
+            render_to_string("delivery/progress.html#live", context, request),
+            render_to_string("delivery/progress.html#messages", {**context, "out_of_band": True}, request),
+        ]
+        response = HttpResponse("".join(fragments))
     patch_vary_headers(response, ["HX-Request"])
     return response
 

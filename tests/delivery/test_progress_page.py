@@ -73,10 +73,14 @@ def test_the_page_polls_while_sending_and_stops_once_the_campaign_ended(cast, se
     assert "Sent" in page and 'hx-trigger="every 2s"' not in page
 
 
-def test_htmx_polls_get_only_the_live_fragment_and_vary_on_hx_request(cast, sending_campaign):
-    response = client_for(cast.marketer).get(url(sending_campaign), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="live")
+def test_htmx_polls_get_the_live_fragment_and_the_filtered_table_out_of_band(cast, sending_campaign):
+    response = client_for(cast.marketer).get(
+        url(sending_campaign), {"status": "accepted", "page": "2"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="live"
+    )
     body = response.content.decode()
-    assert body.lstrip().startswith('<section id="live"') and "<html" not in body and 'id="messages"' not in body
+    assert body.lstrip().startswith('<section id="live"') and "<html" not in body
+    assert '<section id="messages" class="card" hx-swap-oob="true">' in body
+    assert "Page 2 of 2" in body and "user-000051" in body and "user-000101" not in body
     assert "HX-Request" in response["Vary"]
 
 
