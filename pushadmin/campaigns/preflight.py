@@ -21,7 +21,6 @@ from pushadmin.campaigns.strategy import Strategy
 from pushadmin.campaigns.strategy import validate as validate_strategy
 from pushadmin.delivery.models import Message
 from pushadmin.mpaas import validation
-from pushadmin.mpaas.request_types import PushMultipleRequest, TargetMsg
 from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
 
 MISSING = "missing"
@@ -68,23 +67,25 @@ class PreflightReport:
 
 
 def extended_params_problem(value: Any) -> str | None:
-    """Why a row's extendedParams cannot be sent, or None when it can."""
+    """Why a row's extendedParams cannot be sent, or None when it can.
+
+    The rules and limits are mpaas.validation's; this checks one map directly because it
+    runs once per row of a million-row import.
+    """
     if value in (None, {}):
         return None
     if not isinstance(value, Mapping):
         return 'extendedParams must be a JSON object such as {"key": "value"}.'
-    probe = PushMultipleRequest(
-        app_id="x",
-        workspace_id="x",
-        task_name="x",
-        template_name="x",
-        delivery_type=3,
-        target_msgs=[TargetMsg(target="x", msg_key="x")],
-        expired_seconds=60,
-        extended_params=value,
-    )
-    problems = [p for p in validation.validate_push_multiple(probe) if p.field == "ExtendedParams"]
-    return " ".join(f"extendedParams {p.message}" for p in problems) or None
+    problems = []
+    not_text = sorted(str(key) for key, item in value.items() if not isinstance(item, str))
+    if not_text:
+        problems.append(f"values must be text; not text for: {', '.join(not_text)}.")
+    if len(value) > validation.MAX_EXTENDED_PARAM_KEYS:
+        problems.append(f"has {len(value)} keys; at most {validation.MAX_EXTENDED_PARAM_KEYS} are allowed.")
+    reserved = sorted(validation.RESERVED_EXTENDED_PARAM_KEYS.intersection(value))
+    if reserved:
+        problems.append(f"uses keys reserved by the push service: {', '.join(reserved)}.")
+    return " ".join(f"extendedParams {problem}" for problem in problems) or None
 
 
 def _target_hash(target: str) -> bytes:

@@ -73,3 +73,23 @@ def test_an_empty_campaign_and_a_bad_schedule_block_submission(cast: Cast) -> No
 def test_rows_still_being_built_block_submission(cast: Cast) -> None:
     campaign = make_campaign(cast, [("u1", GOOD)], rows_state="building", rows_expected=10, rows_built=1)
     assert "still being created" in preflight(campaign).block_reasons[0]
+
+
+def test_extended_params_rules_match_the_api_validation() -> None:
+    from pushadmin.campaigns.preflight import extended_params_problem
+    from pushadmin.mpaas.request_types import PushMultipleRequest, TargetMsg
+    from pushadmin.mpaas.validation import validate_push_multiple
+
+    cases = [None, {}, {"a": "1"}, {"a": 1}, {"taskId": "x"}, {f"k{i}": "v" for i in range(21)}, ["not", "a", "map"]]
+    for value in cases:
+        request = PushMultipleRequest(
+            app_id="a",
+            workspace_id="w",
+            task_name="t",
+            template_name="n",
+            delivery_type=3,
+            target_msgs=[TargetMsg(target="x", msg_key="k", extended_params=value)],
+            expired_seconds=60,
+        )
+        api_says_bad = any(p.field == "TargetMsg.1.ExtendedParams" for p in validate_push_multiple(request))
+        assert (extended_params_problem(value) is not None) == api_says_bad, value
