@@ -36,9 +36,10 @@ class SessionLifetimeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            signed_in_at = request.session.get(SIGNED_IN_AT_KEY)
+            # A session from before this rule started counts from now.
+            signed_in_at = request.session.setdefault(SIGNED_IN_AT_KEY, int(timezone.now().timestamp()))
             max_age = settings.PUSHADMIN_SESSION_MAX_HOURS * 3600
-            if signed_in_at is not None and timezone.now().timestamp() - signed_in_at > max_age:
+            if timezone.now().timestamp() - signed_in_at > max_age:
                 logout(request)
                 return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -13,7 +13,13 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, get_resolver
 
 ADMIN_SITE_PREFIX = "django-admin/"
-PUBLIC_URL_NAMES = {"accounts:login"}
+PUBLIC_URL_NAMES = {
+    "accounts:login",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+}
 EVERY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_ID = 999_999
 
