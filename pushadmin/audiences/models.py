@@ -94,6 +94,10 @@ class AudienceImport(models.Model):
         return f"{self.audience} import {self.pk}"
 
     @property
+    def delimiter_name(self) -> str:
+        return {",": "comma", ";": "semicolon", "\t": "tab"}.get(self.delimiter, "comma")
+
+    @property
     def percent(self) -> int:
         if self.status == ImportRunStatus.DONE:
             return 100
