@@ -5,7 +5,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pushadmin.accounts import two_factor
 from pushadmin.accounts.access import workspace_view
 from pushadmin.accounts.forms import MembershipForm
 from pushadmin.accounts.models import Membership, Role
@@ -32,7 +34,10 @@ def members(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
         return redirect("accounts:members", workspace_id=workspace.pk)
     rows = Membership.objects.filter(workspace=workspace).select_related("user")
-    return render(request, "accounts/members.html", {"form": form, "memberships": rows})
+    devices = TOTPDevice.objects.filter(user__memberships__workspace=workspace, confirmed=True)
+    enrolled = set(devices.values_list("user_id", flat=True))
+    context = {"form": form, "memberships": rows, "enrolled": enrolled, "guarded_roles": two_factor.GUARDED_ROLES}
+    return render(request, "accounts/members.html", context)
 
 
 @require_POST

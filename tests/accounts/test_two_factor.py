@@ -104,3 +104,15 @@ def test_a_workspace_admin_can_require_two_factor_in_settings(cast: Cast) -> Non
     client.force_login(cast.admin)
     page = client.get(f"/w/{cast.workspace.pk}/settings/").content.decode()
     assert "Require two-factor sign-in for reviewers and admins" in page
+
+
+def test_the_members_page_shows_who_still_has_to_set_up_two_factor(cast: Cast) -> None:
+    require_two_factor(cast)
+    with time_machine.travel(T0, tick=False):
+        client = signed_in("abe.admin")
+        enrol(client)  # enrolling also verifies this session
+        page = client.get(f"/w/{cast.workspace.pk}/members/")
+    rows = {line.split("</td>")[0]: line for line in page.content.decode().split("<tr><td>")[1:]}
+    assert 'badge ok">on' in rows["abe.admin"]
+    assert "required, not set up" in rows["rob.reviewer"]
+    assert 'badge">off' in rows["mia.marketer"]
