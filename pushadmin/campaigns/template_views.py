@@ -12,9 +12,9 @@ from django.views.decorators.vary import vary_on_headers
 from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
 from pushadmin.audit import trail
-from pushadmin.campaigns import rendering
+from pushadmin.campaigns import rendering, workflow
 from pushadmin.campaigns.forms import TemplateForm
-from pushadmin.campaigns.models import Template
+from pushadmin.campaigns.models import Campaign, CampaignStatus, Template
 
 READERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)
 
@@ -39,8 +39,20 @@ def template_list(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/template_list.html", {"rows": rows})
 
 
+# Campaigns whose messages are going out (or about to) must keep the text they were approved with.
+LOCKING_STATES = [CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED]
+
+
 def _save(request: HttpRequest, form: TemplateForm, action: str) -> HttpResponse:
-    before = {"name": form.instance.name, "title": form.instance.title, "content": form.instance.content}
+    old = Template.objects.filter(pk=form.instance.pk).values("name", "title", "content").first()
+    before = old or {}
+    template = form.instance
+    users = Campaign.objects.filter(template=template) if template.pk else Campaign.objects.none()
+    locked = [c.name for c in users.filter(status__in=LOCKING_STATES)]
+    text_changed = old is not None and any(old[k] != form.cleaned_data[k] for k in ("name", "title", "content"))
+    if text_changed and locked:
+        form.add_error(None, f"Campaigns using this template are being sent: {', '.join(locked)}. Copy it instead.")
+        return render(request, "campaigns/template_form.html", _preview_context(form))
     with transaction.atomic():
         template = form.save(commit=False)
         if not template.pk:
@@ -48,6 +60,10 @@ def _save(request: HttpRequest, form: TemplateForm, action: str) -> HttpResponse
         template.save()
         after = {"name": template.name, "title": template.title, "content": template.content}
         trail.record(action, request=request, workspace=template.workspace, obj=template, before=before, after=after)
+        if text_changed:
+            # What these campaigns would send changed: any approval of theirs is void.
+            for campaign in users.filter(status__in=list(workflow.EDITABLE_STATES)):
+                workflow.record_edit(campaign, request=request, before={"template": before}, after={"template": after})
     messages.success(request, f"Template “{template.name}” saved.")
     return redirect("campaigns:template_list", workspace_id=template.workspace_id)
 

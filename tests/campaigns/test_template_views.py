@@ -83,3 +83,29 @@ def test_reviewers_see_the_template_list_read_only(cast: Cast) -> None:
     html = response.content.decode()
     assert response.status_code == 200 and "demo-welcome" in html
     assert "New template" not in html
+
+
+def test_editing_a_templates_text_voids_the_approval_of_campaigns_using_it(cast: Cast) -> None:
+    from tests.campaigns.composing import make_campaign
+
+    campaign = make_campaign(cast, [("u1", {"name": "a", "money": "1"})], status="approved")
+    url = reverse(
+        "campaigns:template_edit", kwargs={"workspace_id": cast.workspace.pk, "template_id": campaign.template_id}
+    )
+    data = {"name": "demo-welcome", "title": "New title", "content": campaign.template.content}
+    assert client_for(cast.marketer).post(url, data).status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.status == "draft" and campaign.revision == 2
+
+
+def test_a_template_in_use_by_a_sending_campaign_cannot_change(cast: Cast) -> None:
+    from tests.campaigns.composing import make_campaign
+
+    campaign = make_campaign(cast, [("u1", {"name": "a", "money": "1"})], status="sending", name="Live now")
+    url = reverse(
+        "campaigns:template_edit", kwargs={"workspace_id": cast.workspace.pk, "template_id": campaign.template_id}
+    )
+    data = {"name": "demo-welcome", "title": "New title", "content": campaign.template.content}
+    response = client_for(cast.marketer).post(url, data)
+    assert "being sent: Live now" in response.content.decode()
+    assert Template.objects.get().title == "Congratulations"
