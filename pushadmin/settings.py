@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "pushadmin.accounts.middleware.HtmxSignInRedirectMiddleware",
     "pushadmin.accounts.middleware.SessionLifetimeMiddleware",
     "pushadmin.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -78,3 +78,24 @@ class TwoFactorMiddleware:
             except Resolver404:
                 return False
         return match.view_name in self.OPEN_URL_NAMES
+
+
+class HtmxSignInRedirectMiddleware:
+    """An htmx request whose session ended gets the sign-in page as a full-page redirect.
+
+    Following the 302 inside htmx would swap the whole sign-in page into a table cell.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") == "true" and response.status_code == 302:
+            location = response.get("Location", "")
+            sign_in_pages = (reverse(settings.LOGIN_URL), reverse("accounts:two_factor_verify"))
+            if location.startswith(sign_in_pages):
+                redirect_response = HttpResponse(status=204)
+                redirect_response["HX-Redirect"] = location
+                return redirect_response
+        return response

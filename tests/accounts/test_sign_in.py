@@ -138,3 +138,12 @@ def test_weak_new_passwords_are_refused_with_the_reason(cast: Cast, password: st
     assert reason in page
     cast.marketer.refresh_from_db()
     assert cast.marketer.check_password(PASSWORD)
+
+
+def test_an_htmx_request_after_the_session_ended_redirects_the_whole_page(cast: Cast) -> None:
+    client = Client()
+    sign_in(client, "mia.marketer", PASSWORD)
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        response = client.get(f"/w/{cast.workspace.pk}/", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith(LOGIN)
