@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.strategy import Strategy, summary
-from tests.fixtures.browser import screenshot
+from tests.fixtures.browser import SCREENSHOT_DIR, screenshot
 from tests.personas import PASSWORD, Cast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,6 +106,7 @@ def test_marketer_builds_a_three_row_campaign_with_live_preview_and_is_stopped_b
     page.locator("#row-1-v-money").fill("200")
     expect(page.locator("#out-1")).not_to_contain_text("No value")
     screenshot(page, "marketer-builder")
+    page.locator("#rows").screenshot(path=str(SCREENSHOT_DIR / "marketer-builder-rows.png"))
 
     # Submitting under the block policy is refused with the reason.
     page.get_by_role("link", name="Review and submit").click()
