@@ -174,7 +174,7 @@ class HistoryKind:
         return self.campaign_key if self.campaign_key and data.get("campaign") else self.key
 
 
-def _when(value: datetime | None) -> str:
+def when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
@@ -193,10 +193,10 @@ KINDS: dict[str, HistoryKind] = {
             Column("Author", lambda c: c.created_by.get_username()),
             Column("Template", lambda c: c.template.name),
             Column("Revision", lambda c: c.revision),
-            Column("Created (UTC)", lambda c: _when(c.created_at)),
-            Column("Submitted (UTC)", lambda c: _when(c.submitted_at)),
-            Column("Approved (UTC)", lambda c: _when(c.approved_at)),
-            Column("Finished (UTC)", lambda c: _when(c.finished_at)),
+            Column("Created (UTC)", lambda c: when(c.created_at)),
+            Column("Submitted (UTC)", lambda c: when(c.submitted_at)),
+            Column("Approved (UTC)", lambda c: when(c.approved_at)),
+            Column("Finished (UTC)", lambda c: when(c.finished_at)),
             Column("Fingerprint", lambda c: c.fingerprint),
         ),
     ),
@@ -219,7 +219,7 @@ KINDS: dict[str, HistoryKind] = {
             Column("RequestId", lambda m: m.request_id),
             Column("Task id", lambda m: m.task_id),
             Column("Round", lambda m: m.send_round),
-            Column("Updated (UTC)", lambda m: _when(m.updated_at)),
+            Column("Updated (UTC)", lambda m: when(m.updated_at)),
         ),
         campaign_key="seq",
     ),
@@ -234,7 +234,7 @@ KINDS: dict[str, HistoryKind] = {
             Column("Id", lambda a: a.pk),
             Column("Campaign", lambda a: a.campaign.name if a.campaign else ""),
             Column("Batch", lambda a: f"{a.batch.send_round}/{a.batch.seq}"),
-            Column("Started (UTC)", lambda a: _when(a.started_at)),
+            Column("Started (UTC)", lambda a: when(a.started_at)),
             Column("Duration ms", lambda a: a.duration_ms),
             Column("HTTP", lambda a: a.http_status or ""),
             Column("Outcome", lambda a: a.get_outcome_display()),
@@ -252,7 +252,7 @@ KINDS: dict[str, HistoryKind] = {
         (),
         (
             Column("Seq", lambda e: e.seq),
-            Column("Time (UTC)", lambda e: _when(e.created_at)),
+            Column("Time (UTC)", lambda e: when(e.created_at)),
             Column("Actor", lambda e: e.actor_label),
             Column("IP", lambda e: e.ip or ""),
             Column("Action", lambda e: e.action),
@@ -265,7 +265,7 @@ KINDS: dict[str, HistoryKind] = {
         ),
         page_columns=(
             Column("Seq", lambda e: e.seq),
-            Column("Time (UTC)", lambda e: _when(e.created_at)),
+            Column("Time (UTC)", lambda e: when(e.created_at)),
             Column("Actor", lambda e: f"{e.actor_label} ({e.ip})" if e.ip else e.actor_label),
             Column("Action", lambda e: e.action),
             Column("Object", lambda e: e.object_repr or e.object_type),

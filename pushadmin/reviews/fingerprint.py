@@ -3,7 +3,9 @@
 The fingerprint is a sha256 over the campaign's content (template name, title and text),
 options, strategy, missing-data policy and fallbacks, delivery type, and every message row
 (seq, target, values, extended params, MsgKey) in seq order. Rows are read in keyset pages,
-so a campaign of a million targets is hashed in constant memory.
+so a campaign of a million targets is hashed in constant memory; their values are hashed as
+the JSON text stored (the same text the sender reads), so a re-save that only reorders keys
+counts as a change and sends the campaign back for review, never the other way round.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
+
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from pushadmin.campaigns.models import Campaign
 from pushadmin.delivery.models import Message
@@ -37,16 +42,23 @@ def content_of(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-def message_rows(campaign_id: int, page_size: int = ROW_PAGE_SIZE) -> Iterator[tuple[Any, ...]]:
-    """(seq, target, values, extended_params, msg_key) of every row, in seq order."""
-    fields = ("seq", "target", "values", "extended_params", "msg_key")
+def message_rows(
+    campaign_id: int, page_size: int = ROW_PAGE_SIZE, *, stored_json: bool = False
+) -> Iterator[tuple[Any, ...]]:
+    """(seq, target, values, extended_params, msg_key) of every row, in seq order.
+
+    With `stored_json`, values and extended params come as the JSON text the database holds
+    (what the sender will read back), which spares decoding a million dicts to hash them.
+    """
+    rows = Message.objects.filter(campaign_id=campaign_id).order_by("seq")
+    if stored_json:
+        rows = rows.annotate(values_text=Cast("values", TextField()), params_text=Cast("extended_params", TextField()))
+        fields: tuple[str, ...] = ("seq", "target", "values_text", "params_text", "msg_key")
+    else:
+        fields = ("seq", "target", "values", "extended_params", "msg_key")
     last_seq = 0
     while True:
-        page = list(
-            Message.objects.filter(campaign_id=campaign_id, seq__gt=last_seq)
-            .order_by("seq")
-            .values_list(*fields)[:page_size]
-        )
+        page = list(rows.filter(seq__gt=last_seq).values_list(*fields)[:page_size])
         if not page:
             return
         yield from page
@@ -58,8 +70,9 @@ def compute_fingerprint(campaign: Campaign) -> str:
     digest.update(FINGERPRINT_VERSION.encode() + b"\n")
     digest.update(_canonical(content_of(campaign)) + b"\n")
     count = 0
-    for row in message_rows(campaign.pk):
-        digest.update(_canonical(list(row)) + b"\n")
+    for seq, target, values, params, msg_key in message_rows(campaign.pk, stored_json=True):
+        # Unit separators keep fields apart: no target or value can imitate a boundary.
+        digest.update(f"{seq}\x1f{target}\x1f{values}\x1f{params}\x1f{msg_key}\x1e".encode())
         count += 1
     digest.update(f"rows:{count}".encode())
     return digest.hexdigest()

@@ -1,7 +1,7 @@
 """The reviewer pack: what a reviewer needs to judge a campaign before approving it.
 
-Samples are rendered by the same renderer that sending uses. Rows with a warning come
-first; rows are scanned in keyset pages, so memory stays flat whatever the audience size.
+Samples are rendered by the same renderer that sending uses. Rows with a preflight problem
+come first; preflight (the builder's own check) reads the rows once in bounded memory.
 """
 
 from __future__ import annotations
@@ -11,16 +11,15 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from pushadmin.campaigns import payload, rendering
+from pushadmin.campaigns import payload, preflight, rendering
 from pushadmin.campaigns.models import Campaign, DeliveryType, MissingDataPolicy
 from pushadmin.campaigns.options import ChannelOptions
 from pushadmin.campaigns.strategy import Strategy, summary
-from pushadmin.delivery.models import Message, MessageStatus
-from pushadmin.reviews.fingerprint import content_of, message_rows, snapshot_of
+from pushadmin.delivery.models import Message
+from pushadmin.reviews.fingerprint import content_of, snapshot_of
 from pushadmin.reviews.models import Approval
 
 WARNING_SAMPLES = 20
-SCAN_LIMIT = 200_000
 
 
 @dataclass
@@ -34,32 +33,11 @@ class Sample:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Breakdown:
-    total: int = 0
-    scanned: int = 0
-    with_warning: int = 0
-    missing_values: int = 0
-    using_fallback: int = 0
-    unknown_values: int = 0
-    cut_by_vendor_limit: int = 0
-    with_extended_params: int = 0
-    skipped: int = 0
-
-    @property
-    def scan_complete(self) -> bool:
-        return self.scanned >= self.total
-
-
 def warnings_of(campaign: Campaign, rendered: rendering.Rendered) -> list[str]:
+    """What a reviewer should notice about one rendered row (preflight adds the row-level problems)."""
     warnings = []
-    if rendered.missing:
-        consequence = "row will be skipped" if campaign.missing_policy == MissingDataPolicy.SKIP else "no value"
-        warnings.append(f"Missing {', '.join(rendered.missing)} ({consequence})")
     if rendered.used_fallback:
         warnings.append(f"Uses the fallback for {', '.join(rendered.used_fallback)}")
-    if rendered.unknown:
-        warnings.append(f"Values the template does not use: {', '.join(rendered.unknown)}")
     cut = rendered.truncated()
     if cut.title_cut or cut.body_cut:
         warnings.append(f"Longer than {cut.vendor} shows; the phone cuts it")
@@ -72,39 +50,39 @@ def _sample(campaign: Campaign, label: str, seq: int, target: str, values: Any, 
     return Sample(label, seq, target, msg_key, rendered.title, rendered.body, warnings_of(campaign, rendered))
 
 
-def samples_and_breakdown(campaign: Campaign, rng: random.Random | None = None) -> tuple[list[Sample], Breakdown]:
-    """Warning rows first (up to WARNING_SAMPLES), then the first, a random and the last row."""
+def samples_and_report(
+    campaign: Campaign, rng: random.Random | None = None
+) -> tuple[list[Sample], preflight.PreflightReport]:
+    """Rows with a preflight problem first (up to WARNING_SAMPLES), then the first, a random and the last row.
+
+    Preflight reads every row once in bounded memory; the samples are a handful of lookups.
+    """
+    report = preflight.preflight(campaign)
+    problems: dict[int, list[str]] = {}
+    for problem in report.problems:
+        if problem.seq in problems or len(problems) < WARNING_SAMPLES:
+            problems.setdefault(problem.seq, []).append(problem.message)
     rows = Message.objects.filter(campaign=campaign)
-    breakdown = Breakdown(total=rows.count(), skipped=rows.filter(status=MessageStatus.SKIPPED).count())
-    warned: list[Sample] = []
-    for seq, target, values, extended, msg_key in message_rows(campaign.pk):
-        if breakdown.scanned >= SCAN_LIMIT:
-            break
-        breakdown.scanned += 1
+    warned = []
+    for seq, target, values, msg_key in rows.filter(seq__in=problems).order_by("seq").values_list(*SAMPLE_FIELDS):
         sample = _sample(campaign, "Warning", seq, target, values, msg_key)
-        breakdown.with_extended_params += bool(extended)
-        if not sample.warnings:
-            continue
-        breakdown.with_warning += 1
-        breakdown.missing_values += any(w.startswith("Missing") for w in sample.warnings)
-        breakdown.using_fallback += any(w.startswith("Uses the fallback") for w in sample.warnings)
-        breakdown.unknown_values += any(w.startswith("Values the template") for w in sample.warnings)
-        breakdown.cut_by_vendor_limit += any(w.startswith("Longer than") for w in sample.warnings)
-        if len(warned) < WARNING_SAMPLES:
-            warned.append(sample)
-    return warned + _spread_samples(campaign, rows, {s.seq for s in warned}, rng or random.Random()), breakdown
+        sample.warnings = problems[seq] + sample.warnings
+        warned.append(sample)
+    return warned + _spread_samples(campaign, rows, set(problems), rng or random.Random()), report
+
+
+SAMPLE_FIELDS = ("seq", "target", "values", "msg_key")
 
 
 def _spread_samples(campaign: Campaign, rows: Any, shown: set[int], rng: random.Random) -> list[Sample]:
-    fields = ("seq", "target", "values", "msg_key")
-    first = rows.order_by("seq").values_list(*fields).first()
-    last = rows.order_by("-seq").values_list(*fields).first()
+    first = rows.order_by("seq").values_list(*SAMPLE_FIELDS).first()
+    last = rows.order_by("-seq").values_list(*SAMPLE_FIELDS).first()
     if first is None or last is None:
         return []
     picks = [("First row", first), ("Last row", last)]
     if last[0] - first[0] > 1:
-        middle = rows.filter(seq__gte=rng.randint(first[0] + 1, last[0] - 1)).order_by("seq").values_list(*fields)
-        picks.insert(1, ("Random row", middle.first()))
+        middle = rows.filter(seq__gte=rng.randint(first[0] + 1, last[0] - 1)).order_by("seq")
+        picks.insert(1, ("Random row", middle.values_list(*SAMPLE_FIELDS).first()))
     samples = []
     for label, row in picks:
         if row is not None and row[0] not in shown:

@@ -49,12 +49,12 @@ def _next_in_queue(request: HttpRequest, campaign: Campaign) -> Campaign | None:
 
 
 def _page(request: HttpRequest, campaign: Campaign, **forms: Any) -> HttpResponse:
-    samples, breakdown = pack.samples_and_breakdown(campaign)
+    samples, report = pack.samples_and_report(campaign)
     previous = pack.last_approved(campaign)
     context = {
         "campaign": campaign,
         "samples": samples,
-        "breakdown": breakdown,
+        "report": report,
         "options": ChannelOptions.from_json(campaign.options).plain_words(),
         "schedule": summary(Strategy.from_json(campaign.strategy)),
         "previous": previous,

@@ -59,7 +59,7 @@ def test_rows_with_a_warning_are_shown_first(cast: Cast) -> None:
         make_campaign(cast.workspace, cast.marketer, rows=rows), request=request_by(cast.marketer)
     )
     text = client_for(cast.reviewer).get(review_url(campaign)).content.decode()
-    assert text.index("Missing money") < text.index("First row")
+    assert text.index("No value for #money#") < text.index("First row")
 
 
 def test_a_reviewer_approves_from_the_page(cast: Cast) -> None:
