@@ -50,6 +50,7 @@ def test_no_page_violates_the_content_security_policy(
         assert response is not None
         if response.ok and "text/html" in response.headers.get("content-type", ""):
             visited.append(path)
+            screenshot(page, f"page-{route.name.replace(':', '-')}")
             assert "script-src 'self'" in response.all_headers()["content-security-policy"]
     assert len(visited) >= 3
     assert csp_problems(page) == [], visited

@@ -49,3 +49,20 @@ def test_an_oversized_form_post_is_refused_and_saves_nothing(cast: Cast, setting
     response = client.post(f"/w/{cast.workspace.pk}/members/", {"username": "x" * 20_000, "role": "reviewer"})
     assert response.status_code == 400
     assert cast.workspace.memberships.count() == before
+
+
+def test_uploads_are_stored_outside_every_served_folder_under_random_names(settings: object) -> None:
+    from pathlib import Path
+
+    from pushadmin.audiences.importing import imports_dir, new_stored_name
+
+    uploads = imports_dir().resolve()
+    served = [Path(settings.STATIC_ROOT), *map(Path, settings.STATICFILES_DIRS)]  # type: ignore[attr-defined]
+    assert not any(uploads.is_relative_to(folder.resolve()) for folder in served)
+    from django.views.static import serve
+
+    from tests.security.site_map import all_routes
+
+    assert not [route for route in all_routes() if route.callback is serve], "a URL serves files from disk"
+    names = {new_stored_name() for _ in range(50)}
+    assert len(names) == 50 and all(len(name) >= 32 + len(".csv") for name in names)
