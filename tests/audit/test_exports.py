@@ -77,3 +77,13 @@ def test_the_evidence_pack_holds_content_approvals_outcomes_and_a_verified_trail
     ]
     assert all(t["hash_ok"] == "True" and t["linked"] == "True" for t in trail)
     assert all(TEST_SECRET.encode() not in pack.read(name) for name in names)
+
+
+@pytest.mark.django_db
+def test_the_evidence_pack_streams_in_bounded_chunks(cast: Cast) -> None:
+    from pushadmin.audit.evidence import evidence_pack
+
+    rows = [(f"user{n}", {"name": "x" * 50, "money": str(n)}) for n in range(6000)]
+    campaign = make_campaign(cast.workspace, cast.marketer, rows=rows)
+    chunks = [len(chunk) for chunk in evidence_pack(campaign, "ada.auditor")]
+    assert len(chunks) > 3 and max(chunks) < 1_000_000
