@@ -240,3 +240,13 @@ def test_test_send_goes_through_the_real_client_to_the_sandbox(cast: Cast, mpaas
     sent = mpaas_sandbox.messages()
     assert [m["target"] for m in sent] == ["userid-test"]
     assert AuditEntry.objects.filter(action="campaign.test_sent").exists()
+
+
+def test_test_send_without_javascript_answers_with_the_whole_builder_page(cast: Cast, mpaas_sandbox: Any) -> None:
+    cast.workspace.endpoint_url = mpaas_sandbox.url
+    cast.workspace.save()
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    html = client_for(cast.marketer).post(url("test_send", campaign), {"test_target": "dev-9"}).content.decode()
+    assert "<html" in html and "Accepted by the push service." in html
+    assert "Rows: one message per target" in html
+    assert TEST_SECRET not in html
