@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 PER_CAMPAIGN = 100_000
 BATCH = 100
+STARTED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 REJECT_CODES = ["InvalidTarget", "TargetNotBound", "TemplateValueTooLong"]
 # Not in the schema yet: what the result-code and date filters need to stay fast when they match little.
 PROPOSED_INDEXES = [
@@ -74,6 +76,7 @@ def generate(total: int) -> None:
 
     from pushadmin.accounts.models import Membership, Role
     from pushadmin.campaigns.models import Campaign, CampaignStatus, Template
+    from pushadmin.delivery.models import Attempt, Batch
     from pushadmin.reviews.models import Approval
     from pushadmin.workspaces.models import Workspace
 
@@ -88,8 +91,8 @@ def generate(total: int) -> None:
     )
     insert_messages = (
         'INSERT INTO delivery_message (id, campaign_id, seq, target, "values", msg_key, status, send_round, '
-        "request_id, result_code, updated_at, result_message, task_id) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '')"
+        "request_id, result_code, updated_at, result_message, task_id)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '')"
     )
     next_id = 1
     started = time.monotonic()
@@ -101,19 +104,31 @@ def generate(total: int) -> None:
         Approval.objects.create(campaign=campaign, reviewer=reviewer, revision=1, fingerprint="0" * 64)
         with transaction.atomic(), connection.cursor() as cursor:
             rows = message_rows(campaign.pk, campaign.msg_key_prefix, 1, size, next_id)
-            cursor.executemany(insert_messages, rows)
-            batch_rows = [(campaign.pk, seq, 1, "done", "", 1) for seq in range((size + BATCH - 1) // BATCH)]
-            cursor.executemany(
-                "INSERT INTO delivery_batch (campaign_id, seq, send_round, status, claim_token, attempts, "
-                "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, '2026-11-01', '2026-11-01')",
-                batch_rows,
+            if connection.vendor == "postgresql":
+                # COPY is what makes ten million rows take minutes rather than an hour on PostgreSQL.
+                copy_sql = insert_messages.split(" VALUES")[0].replace("INSERT INTO", "COPY") + " FROM STDIN"
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row((*row, "", ""))
+            else:
+                cursor.executemany(insert_messages, rows)
+        # Batches and calls through the ORM (a hundredth of the rows), so new columns get their defaults.
+        batches = Batch.objects.bulk_create(
+            Batch(campaign=campaign, seq=seq, status="done") for seq in range((size + BATCH - 1) // BATCH)
+        )
+        Attempt.objects.bulk_create(
+            Attempt(
+                batch=batch,
+                campaign=campaign,
+                started_at=STARTED,
+                duration_ms=40,
+                http_status=200,
+                outcome="accepted",
+                code="OK",
+                request_id=f"REQ-{campaign.pk}-{batch.seq}",
             )
-            cursor.execute(
-                "INSERT INTO delivery_attempt (batch_id, campaign_id, started_at, duration_ms, http_status, outcome, "
-                "code, message, request_id) SELECT id, campaign_id, '2026-11-01 08:00:00', 40, 200, 'accepted', "
-                "'OK', '', 'REQ-' || campaign_id || '-' || seq FROM delivery_batch WHERE campaign_id = %s",
-                [campaign.pk],
-            )
+            for batch in batches
+        )
         next_id += size
         rate = (next_id - 1) / (time.monotonic() - started)
         print(f"  {next_id - 1:>10,} messages ({rate:,.0f}/s)", flush=True)
