@@ -40,6 +40,7 @@ def log_out(page: Page) -> None:
 
 def approve_with_keyboard(page: Page, base: str, cast: Cast) -> None:
     page.goto(f"{base}/w/{cast.workspace.pk}/reviews/")
+    screenshot(page, "review-queue")
     page.keyboard.press("j")  # opens the oldest campaign in the queue
     expect(page.get_by_role("heading", name="Decision")).to_be_visible()
     page.keyboard.press("a")
