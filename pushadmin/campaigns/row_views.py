@@ -13,10 +13,11 @@ from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
 from pushadmin.campaigns import rows as campaign_rows
 from pushadmin.campaigns import workflow
-from pushadmin.campaigns.builder_page import rows_context
+from pushadmin.campaigns.builder_page import builder_context, render_fragment, rows_context
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.row_html import RowRenderer, output_cell
+from pushadmin.campaigns.views import settings_forms
 
 CAMPAIGNS = Campaign.objects.select_related("template", "audience", "workspace")
 
@@ -53,7 +54,7 @@ def rows_table(request: HttpRequest, campaign_id: int) -> HttpResponse:
             return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
         campaign.refresh_from_db()
     context = rows_context(campaign, _page(request, campaign), saved=request.method == "POST")
-    return render(request, "campaigns/builder.html#rows", context)
+    return render_fragment(request, "campaigns/builder.html#rows", context)
 
 
 def _rows_with_errors(request: HttpRequest, campaign: Campaign, errors: dict[str, str]) -> HttpResponse:
@@ -82,7 +83,11 @@ def _rows_with_errors(request: HttpRequest, campaign: Campaign, errors: dict[str
     count = len(errors)
     summary = f"Nothing was saved: {count} row{'s' if count != 1 else ''} need{'s' if count == 1 else ''} fixing."
     context = rows_context(campaign, page, rows_error=summary)
-    return render(request, "campaigns/builder.html#rows", context, status=422)
+    if not request.htmx:  # type: ignore[attr-defined]
+        # Without JavaScript the whole builder comes back, its rows as posted with their reasons.
+        page_context = builder_context(request, campaign, settings_forms(request, campaign, bound=False))
+        return render(request, "campaigns/builder.html", {**page_context, **context}, status=422)
+    return render_fragment(request, "campaigns/builder.html#rows", context, status=422)
 
 
 @require_POST
@@ -106,7 +111,7 @@ def row_preview(request: HttpRequest, campaign_id: int) -> HttpResponse:
         extended_text=typed.extended_text,
         error=error,
     )
-    return render(request, "campaigns/builder.html#row-output", {"row_output": output_cell(row)})
+    return render_fragment(request, "campaigns/builder.html#row-output", {"row_output": output_cell(row)})
 
 
 @require_GET
@@ -118,7 +123,7 @@ def blank_row(request: HttpRequest, campaign_id: int) -> HttpResponse:
     names = campaign_rows.names_of(campaign)
     row = campaign_rows.view_row(campaign, names, key, None, "", {}, None)
     row_html = RowRenderer(campaign.workspace_id, campaign.pk, editable=True).row(row)
-    return render(request, "campaigns/builder.html#row", {"row_html": row_html})
+    return render_fragment(request, "campaigns/builder.html#row", {"row_html": row_html})
 
 
 @require_POST

@@ -232,8 +232,8 @@ def row_page(campaign: Campaign, number: int = 1, *, problems_only: bool = False
     else:
         chosen = messages[start : start + PAGE_SIZE]
     rows = [
-        view_row(campaign, names, str(m.seq), m.seq, m.target, m.values, m.extended_params)
-        for m in chosen.only("seq", "target", "values", "extended_params")
+        view_row(campaign, names, str(seq), seq, target, values, extended)
+        for seq, target, values, extended in chosen.values_list("seq", "target", "values", "extended_params")
     ]
     return RowPage(rows, number, pages, total, len(seqs), problems_only)
 

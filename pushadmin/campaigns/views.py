@@ -30,7 +30,7 @@ READERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)
 CAMPAIGNS = Campaign.objects.select_related("template", "audience", "workspace")
 
 
-def _forms(
+def settings_forms(
     request: HttpRequest, campaign: Campaign, *, bound: bool = True
 ) -> tuple[CampaignForm, ChannelOptionsForm, StrategyForm]:
     data = request.POST if bound and request.method == "POST" else None
@@ -66,7 +66,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @workspace_view(Role.MARKETER)
 def campaign_create(request: HttpRequest) -> HttpResponse:
     campaign = Campaign(workspace=request.workspace, created_by=request.user)  # type: ignore[attr-defined]
-    forms = _forms(request, campaign)
+    forms = settings_forms(request, campaign)
     if request.method == "POST" and all(f.is_valid() for f in forms):
         with transaction.atomic():
             campaign = _apply(campaign, forms)
@@ -89,7 +89,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 @workspace_view(Role.MARKETER)
 def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
-    forms = _forms(request, campaign)
+    forms = settings_forms(request, campaign)
     if request.method == "POST" and all(f.is_valid() for f in forms):
         before, audience_before = snapshot(campaign), campaign.audience_id
         try:
@@ -166,5 +166,5 @@ def campaign_test_send(request: HttpRequest, campaign_id: int) -> HttpResponse:
             context["test_error"] = str(exc)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "campaigns/builder.html#test-send", context)
-    forms = _forms(request, campaign, bound=False)
+    forms = settings_forms(request, campaign, bound=False)
     return render(request, "campaigns/builder.html", {**builder_context(request, campaign, forms), **context})

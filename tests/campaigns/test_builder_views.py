@@ -250,3 +250,13 @@ def test_test_send_without_javascript_answers_with_the_whole_builder_page(cast: 
     assert "<html" in html and "Accepted by the push service." in html
     assert "Rows: one message per target" in html
     assert TEST_SECRET not in html
+
+
+def test_a_bad_row_without_javascript_gets_the_whole_page_back_with_the_reason(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    data = {"rows": ["1"], "row-1-target": "", "row-1-v-name": "a", "row-1-v-money": "1"}
+    response = client_for(cast.marketer).post(url("rows", campaign), data)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "<html" in html and "The target is empty." in html and "Channel options" in html
+    assert Message.objects.get().target == "u1"
