@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 from pushadmin.accounts import two_factor
@@ -26,7 +27,8 @@ def remember_sign_in_time(sender: object, request: HttpRequest, **kwargs: object
 
 
 class SessionLifetimeMiddleware:
-    """Ends a session a fixed time after sign-in, however active it stayed (ASVS 7.3.2).
+    """Ends a session a fixed time after sign-in, however active it stayed (ASVS 7.3.2),
+    and marks signed-in pages as not to be cached.
 
     The idle timeout is the session cookie age, renewed on every request.
     """
@@ -42,7 +44,12 @@ class SessionLifetimeMiddleware:
             if timezone.now().timestamp() - signed_in_at > max_age:
                 logout(request)
                 return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+            # Pages for a signed-in person hold campaign data: keep them out of shared and
+            # back-button caches (ASVS 14.3.2). Static files never reach this middleware.
+            add_never_cache_headers(response)
+        return response
 
 
 class TwoFactorMiddleware:

@@ -147,3 +147,9 @@ def test_an_htmx_request_after_the_session_ended_redirects_the_whole_page(cast: 
         response = client.get(f"/w/{cast.workspace.pk}/", headers={"HX-Request": "true"})
     assert response.status_code == 204
     assert response["HX-Redirect"].startswith(LOGIN)
+
+
+def test_signed_in_pages_are_not_kept_in_caches(cast: Cast) -> None:
+    client = Client()
+    client.force_login(cast.marketer)
+    assert "no-store" in client.get(f"/w/{cast.workspace.pk}/")["Cache-Control"]
