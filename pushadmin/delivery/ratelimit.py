@@ -16,7 +16,7 @@ from pushadmin.delivery.models import RateBucket
 
 # Reservations further ahead than this are given back to the caller as "try later":
 # a task must not sleep through its lease.
-MAX_WAIT_SECONDS = 5.0
+MAX_WAIT_SECONDS = 2.0
 
 _RESERVE_SQL = (
     "UPDATE delivery_ratebucket SET theoretical_arrival = "

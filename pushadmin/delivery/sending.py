@@ -229,37 +229,32 @@ def _record(batch: Batch, token: str, messages: list[Message], result: Any, work
     meaning = getattr(outcome, "meaning", "") or errors.meaning_of(code)
     message_text = (getattr(outcome, "message", None) or attempt.error or "")[:300]
     settles = treat_as in (AttemptOutcome.ACCEPTED, AttemptOutcome.REJECTED, AttemptOutcome.AMBIGUOUS)
-    with transaction.atomic():
-        Attempt.objects.create(
-            batch=batch,
-            campaign=campaign,
-            started_at=attempt.started_at,
-            duration_ms=attempt.duration_ms,
-            http_status=attempt.http_status,
-            outcome=kind,
-            code=code[:64],
-            message=message_text,
-            request_id=(outcome.request_id or "")[:64],
-            settled=len(ids) if settles else 0,
-        )
-        mine = Batch.objects.filter(pk=batch.pk, claim_token=token, status=BatchStatus.IN_FLIGHT)
-        if settles:
-            if mine.update(status=BatchStatus.DONE, lease_until=None, updated_at=now) != 1:
-                logger.error("batch %s: claim lost before its outcome was recorded", batch.pk)
-                return "claim lost"
-            final = {
-                AttemptOutcome.ACCEPTED: MessageStatus.ACCEPTED,
-                AttemptOutcome.REJECTED: MessageStatus.REJECTED,
-                AttemptOutcome.AMBIGUOUS: MessageStatus.UNKNOWN,
-            }[treat_as]
-            Message.objects.filter(pk__in=ids).update(
-                status=final,
-                request_id=(outcome.request_id or "")[:64],
-                task_id=(getattr(outcome, "push_result_data", None) or "")[:64],
-                result_code=code[:64],
-                result_message=(meaning if final != MessageStatus.ACCEPTED else "")[:300],
-                updated_at=now,
-            )
+    row = Attempt(
+        batch=batch,
+        campaign=campaign,
+        started_at=attempt.started_at,
+        duration_ms=attempt.duration_ms,
+        http_status=attempt.http_status,
+        outcome=kind,
+        code=code[:64],
+        message=message_text,
+        request_id=(outcome.request_id or "")[:64],
+        settled=len(ids) if settles else 0,
+    )
+    mine = Batch.objects.filter(pk=batch.pk, claim_token=token, status=BatchStatus.IN_FLIGHT)
+    if not settles:
+        with transaction.atomic():
+            row.save()
+            return _schedule_retry(batch, mine, outcome, kind, meaning, code, workspace, now)
+    final = {
+        AttemptOutcome.ACCEPTED: MessageStatus.ACCEPTED,
+        AttemptOutcome.REJECTED: MessageStatus.REJECTED,
+        AttemptOutcome.AMBIGUOUS: MessageStatus.UNKNOWN,
+    }[treat_as]
+    try:
+        with transaction.atomic():
+            # The audit chain's lock is taken before any row lock, as a cancel or a pause
+            # does (campaign row, then chain): the other order deadlocks on PostgreSQL.
             trail.record(
                 "delivery.batch_sent",
                 workspace=workspace,
@@ -274,28 +269,57 @@ def _record(batch: Batch, token: str, messages: list[Message], result: Any, work
                     "attempts": batch.attempts + 1,
                 },
             )
-        else:
-            delay = _retry_delay(batch, outcome, kind, workspace)
-            if (
-                mine.update(
-                    status=BatchStatus.PENDING,
-                    lease_until=None,
-                    claim_token="",
-                    next_attempt_at=now + timedelta(seconds=delay),
-                    queued_at=now,
-                    updated_at=now,
-                )
-                != 1
-            ):
-                return "claim lost"
-            reason = _pause_reason(campaign, batch, outcome, kind, meaning, code)
-            if reason:
-                _auto_pause(campaign, reason)
-            else:
-                transaction.on_commit(lambda: enqueue([batch.pk], countdown=delay))
-    if settles:
-        finish_if_done(campaign.pk)
+            if mine.update(status=BatchStatus.DONE, lease_until=None, updated_at=now) != 1:
+                raise ClaimLost
+            Message.objects.filter(pk__in=ids).update(
+                status=final,
+                request_id=(outcome.request_id or "")[:64],
+                task_id=(getattr(outcome, "push_result_data", None) or "")[:64],
+                result_code=code[:64],
+                result_message=(meaning if final != MessageStatus.ACCEPTED else "")[:300],
+                updated_at=now,
+            )
+            row.save()
+    except ClaimLost:
+        logger.error("batch %s: claim lost before its outcome was recorded", batch.pk)
+        row.settled = 0
+        row.save()
+        return "claim lost"
+    finish_if_done(campaign.pk)
     return str(treat_as)
+
+
+class ClaimLost(Exception):
+    """The batch's lease expired and the sweeper took it back while this worker was calling."""
+
+
+def _schedule_retry(
+    batch: Batch,
+    mine: Any,
+    outcome: Any,
+    kind: str,
+    meaning: str,
+    code: str,
+    workspace: Workspace,
+    now: Any,
+) -> str:
+    delay = _retry_delay(batch, outcome, kind, workspace)
+    back = mine.update(
+        status=BatchStatus.PENDING,
+        lease_until=None,
+        claim_token="",
+        next_attempt_at=now + timedelta(seconds=delay),
+        queued_at=now,
+        updated_at=now,
+    )
+    if back != 1:
+        return "claim lost"
+    reason = _pause_reason(batch.campaign, batch, outcome, kind, meaning, code)
+    if reason:
+        _auto_pause(batch.campaign, reason)
+    else:
+        transaction.on_commit(lambda: enqueue([batch.pk], countdown=delay))
+    return str(kind)
 
 
 def _attempt_outcome(outcome: errors.Outcome) -> str:

@@ -75,17 +75,28 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                 report.expired_resent.append(batch.pk)
                 transaction.on_commit(lambda b=batch.pk: sending.enqueue([b]))
             else:
-                if not mine.update(status=BatchStatus.DONE, lease_until=None, updated_at=now):
-                    continue
-                report.expired_unknown.append(batch.pk)
-                unknown = Message.objects.filter(
+                open_rows = Message.objects.filter(
                     batch=batch, status__in=[MessageStatus.PENDING, MessageStatus.IN_FLIGHT]
-                ).update(status=MessageStatus.UNKNOWN, result_code=WORKER_LOST, result_message=WORKER_LOST_MEANING)
+                )
+                # The audit chain's lock before any row lock (see sending._record).
                 trail.record(
                     "delivery.batch_sent",
                     workspace=batch.campaign.workspace,
                     obj=batch.campaign,
-                    detail={"batch": batch.seq, "round": batch.send_round, "outcome": "unknown", "messages": unknown},
+                    detail={
+                        "batch": batch.seq,
+                        "round": batch.send_round,
+                        "outcome": "unknown",
+                        "messages": open_rows.count(),
+                        "code": WORKER_LOST,
+                    },
+                )
+                if not mine.update(status=BatchStatus.DONE, lease_until=None, updated_at=now):
+                    transaction.set_rollback(True)
+                    continue
+                report.expired_unknown.append(batch.pk)
+                unknown = open_rows.update(
+                    status=MessageStatus.UNKNOWN, result_code=WORKER_LOST, result_message=WORKER_LOST_MEANING
                 )
             Attempt.objects.create(
                 batch=batch,

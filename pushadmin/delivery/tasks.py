@@ -8,7 +8,7 @@ from django.conf import settings
 from pushadmin.delivery import scheduling, sending, sweeper
 
 # A task must end well inside its batch's lease, or the sweeper could re-drive a live call.
-SEND_TIME_LIMIT = max(settings.PUSHADMIN_SEND_LEASE_SECONDS - 10, 5)
+SEND_TIME_LIMIT = settings.PUSHADMIN_SEND_LEASE_SECONDS * 3 // 4
 
 
 @shared_task(

@@ -41,12 +41,13 @@ def send_and_wait(campaign: Campaign, timeout: float) -> str:
 def test_throttling_and_server_errors_still_deliver_every_message_exactly_once(cast, mpaas_sandbox, celery_worker):
     point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=500)
     mpaas_sandbox.faults(throttle=0.3, error5xx=0.1)
-    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 2000), cast.reviewer)
+    # 50 batches: enough calls that both faults are all but certain to come up.
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 5000), cast.reviewer)
 
-    assert send_and_wait(campaign, timeout=90) == CampaignStatus.SENT
+    assert send_and_wait(campaign, timeout=120) == CampaignStatus.SENT
 
     stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
-    assert len(stored) == len(set(stored)) == 2000
+    assert len(stored) == len(set(stored)) == 5000
     assert set(stored) == accepted_keys(campaign)
     stats = mpaas_sandbox.stats()
     assert stats["duplicateMsgKeys"] == 0
@@ -57,7 +58,7 @@ def test_throttling_and_server_errors_still_deliver_every_message_exactly_once(c
     attempts = Attempt.objects.filter(campaign=campaign)
     assert attempts.filter(outcome=AttemptOutcome.THROTTLED).count() == stats["faultsInjected"]["Throttling.User"]
     assert attempts.filter(outcome=AttemptOutcome.RETRYABLE).count() == stats["faultsInjected"]["ServiceUnavailable"]
-    assert attempts.filter(outcome=AttemptOutcome.ACCEPTED).count() == 20
+    assert attempts.filter(outcome=AttemptOutcome.ACCEPTED).count() == 50
 
 
 def test_replies_dropped_after_accepting_leave_unknown_messages_and_no_duplicate(cast, mpaas_sandbox, celery_worker):
