@@ -70,7 +70,7 @@ class Batch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "send_round", "seq"], name="batch_seq_unique_in_round")
         ]
-        indexes = [models.Index(fields=["status", "lease_until"])]
+        indexes = [models.Index(fields=["status", "lease_until"]), models.Index(fields=["campaign", "status"])]
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.send_round}/{self.seq}"
