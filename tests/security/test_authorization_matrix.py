@@ -188,3 +188,16 @@ def test_state_changes_need_the_csrf_token(cast: Cast) -> None:
     client.force_login(cast.admin)
     response = client.post(f"/w/{cast.workspace.pk}/members/", {"username": "mia.marketer", "role": "reviewer"})
     assert response.status_code == 403
+
+
+def test_staff_can_remove_a_lost_authenticator_but_never_read_its_key(cast: Cast) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=cast.reviewer, name="phone", confirmed=True)
+    staff = get_user_model().objects.create_superuser("sam.staff", password="a long staff passphrase 1")
+    client = Client()
+    client.force_login(staff)
+    page = client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert device.key not in page
+    assert client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/config/").status_code in (403, 404)
+    assert client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/delete/").status_code == 200
