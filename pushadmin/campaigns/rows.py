@@ -22,7 +22,7 @@ from django.utils import timezone
 from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, RowReject, check_row, detect_delimiter
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
-from pushadmin.campaigns.preflight import extended_params_problem, row_problems
+from pushadmin.campaigns.preflight import extended_params_problem, row_problems, version_key
 from pushadmin.delivery.models import Message, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -200,17 +200,9 @@ def _with_problems(campaign: Campaign, names: list[str]) -> Iterator[int]:
             yield seq
 
 
-def problem_seqs(campaign: Campaign, names: list[str]) -> list[int]:
-    """Rows with a problem, scanned once per version of the campaign and its template.
-
-    Paging through a large campaign would otherwise rescan every row on every page. Every
-    change of rows or settings goes through `workflow.record_edit` (new revision and
-    updated_at), and a template edit changes the template's updated_at, so the key moves on.
-    """
-    key = (
-        f"campaign-row-problems:{campaign.pk}:{campaign.revision}:{campaign.updated_at.timestamp()}:"
-        f"{campaign.template.updated_at.timestamp()}:{campaign.rows_built}"
-    )
+def problem_seqs(campaign: Campaign, names: list[str], total: int) -> list[int]:
+    """Rows with a problem, scanned once per version: paging would otherwise rescan every row."""
+    key = f"campaign-row-problems:{version_key(campaign, total)}"
     found = cache.get(key)
     if found is None:
         found = list(_with_problems(campaign, names))
@@ -222,7 +214,7 @@ def row_page(campaign: Campaign, number: int = 1, *, problems_only: bool = False
     names = names_of(campaign)
     messages = Message.objects.filter(campaign=campaign).order_by("seq")
     total = messages.count()
-    seqs = problem_seqs(campaign, names)
+    seqs = problem_seqs(campaign, names, total)
     count = len(seqs) if problems_only else total
     pages = max(1, -(-count // PAGE_SIZE))
     number = min(max(1, number), pages)

@@ -93,3 +93,19 @@ def test_extended_params_rules_match_the_api_validation() -> None:
         )
         api_says_bad = any(p.field == "TargetMsg.1.ExtendedParams" for p in validate_push_multiple(request))
         assert (extended_params_problem(value) is not None) == api_says_bad, value
+
+
+def test_a_large_campaigns_row_scan_is_reused_until_its_next_edit(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db.models import F
+
+    from pushadmin.campaigns import preflight as module
+    from pushadmin.campaigns.models import Campaign
+
+    monkeypatch.setattr(module, "CACHE_FROM_ROWS", 2)
+    campaign = make_campaign(cast, [("u1", GOOD), ("u2", GOOD)])
+    assert not preflight(campaign).blocks_submission
+    campaign.messages.filter(seq=2).update(values={"name": "Li"})
+    assert not preflight(campaign).blocks_submission, "same version: the scan is reused"
+    Campaign.objects.filter(pk=campaign.pk).update(revision=F("revision") + 1)  # what record_edit does
+    campaign.refresh_from_db()
+    assert preflight(campaign).counts[MISSING] == 1
