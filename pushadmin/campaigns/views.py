@@ -89,6 +89,11 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 @workspace_view(Role.MARKETER)
 def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    if request.method == "POST" and campaign.status not in workflow.EDITABLE_STATES:
+        messages.error(
+            request, f"“{campaign.name}” is {campaign.get_status_display().lower()}; it can no longer be edited."
+        )
+        return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
     forms = settings_forms(request, campaign)
     if request.method == "POST" and all(f.is_valid() for f in forms):
         before, audience_before = snapshot(campaign), campaign.audience_id

@@ -260,3 +260,13 @@ def test_a_bad_row_without_javascript_gets_the_whole_page_back_with_the_reason(c
     assert response.status_code == 422
     assert "<html" in html and "The target is empty." in html and "Channel options" in html
     assert Message.objects.get().target == "u1"
+
+
+def test_a_campaign_being_sent_cannot_be_edited(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)], status="sending")
+    response = client_for(cast.marketer).post(
+        url("edit", campaign), settings_post(campaign.template_id, name="New"), follow=True
+    )
+    assert "can no longer be edited" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.name == "Spring promo" and campaign.messages.count() == 1
