@@ -46,6 +46,9 @@ FAILURE_OUTCOMES = (AttemptOutcome.RETRYABLE, AttemptOutcome.AMBIGUOUS)
 OPEN_BATCH = (BatchStatus.PENDING, BatchStatus.IN_FLIGHT)
 # Beyond this many attempts a batch stops being retried and pauses its campaign.
 MAX_ATTEMPTS_PER_BATCH = 40
+# Rows cut into batches when a campaign starts; the rest follows in slices (see start_campaign).
+FIRST_CUT_ROWS = 2000
+CUT_SLICE_ROWS = 20_000
 
 
 def _lease() -> timedelta:
@@ -56,7 +59,12 @@ def _lease() -> timedelta:
 
 
 def start_campaign(campaign_id: int, *, actor: Any = None) -> Campaign | None:
-    """Approved or due scheduled campaign → sending: messages become pending, batches are cut and enqueued."""
+    """Approved or due scheduled campaign → sending.
+
+    The first rows are cut into batches and enqueued in the transaction that starts the
+    campaign, so the first call leaves at once however big the audience; the rest is cut
+    by the `cut_batches` task, a slice per transaction, while the first batches are sent.
+    """
     campaign = Campaign.objects.select_related("workspace", "template").get(pk=campaign_id)
     with transaction.atomic():
         try:
@@ -72,12 +80,6 @@ def start_campaign(campaign_id: int, *, actor: Any = None) -> Campaign | None:
             logger.info("campaign %s was not startable any more", campaign_id)
             return None
         skipped = _skip_rows_missing_values(campaign)
-        Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).update(
-            status=MessageStatus.PENDING, send_round=campaign.send_round
-        )
-        batch_ids = _cut_first_round(campaign)
-        if not batch_ids:
-            finish_if_done(campaign.pk)
         if skipped:
             trail.record(
                 "delivery.rows_skipped",
@@ -85,8 +87,71 @@ def start_campaign(campaign_id: int, *, actor: Any = None) -> Campaign | None:
                 obj=campaign,
                 detail={"skipped": skipped, "reason": "missing placeholder values (skip policy)"},
             )
+        batch_ids, more = cut_next_rows(campaign, FIRST_CUT_ROWS)
+        if not batch_ids and not more:
+            transaction.on_commit(lambda: finish_if_done(campaign.pk))
     transaction.on_commit(lambda: enqueue(batch_ids))
+    if more:
+        transaction.on_commit(lambda: enqueue_cutting(campaign.pk))
     return campaign
+
+
+def enqueue_cutting(campaign_id: int) -> None:
+    from pushadmin.delivery.tasks import cut_batches
+
+    cut_batches.apply_async((campaign_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+def cut_remaining(campaign_id: int) -> int:
+    """Cut the rest of a started campaign, one committed slice at a time (the `cut_batches` task)."""
+    cut = 0
+    while True:
+        with transaction.atomic():
+            campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
+            if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.PAUSED):
+                return cut
+            batch_ids, more = cut_next_rows(campaign, CUT_SLICE_ROWS)
+        enqueue(batch_ids)
+        cut += len(batch_ids)
+        if not more:
+            finish_if_done(campaign_id)
+            return cut
+
+
+def cut_next_rows(campaign: Campaign, rows: int) -> tuple[list[int], bool]:
+    """Make the next `rows` rows (by seq) still in draft pending, in batches; returns (batch ids, more left)."""
+    drafts = Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT)
+    first = drafts.order_by("seq").values_list("seq", flat=True).first()
+    if first is None:
+        return [], False
+    # Whole batches only: batch k always holds rows (k-1)*100+1 … k*100.
+    low = (first - 1) // BATCH_SIZE * BATCH_SIZE + 1
+    high = low + (rows + BATCH_SIZE - 1) // BATCH_SIZE * BATCH_SIZE - 1
+    in_range = drafts.filter(seq__gte=low, seq__lte=high)
+    top = in_range.order_by("-seq").values_list("seq", flat=True).first() or low
+    seqs = range((low - 1) // BATCH_SIZE + 1, (top - 1) // BATCH_SIZE + 2)
+    now = timezone.now()
+    Batch.objects.bulk_create(
+        [Batch(campaign=campaign, seq=k, send_round=campaign.send_round, queued_at=now) for k in seqs],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    batch_of_row = Batch.objects.filter(
+        campaign=campaign,
+        send_round=campaign.send_round,
+        seq=Cast((OuterRef("seq") - 1) / BATCH_SIZE, IntegerField()) + 1,
+    ).values("pk")[:1]
+    in_range.update(status=MessageStatus.PENDING, send_round=campaign.send_round, batch=Subquery(batch_of_row))
+    batches = Batch.objects.filter(
+        campaign=campaign, send_round=campaign.send_round, seq__in=list(seqs), status=BatchStatus.PENDING
+    )
+    # Batches whose rows were all skipped have nothing to send.
+    filled = Message.objects.filter(
+        campaign=campaign, status=MessageStatus.PENDING, seq__gte=low, seq__lte=high
+    ).values("batch")
+    batches.exclude(pk__in=filled).update(status=BatchStatus.DONE)
+    batch_ids = list(batches.filter(status=BatchStatus.PENDING).order_by("seq").values_list("pk", flat=True))
+    return batch_ids, drafts.filter(seq__gt=high).exists()
 
 
 def _skip_rows_missing_values(campaign: Campaign) -> int:
@@ -102,34 +167,6 @@ def _skip_rows_missing_values(campaign: Campaign) -> int:
             status=MessageStatus.SKIPPED, result_message="Skipped: a placeholder value is missing."
         )
     return len(missing)
-
-
-def _cut_first_round(campaign: Campaign) -> list[int]:
-    """Batch k holds rows (k-1)*100+1 … k*100; one UPDATE assigns every row to its batch."""
-    top = Message.objects.filter(campaign=campaign).order_by("-seq").values_list("seq", flat=True).first()
-    if not top:
-        return []
-    count = (top + BATCH_SIZE - 1) // BATCH_SIZE
-    now = timezone.now()
-    Batch.objects.bulk_create(
-        [Batch(campaign=campaign, seq=k, send_round=campaign.send_round, queued_at=now) for k in range(1, count + 1)],
-        batch_size=2000,
-    )
-    batch_of_row = Batch.objects.filter(
-        campaign=campaign,
-        send_round=campaign.send_round,
-        seq=Cast((OuterRef("seq") - 1) / BATCH_SIZE, IntegerField()) + 1,
-    ).values("pk")[:1]
-    Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).update(batch=Subquery(batch_of_row))
-    # Batches whose rows were all skipped have nothing to send.
-    Batch.objects.filter(campaign=campaign, send_round=campaign.send_round).exclude(
-        pk__in=Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).values("batch")
-    ).update(status=BatchStatus.DONE)
-    return list(
-        Batch.objects.filter(campaign=campaign, send_round=campaign.send_round, status=BatchStatus.PENDING)
-        .order_by("seq")
-        .values_list("pk", flat=True)
-    )
 
 
 def cut_rows(campaign: Campaign, message_ids: Sequence[int]) -> list[int]:
@@ -383,6 +420,8 @@ def finish_if_done(campaign_id: int) -> Campaign | None:
     """When no batch of a sending campaign is open any more, it becomes sent, partly sent or failed."""
     if Batch.objects.filter(campaign_id=campaign_id, status__in=OPEN_BATCH).exists():
         return None
+    if Message.objects.filter(campaign_id=campaign_id, status=MessageStatus.DRAFT).exists():
+        return None  # not all cut into batches yet
     campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
     if campaign.status != CampaignStatus.SENDING:
         return None

@@ -40,6 +40,7 @@ class SweepReport:
     expired_unknown: list[int] = field(default_factory=list)
     expired_resent: list[int] = field(default_factory=list)
     requeued: list[int] = field(default_factory=list)
+    recut: list[int] = field(default_factory=list)
     started: list[int] = field(default_factory=list)
     finished: list[int] = field(default_factory=list)
 
@@ -119,6 +120,10 @@ def _stalled_campaigns(now: datetime, report: SweepReport) -> None:
             Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         )
         ids = list(due.order_by("send_round", "seq").values_list("pk", flat=True))
+        if Message.objects.filter(campaign_id=campaign_id, status=MessageStatus.DRAFT).exists():
+            # Its cut_batches task was lost with the broker, or its worker died while cutting.
+            report.recut.append(campaign_id)
+            sending.enqueue_cutting(campaign_id)
         if not ids:
             continue
         Batch.objects.filter(pk__in=ids).update(queued_at=now)

@@ -30,3 +30,8 @@ def sweep() -> None:
 @shared_task(name="pushadmin.delivery.tasks.schedule_campaign", acks_late=True, ignore_result=True)
 def schedule_campaign(campaign_id: int) -> None:
     scheduling.schedule_campaign(campaign_id)
+
+
+@shared_task(name="pushadmin.delivery.tasks.cut_batches", acks_late=True, ignore_result=True)
+def cut_batches(campaign_id: int) -> None:
+    sending.cut_remaining(campaign_id)

@@ -288,3 +288,24 @@ def test_resend_failed_only_gives_rejected_messages_new_msg_keys_in_a_new_round(
     assert resent.msg_key == campaign.msg_key_for(150, 2) and resent.send_round == 2
     assert Message.objects.get(campaign=campaign, seq=50).msg_key == campaign.msg_key_for(50)
     assert len(mpaas_sandbox.messages()) == 200 and mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
+
+
+def test_a_big_campaign_starts_sending_its_first_rows_while_the_rest_is_cut(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks, monkeypatch
+):
+    cut_later: list[int] = []
+    monkeypatch.setattr(sending, "enqueue_cutting", cut_later.append)
+    campaign = started(cast, mpaas_sandbox, 2550, django_capture_on_commit_callbacks)
+
+    assert len(enqueued) == 20 and cut_later == [campaign.pk]
+    assert Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).count() == 550
+    for batch_id in list(enqueued):
+        sending.send_batch(batch_id)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENDING, "finished before every row was cut"
+
+    enqueued.clear()
+    sending.cut_remaining(campaign.pk)
+    assert [b.messages.count() for b in Batch.objects.filter(pk__in=enqueued).order_by("seq")] == [100] * 5 + [50]
+    drive(campaign, enqueued, django_capture_on_commit_callbacks)
+    assert campaign.status == CampaignStatus.SENT and mpaas_sandbox.stats()["messagesAccepted"] == 2550
