@@ -23,7 +23,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Dashboard", "console:dashboard", tuple(Role.values)),
     NavItem("Templates", "campaigns:template_list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
-    NavItem("Audiences", "audiences:list", (Role.MARKETER,)),
+    NavItem("Audiences", "audiences:list", (Role.MARKETER, Role.AUDITOR)),
     NavItem("Campaigns", "campaigns:list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
     NavItem("Review queue", "reviews:queue", (Role.REVIEWER,)),
     NavItem("History", "audit:history", (Role.AUDITOR, Role.ADMIN)),

@@ -32,7 +32,8 @@ class LimitReached(Exception):
         self.action, self.limit, self.retry_after = action, limit, retry_after
         minutes = max(1, math.ceil(retry_after / 60))
         unit = "minute" if minutes == 1 else "minutes"
-        super().__init__(f"You can do this at most {limit} times per hour ({action}); try again in {minutes} {unit}.")
+        times = "once" if limit == 1 else f"{limit} times"
+        super().__init__(f"You can do this at most {times} per hour ({action}); try again in {minutes} {unit}.")
 
 
 def check_and_count(user: Model, action: str, limit_per_hour: int) -> int:

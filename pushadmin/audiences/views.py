@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from pushadmin.accounts import limits
 from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
 from pushadmin.audiences import importing
@@ -46,6 +48,15 @@ def _start_import(request: HttpRequest, audience: Audience, form: AudienceForm) 
     return job
 
 
+def _within_import_limit(request: HttpRequest, form: AudienceForm) -> bool:
+    try:
+        limits.check_and_count(request.user, "audience.import", settings.PUSHADMIN_IMPORTS_PER_HOUR)
+    except limits.LimitReached as refusal:
+        form.add_error(None, str(refusal))
+        return False
+    return True
+
+
 @require_GET
 @workspace_view(*READERS)
 def audience_list(request: HttpRequest) -> HttpResponse:
@@ -57,7 +68,7 @@ def audience_list(request: HttpRequest) -> HttpResponse:
 @workspace_view(Role.MARKETER)
 def audience_create(request: HttpRequest) -> HttpResponse:
     form = AudienceForm(request.POST or None, request.FILES or None, workspace=request.workspace)  # type: ignore[attr-defined]
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _within_import_limit(request, form):
         with transaction.atomic():
             audience = form.save(commit=False)
             audience.created_by = request.user
@@ -81,12 +92,13 @@ def audience_replace(request: HttpRequest, audience_id: int) -> HttpResponse:
     )
     if audience.import_status == ImportStatus.IMPORTING:
         messages.error(request, "An import is already running for this audience; wait for it to finish.")
-    elif form.is_valid():
+    elif form.is_valid() and _within_import_limit(request, form):
         with transaction.atomic():
             _start_import(request, audience, form)
         messages.success(request, "Import started; the current members stay until it finishes.")
     else:
         errors = [f"{form.fields[f].label}: {e}" for f, es in form.errors.items() if f in form.fields for e in es]
+        errors += list(form.non_field_errors())
         messages.error(request, "Nothing was imported. " + " ".join(errors))
     return redirect("audiences:detail", workspace_id=audience.workspace_id, audience_id=audience.pk)
 

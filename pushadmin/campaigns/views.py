@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from pushadmin.accounts import limits
 from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
 from pushadmin.audit import trail
@@ -166,8 +168,9 @@ def campaign_test_send(request: HttpRequest, campaign_id: int) -> HttpResponse:
         context["test_error"] = "Enter the device or user id to send the test to."
     else:
         try:
+            limits.check_and_count(request.user, "campaign.test_send", settings.PUSHADMIN_TEST_SENDS_PER_HOUR)
             context["test_answer"] = send_test(campaign, target, request=request)
-        except ValueError as exc:
+        except (ValueError, limits.LimitReached) as exc:
             context["test_error"] = str(exc)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "campaigns/builder.html#test-send", context)

@@ -105,3 +105,14 @@ def test_a_real_worker_imports_the_upload_and_the_page_shows_the_report(cast: Ca
     html = page.content.decode()
     assert "3000 imported" in html and "1 rejected" in html
     assert "empty target" in html and ">3002<" in html
+
+
+@pytest.mark.django_db
+def test_imports_stop_at_the_hourly_limit_and_nothing_is_created(cast: Cast, settings: Any) -> None:
+    settings.PUSHADMIN_IMPORTS_PER_HOUR = 1
+    client = client_for(cast.marketer)
+    first = client.post(create_url(cast), {"name": "One", "delivery_type": 1, "pasted": "dev1\n"})
+    second = client.post(create_url(cast), {"name": "Two", "delivery_type": 1, "pasted": "dev2\n"})
+    assert first.status_code == 302
+    assert second.status_code == 200 and "at most once per hour" in second.content.decode()
+    assert list(Audience.objects.values_list("name", flat=True)) == ["One"]

@@ -270,3 +270,18 @@ def test_a_campaign_being_sent_cannot_be_edited(cast: Cast) -> None:
     assert "can no longer be edited" in response.content.decode()
     campaign.refresh_from_db()
     assert campaign.name == "Spring promo" and campaign.messages.count() == 1
+
+
+def test_test_sends_stop_at_the_hourly_limit_with_a_clear_reason(cast: Cast, mpaas_sandbox: Any, settings: Any) -> None:
+    settings.PUSHADMIN_TEST_SENDS_PER_HOUR = 2
+    cast.workspace.endpoint_url = mpaas_sandbox.url
+    cast.workspace.save()
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    client = client_for(cast.marketer)
+    answers = [
+        client.post(url("test_send", campaign), {"test_target": f"dev-{n}"}, HTTP_HX_REQUEST="true").content.decode()
+        for n in range(3)
+    ]
+    assert all("Accepted by the push service." in html for html in answers[:2])
+    assert "at most 2 times per hour" in answers[2]
+    assert [m["target"] for m in mpaas_sandbox.messages()] == ["dev-0", "dev-1"]
