@@ -5,6 +5,12 @@ for PostgreSQL) so it never touches the working data. Rows are generated once an
 `--rebuild` starts over. Every timed query is the one the history page runs.
 
     python bench/bench_history.py --messages 10000000
+    python bench/bench_history.py --database-url postgres://…/bench --messages 10000000
+
+Measured at 10 million messages (2 shared cores): every page below 45 ms on SQLite and 35 ms on
+PostgreSQL, except a result-code filter that matches (almost) nothing, which scans the table
+(4.9 s SQLite, 2.6 s PostgreSQL) until the proposed (result_code, id) index exists; with
+`--proposed-indexes` the slowest page is 24 ms on SQLite and 19 ms on PostgreSQL.
 """
 
 from __future__ import annotations
