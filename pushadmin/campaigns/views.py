@@ -96,9 +96,10 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
             request, f"“{campaign.name}” is {campaign.get_status_display().lower()}; it can no longer be edited."
         )
         return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
+    # Read before validating: a bound ModelForm copies the posted values onto the campaign.
+    before, audience_before = snapshot(campaign), campaign.audience_id
     forms = settings_forms(request, campaign)
     if request.method == "POST" and all(f.is_valid() for f in forms):
-        before, audience_before = snapshot(campaign), campaign.audience_id
         try:
             with transaction.atomic():
                 campaign = _apply(campaign, forms)

@@ -285,3 +285,17 @@ def test_test_sends_stop_at_the_hourly_limit_with_a_clear_reason(cast: Cast, mpa
     assert all("Accepted by the push service." in html for html in answers[:2])
     assert "at most 2 times per hour" in answers[2]
     assert [m["target"] for m in mpaas_sandbox.messages()] == ["dev-0", "dev-1"]
+
+
+def test_renaming_a_campaign_in_review_is_audited_and_returns_it_to_draft(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.IN_REVIEW)
+    response = client_for(cast.marketer).post(
+        url("edit", campaign), settings_post(campaign.template_id, name="Autumn promo"), follow=True
+    )
+    assert "Campaign saved." in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.name == "Autumn promo" and campaign.status == CampaignStatus.DRAFT
+    edit = AuditEntry.objects.get(action="campaign.edited")
+    assert edit.before["name"] == "Spring promo" and edit.after["name"] == "Autumn promo"
+    assert AuditEntry.objects.filter(action="campaign.approval_voided").exists()
