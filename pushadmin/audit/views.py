@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
 from pushadmin.audit import evidence as campaign_evidence
-from pushadmin.audit import history
+from pushadmin.audit import history, trail
 from pushadmin.audit.exports import csv_response
 from pushadmin.audit.trail import verify_chain
 from pushadmin.campaigns.models import Campaign
@@ -126,6 +126,7 @@ def evidence(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def evidence_pack(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse:
     campaign = _campaign(request, campaign_id)
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    trail.record("campaign.evidence_exported", request=request, workspace=campaign.workspace, obj=campaign)
     response = StreamingHttpResponse(
         campaign_evidence.evidence_pack(campaign, request.user.get_username()), content_type="application/zip"
     )

@@ -74,7 +74,9 @@ def test_the_evidence_pack_holds_content_approvals_outcomes_and_a_verified_trail
         "campaign.approved",
         "campaign.edited",
         "campaign.approval_voided",
+        "campaign.evidence_exported",
     ]
+    assert trail[-1]["actor"] == "ada.auditor"
     assert all(t["hash_ok"] == "True" and t["linked"] == "True" for t in trail)
     assert all(TEST_SECRET.encode() not in pack.read(name) for name in names)
 
