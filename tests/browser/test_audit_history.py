@@ -20,11 +20,6 @@ from tests.reviews.campaign_rows import make_campaign, request_by
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_auditor_filters_pages_and_exports_messages(
     cast: Cast, live_server: Any, page: Page, login: Callable[[str, str], Page], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from playwright.sync_api import Page, expect
 
 from tests.fixtures.browser import screenshot
@@ -16,12 +15,6 @@ from tests.personas import PASSWORD, Cast
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 XSS = '<img src=x onerror="document.body.dataset.owned=1">'
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing() -> object:
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
 
 
 def test_marketer_uploads_a_gbk_file_and_sees_the_rejected_rows_with_line_numbers(

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from django.test import override_settings
 from playwright.sync_api import Page, expect
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -17,12 +16,6 @@ from tests.personas import PASSWORD, Cast
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 XSS = '<img src=x onerror="document.body.dataset.owned=1">'
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing() -> object:
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
 
 
 def fill_row(page: Page, key: str, target: str, name: str, money: str) -> None:

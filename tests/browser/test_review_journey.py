@@ -28,11 +28,6 @@ from tests.reviews.campaign_rows import make_campaign
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def log_out(page: Page) -> None:
     page.get_by_role("button", name="Log out").click()
     page.wait_for_load_state("networkidle")
