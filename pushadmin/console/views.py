@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from pushadmin.accounts.access import ALL_ROLES, SESSION_WORKSPACE_KEY, workspace_view
 from pushadmin.accounts.models import workspaces_of
+from pushadmin.console.overview import overview
 
 
 @require_GET
@@ -30,4 +31,6 @@ def switch_workspace(request: HttpRequest) -> HttpResponse:
 @require_GET
 @workspace_view(*ALL_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/dashboard.html", {"workspace": request.workspace})  # type: ignore[attr-defined]
+    workspace = request.workspace  # type: ignore[attr-defined]
+    context = {"workspace": workspace, **overview(workspace, request.roles)}  # type: ignore[attr-defined]
+    return render(request, "console/dashboard.html", context)
