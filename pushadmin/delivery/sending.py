@@ -90,9 +90,11 @@ def start_campaign(campaign_id: int, *, actor: Any = None) -> Campaign | None:
         batch_ids, more = cut_next_rows(campaign, FIRST_CUT_ROWS)
         if not batch_ids and not more:
             transaction.on_commit(lambda: finish_if_done(campaign.pk))
-    transaction.on_commit(lambda: enqueue(batch_ids))
     if more:
+        # Ahead of the first batches, so cutting the rest runs while they are being sent
+        # instead of waiting behind them in the queue.
         transaction.on_commit(lambda: enqueue_cutting(campaign.pk))
+    transaction.on_commit(lambda: enqueue(batch_ids))
     return campaign
 
 
