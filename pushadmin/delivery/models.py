@@ -37,7 +37,13 @@ class Message(models.Model):
     class Meta:
         ordering = ["campaign", "seq"]
         constraints = [models.UniqueConstraint(fields=["campaign", "seq"], name="message_seq_unique_in_campaign")]
-        indexes = [models.Index(fields=["campaign", "status"]), models.Index(fields=["target"])]
+        indexes = [
+            models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["target"]),
+            # The auditor's history filters by result code and by date, newest first (keyset on id).
+            models.Index(fields=["result_code", "id"], name="message_result_code_keyset"),
+            models.Index(fields=["updated_at", "id"], name="message_updated_keyset"),
+        ]
 
     def __str__(self) -> str:
         return self.msg_key
