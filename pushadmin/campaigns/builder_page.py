@@ -113,10 +113,14 @@ def detail_context(request: HttpRequest, campaign: Campaign, report: PreflightRe
         sample = campaign_rows.view_row(
             campaign, names, str(first.seq), first.seq, first.target, first.values, first.extended_params
         )
+    from pushadmin.delivery.scheduling import scheduling_plan  # delivery builds on campaigns, not the reverse
+
     return {
         "campaign": campaign,
         "template": template,
         "report": report,
+        "sending_plan": scheduling_plan(campaign)[1],
+        "has_sending_page": campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.IN_REVIEW),
         "sample": sample,
         "option_rows": ChannelOptions.from_json(campaign.options).plain_words(),
         "editable": campaign.status in EDITABLE,

@@ -299,3 +299,16 @@ def test_renaming_a_campaign_in_review_is_audited_and_returns_it_to_draft(cast: 
     edit = AuditEntry.objects.get(action="campaign.edited")
     assert edit.before["name"] == "Spring promo" and edit.after["name"] == "Autumn promo"
     assert AuditEntry.objects.filter(action="campaign.approval_voided").exists()
+
+
+def test_the_detail_page_says_how_it_will_be_sent_and_links_to_review_and_progress(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    client = client_for(cast.marketer)
+    draft = client.get(url("detail", campaign)).content.decode()
+    assert "Sent as soon as it is approved." in draft
+    assert "Sending progress" not in draft and "Review page" not in draft
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.IN_REVIEW)
+    assert "Review page" in client.get(url("detail", campaign)).content.decode()
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENT)
+    sent = client.get(url("detail", campaign)).content.decode()
+    assert reverse("delivery:progress", kwargs={"workspace_id": cast.workspace.pk, "campaign_id": campaign.pk}) in sent
