@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ import pytest
 import requests
 
 from pushadmin.mpaas import signing, wire
+from pushadmin.sandbox.process import start_sandbox_process
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_ID, SECRET = "pushadmin-demo", "pushadmin-demo-secret"
@@ -66,23 +65,8 @@ class Sandbox:
 
 def launch(args: Sequence[str] = (), command: Sequence[str] | None = None) -> Sandbox:
     """Start a sandbox on 127.0.0.1 with --port 0 and read the bound port it prints."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    argv = list(command or [sys.executable, "-m", "pushadmin.sandbox"])
-    process = subprocess.Popen(
-        [*argv, "--host", "127.0.0.1", "--port", "0", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "listening on http://127.0.0.1:" not in line:
-        process.kill()
-        _, err = process.communicate(timeout=10)
-        raise RuntimeError(f"sandbox did not start: {line!r} {err}")
-    return Sandbox(process, int(line.strip().rsplit(":", 1)[1]))
+    process, url = start_sandbox_process(args, command)
+    return Sandbox(process, int(url.rsplit(":", 1)[1]))
 
 
 @pytest.fixture(scope="session")
