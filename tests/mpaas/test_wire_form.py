@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pushadmin.mpaas import wire
 
@@ -15,6 +19,28 @@ def test_encode_form_keeps_order_and_uses_plus_for_space() -> None:
 
 def test_encode_form_is_utf8() -> None:
     assert wire.encode_form([("n", "张三😀")]) == b"n=%E5%BC%A0%E4%B8%89%F0%9F%98%80"
+
+
+# Any text, surrogates excluded (they cannot be UTF-8 encoded by either side).
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_TEXT, _TEXT), max_size=8))
+def test_encode_form_writes_the_bytes_urlencode_writes(fields: list[tuple[str, str]]) -> None:
+    assert wire.encode_form(fields) == urlencode(fields, encoding="utf-8", errors="strict").encode("ascii")
+
+
+def test_encode_form_gives_the_same_bytes_when_its_run_cache_is_warm() -> None:
+    fields = [(f"TargetMsg.{n}.TemplateKeyValue", f'{{"name":"Kunde {n} ä","money":"{n}"}}') for n in range(200)]
+    expected = urlencode(fields).encode("ascii")
+    assert wire.encode_form(fields) == expected
+    assert wire.encode_form(fields) == expected
+
+
+def test_encode_form_refuses_text_that_is_not_utf8_encodable() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        wire.encode_form([("n", "\ud800")])
 
 
 def test_decode_form_reads_the_legacy_sdk_body_of_vector_a() -> None:
