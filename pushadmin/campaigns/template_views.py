@@ -40,7 +40,14 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 
 # Campaigns whose messages are going out (or about to) must keep the text they were approved with.
-LOCKING_STATES = [CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED]
+# Campaigns that may still send (a "resend failed only" round included) must keep the approved text.
+LOCKING_STATES = [
+    CampaignStatus.SCHEDULED,
+    CampaignStatus.SENDING,
+    CampaignStatus.PAUSED,
+    CampaignStatus.PARTLY_SENT,
+    CampaignStatus.FAILED,
+]
 
 
 def _save(request: HttpRequest, form: TemplateForm, action: str) -> HttpResponse:
@@ -51,7 +58,7 @@ def _save(request: HttpRequest, form: TemplateForm, action: str) -> HttpResponse
     locked = [c.name for c in users.filter(status__in=LOCKING_STATES)]
     text_changed = old is not None and any(old[k] != form.cleaned_data[k] for k in ("name", "title", "content"))
     if text_changed and locked:
-        form.add_error(None, f"Campaigns using this template are being sent: {', '.join(locked)}. Copy it instead.")
+        form.add_error(None, f"Campaigns using this template may still send: {', '.join(locked)}. Copy it instead.")
         return render(request, "campaigns/template_form.html", _preview_context(form))
     with transaction.atomic():
         template = form.save(commit=False)

@@ -28,7 +28,8 @@ from pushadmin.campaigns.settings_forms import ChannelOptionsForm, StrategyForm
 from pushadmin.campaigns.strategy import Strategy, summary
 from pushadmin.campaigns.test_send import send_test
 
-READERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)
+READERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
+BUILDER_ALSO_SAVES = ("fallback_values", "options", "strategy", "updated_at")
 CAMPAIGNS = Campaign.objects.select_related("template", "audience", "workspace")
 
 
@@ -103,7 +104,9 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
         try:
             with transaction.atomic():
                 campaign = _apply(campaign, forms)
-                campaign.save()
+                # Only what the builder edits: a full save would write back a status or row-build
+                # state read at the start of this request over a change made since.
+                campaign.save(update_fields=[*CampaignForm.Meta.fields, *BUILDER_ALSO_SAVES])
                 if campaign.audience_id != audience_before:
                     replace_rows_from_audience(campaign)
                 after = snapshot(campaign)

@@ -36,9 +36,13 @@ def record_edit(
     # Imported here: reviews builds on campaigns, not the other way round.
     from pushadmin.reviews.approving import void_approvals
 
-    if campaign.status not in EDITABLE_STATES:
-        raise EditRefused(f"“{campaign.name}” is {campaign.get_status_display().lower()}; it can no longer be edited.")
     with transaction.atomic():
+        # The state in the database, not the one read at the start of the request: an approval
+        # may have started sending meanwhile, and the caller's row changes must then roll back.
+        current = Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("status", flat=True).first()
+        if current not in EDITABLE_STATES:
+            label = CampaignStatus(current).label.lower() if current else "deleted"
+            raise EditRefused(f"“{campaign.name}” is {label}; it can no longer be edited.")
         Campaign.objects.filter(pk=campaign.pk).update(revision=F("revision") + 1, fingerprint="")
         campaign.editors.add(request.user)
         trail.record(

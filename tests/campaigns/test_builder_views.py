@@ -312,3 +312,25 @@ def test_the_detail_page_says_how_it_will_be_sent_and_links_to_review_and_progre
     Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENT)
     sent = client.get(url("detail", campaign)).content.decode()
     assert reverse("delivery:progress", kwargs={"workspace_id": cast.workspace.pk, "campaign_id": campaign.pk}) in sent
+
+
+def test_an_edit_racing_the_start_of_sending_is_refused_and_never_rewinds_the_status(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)], status="approved")
+    from pushadmin.campaigns import views
+
+    fetch = views.get_in_workspace
+
+    def fetch_then_start_sending(*args: Any, **kwargs: Any) -> Campaign:
+        loaded = fetch(*args, **kwargs)  # the request holds "approved" in memory...
+        Campaign.objects.filter(pk=loaded.pk).update(status=CampaignStatus.SENDING)  # ...while a worker starts
+        return loaded
+
+    monkeypatch.setattr(views, "get_in_workspace", fetch_then_start_sending)
+    response = client_for(cast.marketer).post(
+        url("edit", campaign), settings_post(campaign.template_id, name="Renamed"), follow=True
+    )
+    assert "can no longer be edited" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENDING and campaign.name == "Spring promo"

@@ -98,14 +98,15 @@ def test_editing_a_templates_text_voids_the_approval_of_campaigns_using_it(cast:
     assert campaign.status == "draft" and campaign.revision == 2
 
 
-def test_a_template_in_use_by_a_sending_campaign_cannot_change(cast: Cast) -> None:
+@pytest.mark.parametrize("status", ["sending", "partly_sent", "failed"])
+def test_a_template_in_use_by_a_campaign_that_may_still_send_cannot_change(cast: Cast, status: str) -> None:
     from tests.campaigns.composing import make_campaign
 
-    campaign = make_campaign(cast, [("u1", {"name": "a", "money": "1"})], status="sending", name="Live now")
+    campaign = make_campaign(cast, [("u1", {"name": "a", "money": "1"})], status=status, name="Live now")
     url = reverse(
         "campaigns:template_edit", kwargs={"workspace_id": cast.workspace.pk, "template_id": campaign.template_id}
     )
     data = {"name": "demo-welcome", "title": "New title", "content": campaign.template.content}
     response = client_for(cast.marketer).post(url, data)
-    assert "being sent: Live now" in response.content.decode()
+    assert "may still send: Live now" in response.content.decode()
     assert Template.objects.get().title == "Congratulations"
