@@ -9,6 +9,10 @@ broker never redelivers, a restarted Redis may lose queued tasks), so every
   again with the same MsgKeys);
 - a sending campaign that made no progress for `PUSHADMIN_SEND_STALL_SECONDS` gets its due
   pending batches enqueued again (the conditional claim makes a duplicate task harmless);
+- an approved campaign whose dispatch was lost (the approving process died after the
+  commit) is dispatched again;
+- batches a retry or an expired lease put back to pending after their campaign was
+  cancelled are cancelled with their messages, so every message still ends in one state;
 - campaigns held locally start when due, and campaigns with nothing left open are finished.
 """
 
@@ -43,6 +47,8 @@ class SweepReport:
     recut: list[int] = field(default_factory=list)
     started: list[int] = field(default_factory=list)
     finished: list[int] = field(default_factory=list)
+    redispatched: list[int] = field(default_factory=list)
+    cancelled_batches: list[int] = field(default_factory=list)
 
 
 def sweep(now: datetime | None = None) -> SweepReport:
@@ -50,11 +56,13 @@ def sweep(now: datetime | None = None) -> SweepReport:
     report = SweepReport()
     _expired_leases(now, report)
     _stalled_campaigns(now, report)
+    _approved_but_not_dispatched(now, report)
+    _pending_in_cancelled_campaigns(now, report)
     report.started = scheduling.start_due_campaigns(now)
     for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING).values_list("pk", flat=True):
         if sending.finish_if_done(campaign_id) is not None:
             report.finished.append(campaign_id)
-    if any((report.expired_unknown, report.expired_resent, report.requeued, report.started)):
+    if any((report.expired_unknown, report.expired_resent, report.requeued, report.started, report.redispatched)):
         logger.info("sweep: %s", report)
     return report
 
@@ -97,7 +105,10 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                     continue
                 report.expired_unknown.append(batch.pk)
                 unknown = open_rows.update(
-                    status=MessageStatus.UNKNOWN, result_code=WORKER_LOST, result_message=WORKER_LOST_MEANING
+                    status=MessageStatus.UNKNOWN,
+                    result_code=WORKER_LOST,
+                    result_message=WORKER_LOST_MEANING,
+                    updated_at=now,
                 )
             Attempt.objects.create(
                 batch=batch,
@@ -129,3 +140,30 @@ def _stalled_campaigns(now: datetime, report: SweepReport) -> None:
         Batch.objects.filter(pk__in=ids).update(queued_at=now)
         report.requeued.extend(ids)
         sending.enqueue(ids)
+
+
+def _approved_but_not_dispatched(now: datetime, report: SweepReport) -> None:
+    # on_approved runs on commit in the approving web process; if that process died, nothing
+    # else would ever start the campaign. Starting is a conditional transition, so a second
+    # dispatch of a campaign that did start is a no-op.
+    from pushadmin.delivery import dispatch
+
+    settled_before = now - timedelta(seconds=3 * settings.PUSHADMIN_SWEEP_SECONDS)
+    waiting = Campaign.objects.filter(status=CampaignStatus.APPROVED, approved_at__lt=settled_before)
+    for campaign_id in waiting.values_list("pk", flat=True):
+        report.redispatched.append(campaign_id)
+        dispatch.on_approved(campaign_id)
+
+
+def _pending_in_cancelled_campaigns(now: datetime, report: SweepReport) -> None:
+    leftover = Batch.objects.filter(campaign__status=CampaignStatus.CANCELLED, status=BatchStatus.PENDING)
+    for batch_id in leftover.values_list("pk", flat=True):
+        with transaction.atomic():
+            if not Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
+                status=BatchStatus.CANCELLED, updated_at=now
+            ):
+                continue
+            Message.objects.filter(batch_id=batch_id, status=MessageStatus.PENDING).update(
+                status=MessageStatus.CANCELLED, updated_at=now
+            )
+            report.cancelled_batches.append(batch_id)

@@ -309,3 +309,38 @@ def test_a_big_campaign_starts_sending_its_first_rows_while_the_rest_is_cut(
     assert [b.messages.count() for b in Batch.objects.filter(pk__in=enqueued).order_by("seq")] == [100] * 5 + [50]
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
     assert campaign.status == CampaignStatus.SENT and mpaas_sandbox.stats()["messagesAccepted"] == 2550
+
+
+def test_an_approved_campaign_whose_dispatch_was_lost_is_started_by_the_sweeper(
+    cast, mpaas_sandbox, enqueued, settings
+):
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 150), cast.reviewer)  # no on_commit hook ran
+
+    sweeper.sweep(now=timezone.now())  # too soon: the approving process may still be dispatching
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.APPROVED
+
+    later = timezone.now() + timedelta(seconds=3 * settings.PUSHADMIN_SWEEP_SECONDS + 1)
+    report = sweeper.sweep(now=later)
+    campaign.refresh_from_db()
+    assert report.redispatched == [campaign.pk]
+    assert campaign.status == CampaignStatus.SENDING
+    assert Batch.objects.filter(campaign=campaign).count() == 2
+
+
+def test_a_batch_put_back_to_pending_after_cancel_is_cancelled_with_its_messages(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 200, django_capture_on_commit_callbacks)
+    in_flight = Batch.objects.filter(campaign=campaign).order_by("seq").first()
+    Batch.objects.filter(pk=in_flight.pk).update(status=BatchStatus.IN_FLIGHT, claim_token="x")
+    campaign = controls.cancel(campaign, request=request_by(cast.marketer))
+    # The call in flight came back retryable: the worker put the batch back to pending.
+    Batch.objects.filter(pk=in_flight.pk).update(status=BatchStatus.PENDING, claim_token="")
+    Message.objects.filter(batch=in_flight).update(status=MessageStatus.PENDING)
+
+    report = sweeper.sweep()
+
+    assert report.cancelled_batches == [in_flight.pk]
+    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 200}
