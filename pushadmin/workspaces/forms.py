@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 
@@ -46,6 +47,12 @@ class WorkspaceForm(forms.ModelForm):
         url = self.cleaned_data["endpoint_url"].rstrip("/")
         if not url.startswith(("http://", "https://")):
             raise forms.ValidationError("Use an http:// or https:// address.")
+        parts = urlsplit(url)
+        if parts.path or parts.query or parts.fragment or parts.username:
+            # The API is served at "/" of the host; anything else would be signed and sent wrongly.
+            raise forms.ValidationError(
+                "Give only the scheme, host and port, e.g. https://mpaas.cn-hangzhou.aliyuncs.com"
+            )
         return url
 
     def clean(self) -> dict[str, Any]:

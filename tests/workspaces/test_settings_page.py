@@ -70,6 +70,7 @@ def test_changing_the_secret_is_audited_without_the_secret(cast: Cast) -> None:
     ("field", "value", "message"),
     [
         ("endpoint_url", "ftp://example.invalid", "Use an http:// or https:// address"),
+        ("endpoint_url", "https://mpaas.example.com/api?x=1", "Give only the scheme, host and port"),
         ("calls_per_second", "0", "greater than or equal to 1"),
         ("app_id", "bad id!", "Letters, digits"),
         ("required_approvals", "3", "less than or equal to 2"),
