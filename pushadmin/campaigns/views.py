@@ -27,6 +27,7 @@ from pushadmin.campaigns.rows import replace_rows_from_audience
 from pushadmin.campaigns.settings_forms import ChannelOptionsForm, StrategyForm
 from pushadmin.campaigns.strategy import Strategy, summary
 from pushadmin.campaigns.test_send import send_test
+from pushadmin.workspaces.encryption import SecretUnreadable
 
 READERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
 BUILDER_ALSO_SAVES = ("fallback_values", "options", "strategy", "updated_at")
@@ -174,7 +175,7 @@ def campaign_test_send(request: HttpRequest, campaign_id: int) -> HttpResponse:
         try:
             limits.check_and_count(request.user, "campaign.test_send", settings.PUSHADMIN_TEST_SENDS_PER_HOUR)
             context["test_answer"] = send_test(campaign, target, request=request)
-        except (ValueError, limits.LimitReached) as exc:
+        except (ValueError, limits.LimitReached, SecretUnreadable) as exc:
             context["test_error"] = str(exc)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "campaigns/builder.html#test-send", context)
