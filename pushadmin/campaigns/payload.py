@@ -7,7 +7,7 @@ reviewer approves and what goes on the wire cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy
@@ -18,6 +18,22 @@ from pushadmin.mpaas.request_types import PushMultipleRequest, TargetMsg
 from pushadmin.mpaas.validation import STRATEGY_IMMEDIATE
 
 TASK_NAME_MAX = 100
+
+
+class MessageRow(Protocol):
+    """What a request reads of one message: a `Message`, or the lighter row the sender loads."""
+
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def msg_key(self) -> str: ...
+
+    @property
+    def values(self) -> Any: ...
+
+    @property
+    def extended_params(self) -> Any: ...
 
 
 def fallback_for(campaign: Campaign) -> Mapping[str, Any] | None:
@@ -52,7 +68,7 @@ def default_task_name(campaign: Campaign) -> str:
 
 
 def build_push_request(
-    campaign: Campaign, messages: Sequence[Message], *, task_name: str | None = None
+    campaign: Campaign, messages: Sequence[MessageRow], *, task_name: str | None = None
 ) -> PushMultipleRequest:
     """One PushMultiple call for `messages` (at most 100; the caller cuts batches and drops skipped rows)."""
     workspace = campaign.workspace

@@ -16,7 +16,6 @@ from typing import Any
 from pushadmin.campaigns import payload
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.strategy import FIXED, Strategy
-from pushadmin.delivery.models import Message
 from pushadmin.mpaas.request_types import PushMultipleRequest
 
 # A fixed time closer than this is treated as "now": mPaaS must still see it in the future.
@@ -28,7 +27,7 @@ def missing_values(campaign: Campaign, values: Mapping[str, Any] | None) -> list
     return payload.template_key_value(campaign, values)[1]
 
 
-def build_request(campaign: Campaign, messages: Sequence[Message]) -> PushMultipleRequest:
+def build_request(campaign: Campaign, messages: Sequence[payload.MessageRow]) -> PushMultipleRequest:
     request = payload.build_push_request(campaign, messages)
     if Strategy.from_json(campaign.strategy).type == FIXED and request.strategy_content is not None:
         fixed = request.strategy_content.fixed_time
