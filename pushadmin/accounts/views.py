@@ -45,13 +45,12 @@ def members(request: HttpRequest) -> HttpResponse:
 def remove_member(request: HttpRequest, membership_id: int) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
     membership = get_object_or_404(Membership, pk=membership_id, workspace=workspace)
-    is_last_admin = (
-        membership.role == Role.ADMIN and Membership.objects.filter(workspace=workspace, role=Role.ADMIN).count() == 1
-    )
-    if is_last_admin:
-        messages.error(request, "A workspace keeps at least one admin; grant the role to someone else first.")
-        return redirect("accounts:members", workspace_id=workspace.pk)
     with transaction.atomic():
+        # Lock the workspace's admin roles so two admins removing each other cannot both succeed.
+        admins = list(Membership.objects.select_for_update().filter(workspace=workspace, role=Role.ADMIN))
+        if membership.role == Role.ADMIN and len(admins) == 1:
+            messages.error(request, "A workspace keeps at least one admin; grant the role to someone else first.")
+            return redirect("accounts:members", workspace_id=workspace.pk)
         trail.record(
             "membership.revoked",
             request=request,

@@ -16,11 +16,10 @@ from pushadmin.campaigns.payload import build_push_request, is_skipped
 from pushadmin.campaigns.preflight import PreflightReport
 from pushadmin.campaigns.row_html import RowRenderer
 from pushadmin.campaigns.strategy import Strategy, run_times, summary
+from pushadmin.campaigns.workflow import EDITABLE_STATES
 from pushadmin.delivery.models import Message
 from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
 from pushadmin.mpaas.wire import request_fields
-
-EDITABLE = {CampaignStatus.DRAFT, CampaignStatus.IN_REVIEW, CampaignStatus.APPROVED}
 
 
 def snapshot(campaign: Campaign) -> dict[str, Any]:
@@ -74,7 +73,7 @@ def builder_context(request: HttpRequest, campaign: Campaign | None, forms: tupl
         page = campaign_rows.row_page(campaign, _page_number(request), problems_only=request.GET.get("problems") == "1")
         context.update(rows_context(campaign, page))
         context["request_fields"] = first_call_fields(campaign)
-        context["editable"] = campaign.status in EDITABLE
+        context["editable"] = campaign.status in EDITABLE_STATES
     return context
 
 
@@ -85,7 +84,7 @@ def _page_number(request: HttpRequest) -> int:
 
 def rows_context(campaign: Campaign, page: campaign_rows.RowPage, **extra: Any) -> dict[str, Any]:
     names = campaign_rows.names_of(campaign)
-    editable = campaign.status in EDITABLE
+    editable = campaign.status in EDITABLE_STATES
     # One empty row to type into, so adding a row works without JavaScript too.
     blank = None
     if editable and not page.problems_only and not any(row.seq is None for row in page.rows):
@@ -123,7 +122,7 @@ def detail_context(request: HttpRequest, campaign: Campaign, report: PreflightRe
         "has_sending_page": campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.IN_REVIEW),
         "sample": sample,
         "option_rows": ChannelOptions.from_json(campaign.options).plain_words(),
-        "editable": campaign.status in EDITABLE,
+        "editable": campaign.status in EDITABLE_STATES,
         "can_submit": campaign.status == CampaignStatus.DRAFT and "marketer" in request.roles,  # type: ignore[attr-defined]
         **schedule_context(Strategy.from_json(campaign.strategy)),
     }

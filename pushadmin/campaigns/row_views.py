@@ -17,9 +17,7 @@ from pushadmin.campaigns.builder_page import builder_context, render_fragment, r
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.row_html import RowRenderer, output_cell
-from pushadmin.campaigns.views import settings_forms
-
-CAMPAIGNS = Campaign.objects.select_related("template", "audience", "workspace")
+from pushadmin.campaigns.views import CAMPAIGNS, settings_forms
 
 
 def _page(request: HttpRequest, campaign: Campaign) -> campaign_rows.RowPage:

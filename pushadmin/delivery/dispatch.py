@@ -16,8 +16,6 @@ from pushadmin.delivery import scheduling, sending
 
 logger = logging.getLogger(__name__)
 
-scheduling_plan = scheduling.scheduling_plan
-
 
 def on_approved(campaign_id: int) -> None:
     """Start an approved immediate campaign at once; schedule a fixed-time or loop one."""
