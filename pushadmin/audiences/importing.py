@@ -180,7 +180,13 @@ def run_import(import_id: int) -> AudienceImport | None:
             AudienceImport.objects.filter(pk=job.pk).update(
                 encoding=stream.layout.encoding, delimiter=stream.layout.delimiter
             )
+            row_limit = settings.PUSHADMIN_MAX_AUDIENCE_ROWS
             for line_number, cells in stream:
+                if run.read >= row_limit:
+                    raise CsvFileError(
+                        f"Line {line_number}: the file has more than {row_limit:,} rows, the most one audience may "
+                        "hold (PUSHADMIN_MAX_AUDIENCE_ROWS); split it into several audiences."
+                    )
                 run.take(check_row(stream.layout, line_number, cells))
                 if len(run.members) + len(run.rejects) >= CHUNK_ROWS:
                     run.flush(stream.bytes_read)

@@ -115,3 +115,15 @@ def test_a_second_import_replaces_the_members(cast: Cast) -> None:
     audience.refresh_from_db()
     assert list(audience.current_members().values_list("target", flat=True)) == ["u9"]
     assert audience.members.count() == 1
+
+
+def test_a_file_over_the_row_limit_is_refused_and_the_audience_keeps_its_members(cast: Cast, settings: object) -> None:
+    settings.PUSHADMIN_MAX_AUDIENCE_ROWS = 12_000  # type: ignore[attr-defined]
+    audience = make_audience(cast)
+    import_bytes(cast, audience, b"target,name\nu1,Ann\n")
+    too_many = b"target,name\n" + b"".join(f"n{i},x\n".encode() for i in range(12_001))
+    job = import_bytes(cast, audience, too_many)
+    assert job.status == ImportRunStatus.FAILED
+    assert job.error.startswith("Line 12002: the file has more than 12,000 rows")
+    assert list(audience.current_members().values_list("target", flat=True)) == ["u1"]
+    assert audience.members.count() == 1
