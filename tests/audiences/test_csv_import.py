@@ -125,5 +125,6 @@ def test_a_file_over_the_row_limit_is_refused_and_the_audience_keeps_its_members
     job = import_bytes(cast, audience, too_many)
     assert job.status == ImportRunStatus.FAILED
     assert job.error.startswith("Line 12002: the file has more than 12,000 rows")
+    audience.refresh_from_db()
     assert list(audience.current_members().values_list("target", flat=True)) == ["u1"]
     assert audience.members.count() == 1
