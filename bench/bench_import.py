@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_setup import bench_user_and_workspace  # noqa: E402  (after the path is set)
+
 MEMORY_BOUND_MB = 200
 
 
@@ -48,23 +50,11 @@ def write_csv(path: Path, rows: int) -> int:
 
 
 def prepare(rows: int) -> tuple[int, int]:
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
     from pushadmin.audiences.importing import imports_dir, new_stored_name
     from pushadmin.audiences.models import Audience, AudienceImport
-    from pushadmin.workspaces.models import Workspace
 
-    call_command("migrate", verbosity=0)
-    user, _ = get_user_model().objects.get_or_create(username="bench-marketer")
-    workspace = Workspace.objects.filter(name="bench").first()
-    if workspace is None:
-        workspace = Workspace(
-            name="bench", app_id="BENCH", mpaas_workspace_id="bench", endpoint_url="http://127.0.0.1:1"
-        )
-        workspace.access_key_id = "bench"
-        workspace.set_secret("bench-secret")
-        workspace.save()
+    user, workspace = bench_user_and_workspace()
     audience = Audience.objects.create(workspace=workspace, name=f"bench {time.time_ns()}", created_by=user)
     stored = new_stored_name()
     path = imports_dir() / stored

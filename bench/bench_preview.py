@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_setup import bench_user_and_workspace  # noqa: E402  (after the path is set)
+
 TARGET_P95_MS = 50.0
 
 
@@ -38,24 +40,12 @@ def configure(database_url: str | None) -> None:
 
 
 def build(rows: int) -> tuple[object, object]:
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
     from pushadmin.accounts.models import Membership, Role
     from pushadmin.campaigns.models import Campaign, Template
     from pushadmin.delivery.models import Message
-    from pushadmin.workspaces.models import Workspace
 
-    call_command("migrate", verbosity=0)
-    user, _ = get_user_model().objects.get_or_create(username="bench-marketer")
-    workspace = Workspace.objects.filter(name="bench").first()
-    if workspace is None:
-        workspace = Workspace(
-            name="bench", app_id="BENCH", mpaas_workspace_id="bench", endpoint_url="http://127.0.0.1:1"
-        )
-        workspace.access_key_id = "bench"
-        workspace.set_secret("bench-secret")
-        workspace.save()
+    user, workspace = bench_user_and_workspace()
     Membership.objects.get_or_create(user=user, workspace=workspace, role=Role.MARKETER)
     template, _ = Template.objects.get_or_create(
         workspace=workspace,
