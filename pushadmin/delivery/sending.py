@@ -265,11 +265,15 @@ def _release(batch_id: int, token: str, *, delay: float) -> None:
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
-    """Exponential backoff with full jitter, never sooner than the server's Retry-After."""
+    """Exponential backoff with full jitter, never sooner than the server's Retry-After.
+
+    Both are capped: a countdown longer than the broker's visibility timeout makes Redis
+    redeliver the task again and again while it waits.
+    """
     base = settings.PUSHADMIN_SEND_BACKOFF_BASE_MS / 1000
     cap = settings.PUSHADMIN_SEND_BACKOFF_CAP_MS / 1000
     delay = random.uniform(0, min(cap, base * 2 ** max(attempts - 1, 0)))
-    return max(delay, retry_after or 0.0)
+    return min(max(delay, retry_after or 0.0), cap)
 
 
 def _record(batch: Batch, token: str, messages: list[OutgoingMessage], result: Any, workspace: Workspace) -> str:

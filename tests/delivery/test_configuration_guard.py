@@ -45,4 +45,6 @@ def test_backoff_is_full_jitter_capped_and_honours_retry_after(settings):
     delays = [sending.backoff_seconds(attempt) for attempt in range(1, 12) for _ in range(50)]
     assert min(delays) >= 0 and max(delays) <= 1.0
     assert max(sending.backoff_seconds(1) for _ in range(200)) <= 0.1
-    assert sending.backoff_seconds(1, retry_after=7.0) == 7.0
+    assert sending.backoff_seconds(1, retry_after=0.7) == 0.7
+    # A huge Retry-After must not become a countdown beyond the broker's visibility timeout.
+    assert sending.backoff_seconds(1, retry_after=86_400.0) == 1.0
