@@ -239,14 +239,22 @@ def send_batch(batch_id: int) -> str:
         Batch.objects.filter(pk=batch_id, claim_token=token).update(status=BatchStatus.DONE, lease_until=None)
         finish_if_done(campaign.pk)
         return "empty"
-    request = requests.build_request(campaign, messages)
+    try:
+        request = requests.build_request(campaign, messages)
+        client = clients.client_for(workspace)
+    except Exception as exc:  # e.g. an unusable endpoint or an unreadable secret: nothing was sent
+        logger.exception("batch %s could not be prepared", batch_id)
+        with transaction.atomic():
+            _release(batch_id, token, delay=0)
+            _auto_pause(campaign, f"The call to mPaaS could not be prepared ({type(exc).__name__}: {exc})")
+        return "not prepared"
     wait = ratelimit.reserve(workspace.pk, workspace.calls_per_second)
     if wait > ratelimit.MAX_WAIT_SECONDS:
         _release(batch_id, token, delay=wait)
         return "rate limited"
     if wait:
         time.sleep(wait)
-    result = clients.client_for(workspace).push_multiple(request)
+    result = client.push_multiple(request)
     return _record(batch, token, messages, result, workspace)
 
 

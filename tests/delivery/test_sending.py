@@ -344,3 +344,22 @@ def test_a_batch_put_back_to_pending_after_cancel_is_cancelled_with_its_messages
 
     assert report.cancelled_batches == [in_flight.pk]
     assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 200}
+
+
+def test_a_call_that_cannot_be_prepared_pauses_the_campaign_and_keeps_every_message_pending(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 150, django_capture_on_commit_callbacks)
+    # Saved behind the form's back: the API lives at "/", so a path cannot be signed or sent.
+    type(cast.workspace).objects.filter(pk=cast.workspace.pk).update(endpoint_url=f"{mpaas_sandbox.url}/api")
+
+    with django_capture_on_commit_callbacks(execute=False):
+        outcome = sending.send_batch(enqueued[0])
+
+    campaign.refresh_from_db()
+    assert outcome == "not prepared"
+    assert campaign.status == CampaignStatus.PAUSED and "could not be prepared" in campaign.pause_reason
+    assert not Attempt.objects.filter(campaign=campaign).exists()
+    assert Batch.objects.filter(campaign=campaign, status=BatchStatus.PENDING).count() == 2
+    assert Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).count() == 150
+    assert mpaas_sandbox.stats()["calls"] == 0
