@@ -18,10 +18,12 @@ from pushadmin.delivery.models import RateBucket
 # a task must not sleep through its lease.
 MAX_WAIT_SECONDS = 2.0
 
+# A slot further ahead than MAX_WAIT_SECONDS is not taken: the caller gives its batch back,
+# and a slot spent on a call that never happens would lower the workspace's real rate.
 _RESERVE_SQL = (
     "UPDATE delivery_ratebucket SET theoretical_arrival = "
     "(CASE WHEN theoretical_arrival > %s THEN theoretical_arrival ELSE %s END) + %s "
-    "WHERE workspace_id = %s RETURNING theoretical_arrival"
+    "WHERE workspace_id = %s AND theoretical_arrival <= %s RETURNING theoretical_arrival"
 )
 _HOLD_SQL = (
     "UPDATE delivery_ratebucket SET theoretical_arrival = %s WHERE workspace_id = %s AND theoretical_arrival < %s"
@@ -29,13 +31,19 @@ _HOLD_SQL = (
 
 
 def reserve(workspace_id: int, calls_per_second: float, now: float | None = None) -> float:
-    """Take the next call slot of the workspace; returns how many seconds to wait before calling."""
+    """Take the next call slot of the workspace; returns how many seconds to wait before calling.
+
+    A wait above MAX_WAIT_SECONDS is returned without taking the slot.
+    """
     now = time.time() if now is None else now
     interval = 1.0 / max(calls_per_second, 0.001)
     with connection.cursor() as cursor:
-        cursor.execute(_RESERVE_SQL, [now, now, interval, workspace_id])
+        cursor.execute(_RESERVE_SQL, [now, now, interval, workspace_id, now + MAX_WAIT_SECONDS])
         row = cursor.fetchone()
     if row is None:
+        next_free = RateBucket.objects.filter(workspace_id=workspace_id).values_list("theoretical_arrival", flat=True)
+        if next_free:
+            return max(0.0, next_free[0] - now)
         RateBucket.objects.get_or_create(workspace_id=workspace_id)
         return reserve(workspace_id, calls_per_second, now)
     slot_starts_at = row[0] - interval

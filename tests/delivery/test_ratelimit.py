@@ -31,3 +31,13 @@ def test_throttling_holds_off_every_caller_of_the_workspace(cast):
     ratelimit.reserve(cast.workspace.pk, 100, now=10.0)
     ratelimit.hold_off(cast.workspace.pk, 3.0, now=10.0)
     assert ratelimit.reserve(cast.workspace.pk, 100, now=10.0) == pytest.approx(3.0)
+
+
+def test_a_slot_too_far_ahead_is_reported_but_not_taken(cast):
+    now = 500.0
+    taken = [ratelimit.reserve(cast.workspace.pk, 1, now=now) for _ in range(3)]
+    refused = [ratelimit.reserve(cast.workspace.pk, 1, now=now) for _ in range(5)]
+    assert taken == pytest.approx([0.0, 1.0, 2.0])
+    # Every caller is told the same wait: the refused reservations did not push the next slot further.
+    assert refused == pytest.approx([3.0] * 5)
+    assert ratelimit.reserve(cast.workspace.pk, 1, now=now + 1.0) == pytest.approx(2.0)
