@@ -74,7 +74,12 @@ def compute_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
-def _lock_chain() -> None:
+def lock_chain() -> None:
+    """Take the chain's lock for this transaction (re-entrant).
+
+    Code that locks rows and then writes an entry must call this before its first row lock:
+    every writer then takes the two in the same order and none can deadlock another.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
@@ -97,7 +102,7 @@ def record(
         actor = request.user
     label = actor_label or (str(actor.get_username()) if actor is not None else "system")  # type: ignore[attr-defined]
     with transaction.atomic():
-        _lock_chain()
+        lock_chain()
         last = AuditEntry.objects.order_by("-seq").values("seq", "hash").first()
         entry = AuditEntry(
             seq=(last["seq"] + 1) if last else 1,

@@ -58,6 +58,7 @@ def why_cannot_approve(campaign: Campaign, user: AbstractBaseUser | AnonymousUse
 
 
 def _lock(campaign: Campaign) -> Campaign:
+    trail.lock_chain()  # before the row lock (see trail.lock_chain)
     return Campaign.objects.select_for_update().select_related("workspace", "template").get(pk=campaign.pk)
 
 
