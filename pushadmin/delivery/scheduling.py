@@ -148,6 +148,11 @@ def schedule_campaign(campaign_id: int) -> None:
         )
 
 
+def status_once_all_sent(campaign: Campaign, outcome_status: str) -> str:
+    """The status a campaign takes when all its batches have an outcome (`outcome_status` says how they went)."""
+    return outcome_status
+
+
 def start_due_campaigns(now: datetime | None = None) -> list[int]:
     """Campaigns held here whose time has come start sending (called by the sweeper)."""
     from pushadmin.delivery import sending

@@ -32,7 +32,7 @@ from django.utils import timezone
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
-from pushadmin.delivery import clients, ratelimit, requests
+from pushadmin.delivery import clients, ratelimit, requests, scheduling
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
@@ -462,6 +462,7 @@ def finish_if_done(campaign_id: int) -> Campaign | None:
     sent = counts.get(MessageStatus.ACCEPTED, 0)
     failed = sum(counts.get(s, 0) for s in (MessageStatus.REJECTED, MessageStatus.UNKNOWN))
     to = CampaignStatus.SENT if not failed else CampaignStatus.PARTLY_SENT if sent else CampaignStatus.FAILED
+    to = scheduling.status_once_all_sent(campaign, to)
     try:
         return transition(
             campaign,
