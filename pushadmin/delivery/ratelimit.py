@@ -30,24 +30,54 @@ _HOLD_SQL = (
 )
 
 
-def reserve(workspace_id: int, calls_per_second: float, now: float | None = None) -> float:
-    """Take the next call slot of the workspace; returns how many seconds to wait before calling.
+def reserve(workspace_id: int, calls_per_second: float, now: float | None = None, *, count: int = 1) -> float:
+    """Take the next `count` call slots of the workspace; returns how many seconds to wait before the first.
 
-    A wait above MAX_WAIT_SECONDS is returned without taking the slot.
+    The slots follow each other 1/rate apart. A wait above MAX_WAIT_SECONDS is returned
+    without taking any slot.
     """
     now = time.time() if now is None else now
     interval = 1.0 / max(calls_per_second, 0.001)
     with connection.cursor() as cursor:
-        cursor.execute(_RESERVE_SQL, [now, now, interval, workspace_id, now + MAX_WAIT_SECONDS])
+        cursor.execute(_RESERVE_SQL, [now, now, interval * count, workspace_id, now + MAX_WAIT_SECONDS])
         row = cursor.fetchone()
     if row is None:
         next_free = RateBucket.objects.filter(workspace_id=workspace_id).values_list("theoretical_arrival", flat=True)
         if next_free:
             return max(0.0, next_free[0] - now)
         RateBucket.objects.get_or_create(workspace_id=workspace_id)
-        return reserve(workspace_id, calls_per_second, now)
-    slot_starts_at = row[0] - interval
+        return reserve(workspace_id, calls_per_second, now, count=count)
+    slot_starts_at = row[0] - interval * count
     return max(0.0, slot_starts_at - now)
+
+
+class Slots:
+    """Call slots for a task's group of calls: taken a few at a time, one UPDATE for several calls.
+
+    No more are taken at once than fit in MAX_WAIT_SECONDS at the workspace's rate, so a slow
+    workspace still reserves one call at a time.
+    """
+
+    def __init__(self, workspace_id: int, calls_per_second: float, calls: int) -> None:
+        self.workspace_id = workspace_id
+        self.calls_per_second = calls_per_second
+        self.interval = 1.0 / max(calls_per_second, 0.001)
+        self.remaining = calls
+        self.retry_in = 0.0
+        self._starts: list[float] = []
+
+    def wait_for_next(self) -> float | None:
+        """Seconds to wait before the next call, or None when the workspace is booked too far ahead."""
+        if not self._starts:
+            count = max(1, min(self.remaining, int(MAX_WAIT_SECONDS * self.calls_per_second)))
+            wait = reserve(self.workspace_id, self.calls_per_second, count=count)
+            if wait > MAX_WAIT_SECONDS:
+                self.retry_in = wait
+                return None
+            first = time.time() + wait
+            self._starts = [first + i * self.interval for i in range(count)]
+        self.remaining -= 1
+        return max(0.0, self._starts.pop(0) - time.time())
 
 
 def hold_off(workspace_id: int, seconds: float, now: float | None = None) -> None:

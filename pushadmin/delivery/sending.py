@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPoli
 from pushadmin.delivery import clients, ratelimit, requests, scheduling
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.mpaas import errors
+from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
 from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
 from pushadmin.workspaces.models import AmbiguousPolicy, Workspace
 
@@ -197,24 +198,60 @@ def cut_rows(campaign: Campaign, message_ids: Sequence[int]) -> list[int]:
 
 
 def enqueue(batch_ids: Iterable[int], countdown: float | None = None) -> None:
-    from pushadmin.delivery.tasks import send_batch
+    """Put the batches on the broker, `PUSHADMIN_SEND_GROUP_BATCHES` to a task."""
+    from pushadmin.delivery.tasks import send_batches
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    ids = list(batch_ids)
+    size = settings.PUSHADMIN_SEND_GROUP_BATCHES
     # One producer (broker connection) for the whole list instead of one per task.
-    with send_batch.app.producer_or_acquire() as producer:
-        for batch_id in batch_ids:
-            send_batch.apply_async((batch_id,), countdown=countdown, queue=queue, producer=producer)
+    with send_batches.app.producer_or_acquire() as producer:
+        for start in range(0, len(ids), size):
+            send_batches.apply_async((ids[start : start + size],), countdown=countdown, queue=queue, producer=producer)
 
 
-# --------------------------------------------------------------------------- one batch
+# --------------------------------------------------------------------------- a group of batches
+
+
+class ClaimedBatch(NamedTuple):
+    batch: Batch
+    messages: list[OutgoingMessage]
+
+
+class SentBatch(NamedTuple):
+    batch: Batch
+    messages: list[OutgoingMessage]
+    result: Any
 
 
 def send_batch(batch_id: int) -> str:
     """Claim, send and record one batch. Returns what happened, for logs and tests."""
+    return send_batches([batch_id])[batch_id]
+
+
+def send_batches(batch_ids: Sequence[int]) -> dict[int, str]:
+    """Claim, send and record a group of batches; returns what happened to each, for logs and tests.
+
+    One conditional UPDATE claims them all, committed before the first call; the calls go out
+    one after the other on the workspace's kept-open connection; the outcomes are recorded in
+    one transaction (one audit entry, one UPDATE per outcome). A group stops early, giving its
+    unsent batches back, when a call is not accepted or the group runs long.
+    """
+    results = {batch_id: "not claimable" for batch_id in batch_ids}
     token = str(uuid.uuid4())
+    claimed = _claim(batch_ids, token)
+    by_campaign: dict[int, list[Batch]] = {}
+    for batch in claimed:
+        by_campaign.setdefault(batch.campaign_id, []).append(batch)
+    for batches in by_campaign.values():
+        results.update(_send_for_campaign(batches, token))
+    return results
+
+
+def _claim(batch_ids: Sequence[int], token: str) -> list[Batch]:
     now = timezone.now()
     claimed = (
-        Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING, campaign__status=CampaignStatus.SENDING)
+        Batch.objects.filter(pk__in=batch_ids, status=BatchStatus.PENDING, campaign__status=CampaignStatus.SENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .update(
             status=BatchStatus.IN_FLIGHT,
@@ -224,52 +261,104 @@ def send_batch(batch_id: int) -> str:
             updated_at=now,
         )
     )
-    if claimed != 1:
-        return "not claimable"
-    batch = Batch.objects.select_related("campaign__workspace", "campaign__template").get(pk=batch_id)
-    campaign = batch.campaign
-    workspace = campaign.workspace
-    rows = (
-        Message.objects.filter(batch=batch, status__in=[MessageStatus.PENDING, MessageStatus.IN_FLIGHT])
-        .order_by("seq")
-        .values_list(*OutgoingMessage._fields)
+    if not claimed:
+        return []
+    return list(
+        Batch.objects.filter(pk__in=batch_ids, claim_token=token)
+        .select_related("campaign__workspace", "campaign__template")
+        .order_by("campaign_id", "send_round", "seq")
     )
-    messages = [OutgoingMessage(*row) for row in rows]
-    if not messages:
-        Batch.objects.filter(pk=batch_id, claim_token=token).update(status=BatchStatus.DONE, lease_until=None)
-        finish_if_done(campaign.pk)
-        return "empty"
+
+
+def _load_messages(batches: list[Batch]) -> list[ClaimedBatch]:
+    rows = (
+        Message.objects.filter(
+            batch__in=[b.pk for b in batches], status__in=[MessageStatus.PENDING, MessageStatus.IN_FLIGHT]
+        )
+        .order_by("seq")
+        .values_list("batch_id", *OutgoingMessage._fields)
+    )
+    grouped: dict[int, list[OutgoingMessage]] = {b.pk: [] for b in batches}
+    for batch_id, *row in rows:
+        grouped[batch_id].append(OutgoingMessage(*row))
+    return [ClaimedBatch(b, grouped[b.pk]) for b in batches]
+
+
+def _send_for_campaign(batches: list[Batch], token: str) -> dict[int, str]:
+    campaign = batches[0].campaign
+    workspace = campaign.workspace
+    results: dict[int, str] = {}
+    loaded = _load_messages(batches)
+    empty = [c.batch.pk for c in loaded if not c.messages]
+    if empty:
+        Batch.objects.filter(pk__in=empty, claim_token=token).update(status=BatchStatus.DONE, lease_until=None)
+        results.update(dict.fromkeys(empty, "empty"))
+    to_send = [c for c in loaded if c.messages]
+    sent: list[SentBatch] = []
     try:
-        request = requests.build_request(campaign, messages)
         client = clients.client_for(workspace)
     except Exception as exc:  # e.g. an unusable endpoint or an unreadable secret: nothing was sent
-        logger.exception("batch %s could not be prepared", batch_id)
-        with transaction.atomic():
-            _release(batch_id, token, delay=0)
-            _auto_pause(campaign, f"The call to mPaaS could not be prepared ({type(exc).__name__}: {exc})")
-        return "not prepared"
-    wait = ratelimit.reserve(workspace.pk, workspace.calls_per_second)
-    if wait > ratelimit.MAX_WAIT_SECONDS:
-        _release(batch_id, token, delay=wait)
-        return "rate limited"
-    if wait:
-        time.sleep(wait)
-    result = client.push_multiple(request)
-    return _record(batch, token, messages, result, workspace)
+        return results | _not_prepared(campaign, to_send, token, exc)
+    slots = ratelimit.Slots(workspace.pk, workspace.calls_per_second, len(to_send))
+    deadline = time.monotonic() + _group_budget_seconds()
+    for index, claimed_batch in enumerate(to_send):
+        unsent = to_send[index:]
+        if index and time.monotonic() > deadline:
+            _give_back(unsent, token, delay=0)
+            results.update(dict.fromkeys((c.batch.pk for c in unsent), "given back"))
+            break
+        try:
+            request = requests.build_request(campaign, claimed_batch.messages)
+        except Exception as exc:
+            results.update(_not_prepared(campaign, unsent, token, exc))
+            break
+        wait = slots.wait_for_next()
+        if wait is None:
+            _give_back(unsent, token, delay=slots.retry_in)
+            results.update(dict.fromkeys((c.batch.pk for c in unsent), "rate limited"))
+            break
+        if wait:
+            time.sleep(wait)
+        result = claimed_batch.batch, claimed_batch.messages, client.push_multiple(request)
+        sent.append(SentBatch(*result))
+        if not isinstance(result[2].outcome, errors.Accepted) and index + 1 < len(to_send):
+            # Something is wrong (throttling, errors): the rest waits for the next task.
+            _give_back(to_send[index + 1 :], token, delay=0)
+            results.update(dict.fromkeys((c.batch.pk for c in to_send[index + 1 :]), "given back"))
+            break
+    if sent:
+        results.update(_record(campaign, workspace, token, sent))
+    return results
 
 
-def _release(batch_id: int, token: str, *, delay: float) -> None:
-    """Give the claim back unsent (no call was made), to be tried again after `delay`."""
-    when = timezone.now() + timedelta(seconds=delay)
-    Batch.objects.filter(pk=batch_id, claim_token=token).update(
+def _group_budget_seconds() -> float:
+    """How long a group may keep starting calls: its task's time limit less the longest single call."""
+    longest_call = DEFAULT_CONNECT_TIMEOUT + settings.PUSHADMIN_SEND_HTTP_TIMEOUT + ratelimit.MAX_WAIT_SECONDS
+    return settings.PUSHADMIN_SEND_LEASE_SECONDS * 3 // 4 - longest_call
+
+
+def _not_prepared(campaign: Campaign, unsent: list[ClaimedBatch], token: str, exc: Exception) -> dict[int, str]:
+    logger.exception("batches %s could not be prepared", [c.batch.pk for c in unsent])
+    with transaction.atomic():
+        _auto_pause(campaign, f"The call to mPaaS could not be prepared ({type(exc).__name__}: {exc})")
+        _give_back(unsent, token, delay=0)
+    return dict.fromkeys((c.batch.pk for c in unsent), "not prepared")
+
+
+def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float) -> None:
+    """Give claims back unsent (no call was made), to be tried again after `delay`."""
+    now = timezone.now()
+    ids = [c.batch.pk for c in unsent]
+    back = list(Batch.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True))
+    Batch.objects.filter(pk__in=back, claim_token=token).update(
         status=BatchStatus.PENDING,
         lease_until=None,
         claim_token="",
         attempts=F("attempts") - 1,
-        next_attempt_at=when,
-        queued_at=timezone.now(),
+        next_attempt_at=now + timedelta(seconds=delay),
+        queued_at=now,
     )
-    transaction.on_commit(lambda: enqueue([batch_id], countdown=delay))
+    transaction.on_commit(lambda: enqueue(back, countdown=delay or None))
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
@@ -284,97 +373,147 @@ def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     return min(max(delay, retry_after or 0.0), cap)
 
 
-def _record(batch: Batch, token: str, messages: list[OutgoingMessage], result: Any, workspace: Workspace) -> str:
+class Outcome(NamedTuple):
+    """How one call went, in the words the records use."""
+
+    kind: str  # what the call's outcome was (AttemptOutcome)
+    treat_as: str  # what is done about it (the ambiguous policy may turn AMBIGUOUS into RETRYABLE)
+    code: str
+    meaning: str
+    message: str
+
+    @property
+    def settles(self) -> bool:
+        return self.treat_as in (AttemptOutcome.ACCEPTED, AttemptOutcome.REJECTED, AttemptOutcome.AMBIGUOUS)
+
+    @property
+    def final(self) -> str:
+        return {
+            AttemptOutcome.ACCEPTED: MessageStatus.ACCEPTED,
+            AttemptOutcome.REJECTED: MessageStatus.REJECTED,
+            AttemptOutcome.AMBIGUOUS: MessageStatus.UNKNOWN,
+        }[self.treat_as]
+
+
+def _outcome_of(result: Any, workspace: Workspace) -> Outcome:
     outcome = result.outcome
-    attempt = result.attempt
-    campaign = batch.campaign
     kind = _attempt_outcome(outcome)
+    treat_as = kind
     if kind == AttemptOutcome.AMBIGUOUS and workspace.ambiguous_policy == AmbiguousPolicy.RESEND:
         treat_as = AttemptOutcome.RETRYABLE
-    else:
-        treat_as = kind
-    now = timezone.now()
-    ids = [m.pk for m in messages]
     code = getattr(outcome, "code", None) or getattr(outcome, "result_code", None) or ""
     meaning = getattr(outcome, "meaning", "") or errors.meaning_of(code)
-    message_text = (getattr(outcome, "message", None) or attempt.error or "")[:300]
-    settles = treat_as in (AttemptOutcome.ACCEPTED, AttemptOutcome.REJECTED, AttemptOutcome.AMBIGUOUS)
-    row = Attempt(
-        batch=batch,
-        campaign=campaign,
-        started_at=attempt.started_at,
-        duration_ms=attempt.duration_ms,
-        http_status=attempt.http_status,
-        outcome=kind,
-        code=code[:64],
-        message=message_text,
-        request_id=(outcome.request_id or "")[:64],
-        settled=len(ids) if settles else 0,
-    )
-    mine = Batch.objects.filter(pk=batch.pk, claim_token=token, status=BatchStatus.IN_FLIGHT)
-    if not settles:
-        with transaction.atomic():
-            row.save()
-            return _schedule_retry(batch, mine, outcome, kind, meaning, code, workspace, now)
-    final = {
-        AttemptOutcome.ACCEPTED: MessageStatus.ACCEPTED,
-        AttemptOutcome.REJECTED: MessageStatus.REJECTED,
-        AttemptOutcome.AMBIGUOUS: MessageStatus.UNKNOWN,
-    }[treat_as]
-    try:
-        with transaction.atomic():
+    message_text = (getattr(outcome, "message", None) or result.attempt.error or "")[:300]
+    return Outcome(kind, treat_as, code[:64], meaning, message_text)
+
+
+def _record(campaign: Campaign, workspace: Workspace, token: str, sent: list[SentBatch]) -> dict[int, str]:
+    """Record every call of a group in one transaction: attempts, batch and message states, one audit entry."""
+    outcomes = [_outcome_of(s.result, workspace) for s in sent]
+    settling = [(s, o) for s, o in zip(sent, outcomes, strict=True) if o.settles]
+    results: dict[int, str] = {}
+    with transaction.atomic():
+        if settling:
             # The audit chain's lock is taken before any row lock, as a cancel or a pause
             # does (campaign row, then chain): the other order deadlocks on PostgreSQL.
             trail.record(
-                "delivery.batch_sent",
+                "delivery.batches_sent",
                 workspace=workspace,
                 obj=campaign,
-                detail={
-                    "batch": batch.seq,
-                    "round": batch.send_round,
-                    "outcome": final,
-                    "request_id": outcome.request_id,
-                    "messages": len(ids),
-                    "code": code,
-                    "attempts": batch.attempts + 1,
-                },
+                detail=_sent_detail(settling),
             )
-            if mine.update(status=BatchStatus.DONE, lease_until=None, updated_at=now) != 1:
-                raise ClaimLost
-            Message.objects.filter(pk__in=ids).update(
-                status=final,
-                request_id=(outcome.request_id or "")[:64],
-                task_id=(getattr(outcome, "push_result_data", None) or "")[:64],
-                result_code=code[:64],
-                result_message=(meaning if final != MessageStatus.ACCEPTED else "")[:300],
-                updated_at=now,
+        held = set(
+            Batch.objects.filter(
+                pk__in=[s.batch.pk for s, _ in settling], claim_token=token, status=BatchStatus.IN_FLIGHT
+            ).values_list("pk", flat=True)
+        )
+        Attempt.objects.bulk_create(
+            _attempt_row(s, o, recorded=s.batch.pk in held) for s, o in zip(sent, outcomes, strict=True)
+        )
+        for s, _ in settling:
+            if s.batch.pk not in held:
+                logger.error("batch %s: claim lost before its outcome was recorded", s.batch.pk)
+                results[s.batch.pk] = "claim lost"
+        done = [(s, o) for s, o in settling if s.batch.pk in held]
+        if done:
+            Batch.objects.filter(pk__in=[s.batch.pk for s, _ in done]).update(
+                status=BatchStatus.DONE, lease_until=None, updated_at=timezone.now()
             )
-            row.save()
-    except ClaimLost:
-        logger.error("batch %s: claim lost before its outcome was recorded", batch.pk)
-        row.settled = 0
-        row.save()
-        return "claim lost"
+            _record_messages(done)
+            results.update((s.batch.pk, str(o.treat_as)) for s, o in done)
+        for s, o in zip(sent, outcomes, strict=True):
+            if not o.settles:
+                results[s.batch.pk] = _schedule_retry(s, o, token, workspace)
     finish_if_done(campaign.pk)
-    return str(treat_as)
+    return results
 
 
-class ClaimLost(Exception):
-    """The batch's lease expired and the sweeper took it back while this worker was calling."""
+def _sent_detail(settling: list[tuple[SentBatch, Outcome]]) -> dict[str, Any]:
+    return {
+        "messages": sum(len(s.messages) for s, _ in settling),
+        "batches": [
+            {
+                "batch": s.batch.seq,
+                "round": s.batch.send_round,
+                "outcome": o.final,
+                "request_id": s.result.outcome.request_id,
+                "messages": len(s.messages),
+                "code": o.code,
+                "attempts": s.batch.attempts,
+            }
+            for s, o in settling
+        ],
+    }
 
 
-def _schedule_retry(
-    batch: Batch,
-    mine: Any,
-    outcome: Any,
-    kind: str,
-    meaning: str,
-    code: str,
-    workspace: Workspace,
-    now: Any,
-) -> str:
-    delay = _retry_delay(batch, outcome, kind, workspace)
-    back = mine.update(
+def _attempt_row(sent: SentBatch, outcome: Outcome, *, recorded: bool) -> Attempt:
+    attempt = sent.result.attempt
+    return Attempt(
+        batch=sent.batch,
+        campaign_id=sent.batch.campaign_id,
+        started_at=attempt.started_at,
+        duration_ms=attempt.duration_ms,
+        http_status=attempt.http_status,
+        outcome=outcome.kind,
+        code=outcome.code,
+        message=outcome.message,
+        request_id=(sent.result.outcome.request_id or "")[:64],
+        settled=len(sent.messages) if outcome.settles and recorded else 0,
+    )
+
+
+def _record_messages(done: list[tuple[SentBatch, Outcome]]) -> None:
+    """One UPDATE per final state and code; each batch's RequestId and task id picked by batch."""
+    now = timezone.now()
+    by_state: dict[tuple[str, str, str], list[SentBatch]] = {}
+    for s, o in done:
+        text = o.meaning if o.final != MessageStatus.ACCEPTED else ""
+        by_state.setdefault((o.final, o.code, text[:300]), []).append(s)
+    for (final, code, text), group in by_state.items():
+        request_ids = {s.batch.pk: (s.result.outcome.request_id or "")[:64] for s in group}
+        task_ids = {s.batch.pk: (getattr(s.result.outcome, "push_result_data", None) or "")[:64] for s in group}
+        Message.objects.filter(pk__in=[m.pk for s in group for m in s.messages]).update(
+            status=final,
+            request_id=_by_batch(request_ids),
+            task_id=_by_batch(task_ids),
+            result_code=code,
+            result_message=text,
+            updated_at=now,
+        )
+
+
+def _by_batch(values: dict[int, str]) -> Any:
+    distinct = set(values.values())
+    if len(distinct) == 1:
+        return distinct.pop()
+    return Case(*(When(batch_id=pk, then=Value(v)) for pk, v in values.items()), default=Value(""))
+
+
+def _schedule_retry(sent: SentBatch, outcome: Outcome, token: str, workspace: Workspace) -> str:
+    batch = sent.batch
+    now = timezone.now()
+    delay = _retry_delay(batch, sent.result.outcome, outcome.kind, workspace)
+    back = Batch.objects.filter(pk=batch.pk, claim_token=token, status=BatchStatus.IN_FLIGHT).update(
         status=BatchStatus.PENDING,
         lease_until=None,
         claim_token="",
@@ -384,12 +523,12 @@ def _schedule_retry(
     )
     if back != 1:
         return "claim lost"
-    reason = _pause_reason(batch.campaign, batch, outcome, kind, meaning, code)
+    reason = _pause_reason(batch.campaign, batch, sent.result.outcome, outcome.kind, outcome.meaning, outcome.code)
     if reason:
         _auto_pause(batch.campaign, reason)
     else:
         transaction.on_commit(lambda: enqueue([batch.pk], countdown=delay))
-    return str(kind)
+    return str(outcome.kind)
 
 
 def _attempt_outcome(outcome: errors.Outcome) -> str:

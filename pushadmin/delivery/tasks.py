@@ -22,6 +22,17 @@ def send_batch(batch_id: int) -> str:
     return sending.send_batch(batch_id)
 
 
+@shared_task(
+    name="pushadmin.delivery.tasks.send_batches",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=SEND_TIME_LIMIT,
+)
+def send_batches(batch_ids: list[int]) -> dict[int, str]:
+    return sending.send_batches(batch_ids)
+
+
 @shared_task(name="pushadmin.delivery.tasks.sweep", ignore_result=True, expires=60)
 def sweep() -> None:
     sweeper.sweep()

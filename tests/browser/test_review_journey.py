@@ -123,7 +123,7 @@ def test_four_eyes_review_journey_from_submission_to_evidence_pack(
         "campaign.approval_given",
         "campaign.approved",
     ]
-    assert "delivery.batch_sent" in actions and actions[-1] == "campaign.sent"
+    assert "delivery.batches_sent" in actions and actions[-1] == "campaign.sent"
     expect(page.get_by_text("Every entry below matches its hash")).to_be_visible()
     screenshot(page, "evidence-page")
     with page.expect_download() as download_info:

@@ -35,4 +35,7 @@ def test_an_approved_campaign_is_sent_in_batches_of_100_and_every_message_accept
     assert sorted(m["msgKey"] for m in stored) == sorted(messages.values_list("msg_key", flat=True))
     assert stored[0]["content"].startswith("Hello Customer")
     assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
-    assert AuditEntry.objects.filter(action="delivery.batch_sent").count() == 3
+    entries = AuditEntry.objects.filter(action="delivery.batches_sent")
+    audited = [b for entry in entries for b in entry.detail["batches"]]
+    assert sorted(b["batch"] for b in audited) == [1, 2, 3]
+    assert {b["outcome"] for b in audited} == {"accepted"} and sum(b["messages"] for b in audited) == 250
