@@ -3,20 +3,31 @@
 Members are written in chunks under the audience's next generation; only the final short
 transaction makes them the audience's members. Memory stays flat: one chunk of rows plus
 an 8-byte hash per target seen (for duplicates), about 60 MB for a million targets.
+
+A run claims its import with one conditional update (status, claim token, lease) and every
+committed slice first renews that lease under the same token, in the slice's transaction.
+If the worker dies, the lease runs out and the sweeper (`recovery.py`) hands the import to
+a new run, which starts again from the top: the half-written generation and its report are
+discarded first. A worker that was only stalled finds its token gone at its next slice and
+stops without writing anything more.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, reset_queries, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, Member, RowReject, check_row
@@ -34,6 +45,12 @@ logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5000
 IMPORTS_FOLDER = "imports"
+# Renewed with every committed slice of CHUNK_ROWS rows, which takes well under a second.
+IMPORT_LEASE = timedelta(minutes=2)
+
+
+class ClaimLost(Exception):
+    """The sweeper gave this import to another run (this one's lease ran out); stop writing."""
 
 
 def imports_dir() -> Path:
@@ -62,8 +79,9 @@ def _target_hash(target: str) -> int:
 
 
 class _Run:
-    def __init__(self, job: AudienceImport) -> None:
+    def __init__(self, job: AudienceImport, token: str) -> None:
         self.job = job
+        self.token = token
         self.audience = job.audience
         self.generation = self.audience.generation + 1
         self.seen: set[int] = set()
@@ -115,14 +133,28 @@ class _Run:
             )
         )
 
+    def renew(self, **progress: Any) -> None:
+        renew_claim(self.job.pk, self.token, **progress)
+
     def flush(self, bytes_done: int) -> None:
-        _insert_members(self.members)
-        RejectedRow.objects.bulk_create(self.rejects, batch_size=1000)
+        with transaction.atomic():
+            # The claim's row is locked first, so the sweeper cannot take the import back mid-slice.
+            self.renew(
+                bytes_done=bytes_done, rows_read=self.read, rows_imported=self.imported, rows_rejected=self.rejected
+            )
+            _insert_members(self.members)
+            RejectedRow.objects.bulk_create(self.rejects, batch_size=1000)
         self.members, self.rejects, self.pending = [], [], {}
-        AudienceImport.objects.filter(pk=self.job.pk).update(
-            bytes_done=bytes_done, rows_read=self.read, rows_imported=self.imported, rows_rejected=self.rejected
-        )
         reset_queries()  # with DEBUG on, Django would otherwise keep every INSERT in memory
+
+
+def renew_claim(import_id: int, token: str, **progress: Any) -> None:
+    """Extend the lease of a claimed import (with its progress); ClaimLost if `token` no longer holds it."""
+    renewed = AudienceImport.objects.filter(pk=import_id, status=ImportRunStatus.RUNNING, claim_token=token).update(
+        lease_until=timezone.now() + IMPORT_LEASE, **progress
+    )
+    if renewed != 1:
+        raise ClaimLost(f"audience import {import_id} is no longer held by this run")
 
 
 def _insert_members(rows: list[tuple[Any, ...]]) -> None:
@@ -147,7 +179,8 @@ def _insert_members(rows: list[tuple[Any, ...]]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _discard_generation(audience: Audience, generation: int) -> None:
+def _discard_generation(audience: Audience, generation: int, fence: Callable[[], None] | None = None) -> None:
+    """Delete one generation's members in slices; `fence` (a claim renewal) runs in each slice's transaction."""
     while True:
         ids = list(
             AudienceMember.objects.filter(audience=audience, generation=generation).values_list("pk", flat=True)[
@@ -156,30 +189,63 @@ def _discard_generation(audience: Audience, generation: int) -> None:
         )
         if not ids:
             return
-        AudienceMember.objects.filter(pk__in=ids).delete()
+        with transaction.atomic():
+            if fence is not None:
+                fence()
+            AudienceMember.objects.filter(pk__in=ids).delete()
 
 
-def _claim(import_id: int) -> AudienceImport | None:
+def enqueue(import_id: int) -> None:
+    from pushadmin.audiences.tasks import import_audience
+
+    import_audience.apply_async((import_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+def _claim(import_id: int, token: str) -> AudienceImport | None:
+    """Queued → running under `token`; a duplicate or late task finds nothing to claim."""
     claimed = AudienceImport.objects.filter(pk=import_id, status=ImportRunStatus.QUEUED).update(
-        status=ImportRunStatus.RUNNING
+        status=ImportRunStatus.RUNNING,
+        claim_token=token,
+        lease_until=timezone.now() + IMPORT_LEASE,
+        tries=F("tries") + 1,
+        bytes_done=0,
+        rows_read=0,
+        rows_imported=0,
+        rows_rejected=0,
     )
     return AudienceImport.objects.select_related("audience").get(pk=import_id) if claimed else None
 
 
+def _forget_earlier_try(run: _Run) -> None:
+    """What a run that died left: the half-written generation and its part of the report."""
+    _discard_generation(run.audience, run.generation, run.renew)
+    with transaction.atomic():
+        run.renew()
+        RejectedRow.objects.filter(audience_import=run.job).delete()
+
+
 def run_import(import_id: int) -> AudienceImport | None:
-    """Read the stored file into its audience; returns the finished import (None if already taken)."""
-    job = _claim(import_id)
+    """Read the stored file into its audience; returns the finished import (None if not, or no longer, ours)."""
+    token = str(uuid.uuid4())
+    job = _claim(import_id, token)
     if job is None:
         return None
-    run = _Run(job)
+    try:
+        return _read_file(_Run(job, token))
+    except ClaimLost:
+        logger.warning("audience import %s was handed to another run after its lease ran out; stopping", import_id)
+        return None
+
+
+def _read_file(run: _Run) -> AudienceImport:
+    job = run.job
+    import_id = job.pk
     path = imports_dir() / job.stored_name
     try:
-        _discard_generation(run.audience, run.generation)  # left by a worker that died mid-import
+        _forget_earlier_try(run)
         with open(path, "rb") as raw:
             stream = CsvStream(raw)
-            AudienceImport.objects.filter(pk=job.pk).update(
-                encoding=stream.layout.encoding, delimiter=stream.layout.delimiter
-            )
+            run.renew(encoding=stream.layout.encoding, delimiter=stream.layout.delimiter)
             row_limit = settings.PUSHADMIN_MAX_AUDIENCE_ROWS
             for line_number, cells in stream:
                 if run.read >= row_limit:
@@ -193,16 +259,24 @@ def run_import(import_id: int) -> AudienceImport | None:
             run.flush(stream.bytes_read)
             columns = stream.layout.placeholder_names
     except CsvFileError as exc:
-        return _fail(run, str(exc))
+        return fail_claimed(job, run.token, str(exc))
+    except ClaimLost:
+        raise
     except Exception:
         logger.exception("audience import %s failed", import_id)
-        return _fail(run, "The import stopped on an internal error; the audience was not changed.")
+        return fail_claimed(job, run.token, "The import stopped on an internal error; the audience was not changed.")
     return _finish(run, columns)
 
 
 def _finish(run: _Run, columns: list[str]) -> AudienceImport:
     old_generation = run.audience.generation
     with transaction.atomic():
+        trail.lock_chain()  # before the import's row lock, in the order the sweeper takes them
+        done = AudienceImport.objects.filter(
+            pk=run.job.pk, status=ImportRunStatus.RUNNING, claim_token=run.token
+        ).update(status=ImportRunStatus.DONE, claim_token="", lease_until=None, finished_at=timezone.now())
+        if done != 1:
+            raise ClaimLost(f"audience import {run.job.pk} is no longer held by this run")
         Audience.objects.filter(pk=run.audience.pk).update(
             generation=run.generation,
             member_count=run.imported,
@@ -210,7 +284,6 @@ def _finish(run: _Run, columns: list[str]) -> AudienceImport:
             import_status=ImportStatus.READY,
             updated_at=timezone.now(),
         )
-        AudienceImport.objects.filter(pk=run.job.pk).update(status=ImportRunStatus.DONE, finished_at=timezone.now())
         trail.record(
             "audience.imported",
             actor=run.job.created_by,
@@ -225,24 +298,39 @@ def _finish(run: _Run, columns: list[str]) -> AudienceImport:
     return run.job
 
 
-def _fail(run: _Run, message: str) -> AudienceImport:
-    _discard_generation(run.audience, run.generation)
-    RejectedRow.objects.filter(audience_import=run.job).delete()
+def fail_claimed(job: AudienceImport, token: str, message: str) -> AudienceImport:
+    """End an import held under `token` as failed with `message`, leaving the audience as it was.
+
+    Raises ClaimLost (having changed nothing more) if `token` no longer holds the import.
+    """
+    audience = job.audience
+    fence = functools.partial(renew_claim, job.pk, token)
+    _discard_generation(audience, audience.generation + 1, fence)
     with transaction.atomic():
-        AudienceImport.objects.filter(pk=run.job.pk).update(
-            status=ImportRunStatus.FAILED, error=message[:500], finished_at=timezone.now()
+        fence()
+        RejectedRow.objects.filter(audience_import=job).delete()
+    with transaction.atomic():
+        trail.lock_chain()  # before the import's row lock, in the order the sweeper takes them
+        failed = AudienceImport.objects.filter(pk=job.pk, status=ImportRunStatus.RUNNING, claim_token=token).update(
+            status=ImportRunStatus.FAILED,
+            claim_token="",
+            lease_until=None,
+            error=message[:500],
+            finished_at=timezone.now(),
         )
-        Audience.objects.filter(pk=run.audience.pk).update(import_status=ImportStatus.FAILED)
+        if failed != 1:
+            raise ClaimLost(f"audience import {job.pk} is no longer held by this run")
+        Audience.objects.filter(pk=audience.pk).update(import_status=ImportStatus.FAILED)
         trail.record(
             "audience.import_failed",
-            actor=run.job.created_by,
-            workspace=run.audience.workspace,
-            obj=run.audience,
-            detail={"import": run.job.pk, "error": message[:300]},
+            actor=job.created_by,
+            workspace=audience.workspace,
+            obj=audience,
+            detail={"import": job.pk, "error": message[:300]},
         )
-    _remove_file(run.job)
-    run.job.refresh_from_db()
-    return run.job
+    _remove_file(job)
+    job.refresh_from_db()
+    return job
 
 
 def _remove_file(job: AudienceImport) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from pushadmin.campaigns.models import DeliveryType
 
@@ -67,8 +68,16 @@ class ImportRunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# An import whose worker died is started again from the top this many times in all.
+MAX_IMPORT_TRIES = 3
+
+
 class AudienceImport(models.Model):
-    """One file read into an audience, with its progress and its report."""
+    """One file read into an audience, with its progress and its report.
+
+    A task claims it (status, claim token, lease) with one conditional update and renews the
+    lease with every committed slice; the sweeper re-drives an import whose lease ran out.
+    """
 
     audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="imports")
     source = models.CharField(max_length=10, default="upload")
@@ -83,12 +92,19 @@ class AudienceImport(models.Model):
     rows_imported = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
+    claim_token = models.CharField(max_length=36, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker has started it.")
+    queued_at = models.DateTimeField(
+        default=timezone.now, help_text="When its task was last put on the broker (re-sent if it never starts)."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "lease_until"], name="audience_import_lease")]
 
     def __str__(self) -> str:
         return f"{self.audience} import {self.pk}"
@@ -102,6 +118,20 @@ class AudienceImport(models.Model):
         if self.status == ImportRunStatus.DONE:
             return 100
         return int(100 * self.bytes_done / self.bytes_total) if self.bytes_total else 0
+
+    @property
+    def this_try(self) -> int:
+        """Which run this is: a queued import's next one, a running import's current one."""
+        return self.tries + 1 if self.status == ImportRunStatus.QUEUED else self.tries
+
+    @property
+    def interrupted(self) -> bool:
+        """A worker started it before and stopped without finishing; it is being run again."""
+        return self.status in (ImportRunStatus.QUEUED, ImportRunStatus.RUNNING) and self.this_try > 1
+
+    @property
+    def max_tries(self) -> int:
+        return MAX_IMPORT_TRIES
 
 
 class RejectedRow(models.Model):

@@ -17,7 +17,6 @@ from pushadmin.accounts.models import Role
 from pushadmin.audiences import importing
 from pushadmin.audiences.forms import AudienceForm
 from pushadmin.audiences.models import Audience, AudienceImport, ImportRunStatus, ImportStatus
-from pushadmin.audiences.tasks import import_audience
 from pushadmin.audit import trail
 
 READERS = (Role.MARKETER, Role.AUDITOR)
@@ -44,7 +43,7 @@ def _start_import(request: HttpRequest, audience: Audience, form: AudienceForm) 
         obj=audience,
         detail={"import": job.pk, "source": source, "file": job.original_name, "bytes": size},
     )
-    transaction.on_commit(lambda: import_audience.delay(job.pk))
+    transaction.on_commit(lambda: importing.enqueue(job.pk))
     return job
 
 

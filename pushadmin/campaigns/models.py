@@ -88,6 +88,11 @@ class Campaign(models.Model):
     rows_expected = models.PositiveIntegerField(default=0)
     rows_built = models.PositiveIntegerField(default=0)
     rows_error = models.CharField(max_length=300, blank=True)
+    # The build task's claim: a worker that dies lets its lease run out and the sweeper re-drives it.
+    rows_claim_token = models.CharField(max_length=36, blank=True)
+    rows_lease_until = models.DateTimeField(null=True, blank=True)
+    rows_tries = models.PositiveSmallIntegerField(default=0)
+    rows_queued_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

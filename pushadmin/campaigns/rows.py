@@ -3,23 +3,34 @@
 CONTRACT with delivery: every target is one Message with its own values, seq from 1 and
 MsgKey `campaign.msg_key_for(seq)`, fixed when the row is created. A removed row leaves a gap
 in seq rather than renumbering, so no row's MsgKey ever changes.
+
+A large audience is copied by a Celery task that claims the build (claim token and lease on
+the campaign, one conditional update) and renews the lease in the transaction of every
+slice it writes, before writing it. If its worker dies, the sweeper (`recovery.py`) hands
+the build to a new task, which deletes the rows the dead one wrote and starts again; a
+worker that was only stalled finds its token gone at its next slice and writes nothing more.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, RowReject, check_row, detect_delimiter
+from pushadmin.audit import trail
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
 from pushadmin.campaigns.preflight import extended_params_problem, row_problems, version_key
@@ -31,6 +42,12 @@ PAGE_SIZE = 100
 INLINE_BUILD_LIMIT = 2000  # above this the rows are written by a Celery task with progress
 CHUNK = 5000
 PROBLEM_CACHE_SECONDS = 600
+# Renewed with every committed slice of CHUNK rows, which takes well under a second.
+BUILD_LEASE = timedelta(minutes=2)
+
+
+class BuildClaimLost(Exception):
+    """The campaign's rows are no longer this task's to build (taken back, or the audience changed)."""
 
 
 def names_of(campaign: Campaign) -> list[str]:
@@ -49,33 +66,46 @@ def next_seq(campaign: Campaign) -> int:
 
 
 def replace_rows_from_audience(campaign: Campaign) -> None:
-    """Make the audience's members the campaign's rows (inside the caller's transaction)."""
-    Message.objects.filter(campaign=campaign).delete()
+    """Make the audience's members the campaign's rows (inside the caller's transaction).
+
+    The build state is written before the rows are deleted: that takes the claim from any
+    build still running for an earlier audience, so it cannot add a slice afterwards.
+    """
     audience = campaign.audience
     count = audience.current_members().count() if audience else 0
-    if count <= INLINE_BUILD_LIMIT:
-        if audience:
-            copy_all_members(campaign)
-        Campaign.objects.filter(pk=campaign.pk).update(
-            rows_state=RowsState.READY, rows_expected=count, rows_built=count, rows_error=""
-        )
-        return
+    inline = count <= INLINE_BUILD_LIMIT
     Campaign.objects.filter(pk=campaign.pk).update(
-        rows_state=RowsState.BUILDING, rows_expected=count, rows_built=0, rows_error=""
+        rows_state=RowsState.READY if inline else RowsState.BUILDING,
+        rows_expected=count,
+        rows_built=count if inline else 0,
+        rows_error="",
+        rows_claim_token="",
+        rows_lease_until=None,
+        rows_tries=0,
+        rows_queued_at=None if inline else timezone.now(),
     )
+    Message.objects.filter(campaign=campaign).delete()
+    if not inline:
+        campaign_id = campaign.pk
+        transaction.on_commit(lambda: enqueue_build(campaign_id))
+    elif audience:
+        copy_all_members(campaign)
+
+
+def enqueue_build(campaign_id: int) -> None:
     from pushadmin.campaigns.tasks import build_campaign_rows
 
-    campaign_id = campaign.pk
-    transaction.on_commit(lambda: build_campaign_rows.delay(campaign_id))
+    build_campaign_rows.apply_async((campaign_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
-def _copy_members(campaign: Campaign) -> Iterator[int]:
-    """Copy the audience's members in file order, chunk by chunk; yields the count written so far."""
+def _member_slices(campaign: Campaign) -> Iterator[list[Message]]:
+    """The audience's members as new rows in file order, CHUNK at a time, numbered on from the last row."""
+    if campaign.audience is None:
+        return
     members = (
         campaign.audience.current_members().order_by("pk").values_list("pk", "target", "values", "extended_params")
     )
     seq = next_seq(campaign)
-    written = 0
     chunk: list[Message] = []
     for _pk, target, values, extended in members.iterator(chunk_size=CHUNK):
         chunk.append(
@@ -91,33 +121,94 @@ def _copy_members(campaign: Campaign) -> Iterator[int]:
         )
         seq += 1
         if len(chunk) >= CHUNK:
-            Message.objects.bulk_create(chunk, batch_size=1000)
-            written += len(chunk)
+            yield chunk
             chunk = []
-            yield written
-    Message.objects.bulk_create(chunk, batch_size=1000)
-    written += len(chunk)
-    yield written
-
-
-def build_rows(campaign_id: int) -> None:
-    """Task body: write the audience's rows in chunks, reporting progress; idempotent on redelivery."""
-    campaign = Campaign.objects.select_related("audience", "template").get(pk=campaign_id)
-    if campaign.rows_state != RowsState.BUILDING:
-        return
-    try:
-        Message.objects.filter(campaign=campaign).delete()
-        for written in _copy_members(campaign):
-            Campaign.objects.filter(pk=campaign_id).update(rows_built=written, updated_at=timezone.now())
-        Campaign.objects.filter(pk=campaign_id, rows_state=RowsState.BUILDING).update(rows_state=RowsState.READY)
-    except Exception as exc:
-        logger.exception("building rows of campaign %s failed", campaign_id)
-        Campaign.objects.filter(pk=campaign_id).update(rows_state=RowsState.FAILED, rows_error=str(exc)[:300])
+    if chunk:
+        yield chunk
 
 
 def copy_all_members(campaign: Campaign) -> None:
-    for _ in _copy_members(campaign):
-        pass
+    for chunk in _member_slices(campaign):
+        Message.objects.bulk_create(chunk, batch_size=1000)
+
+
+def _claim_build(campaign_id: int, token: str) -> bool:
+    """A build waiting for a task → held by `token`; a duplicate or late task finds nothing to claim."""
+    return (
+        Campaign.objects.filter(pk=campaign_id, rows_state=RowsState.BUILDING, rows_claim_token="").update(
+            rows_claim_token=token,
+            rows_lease_until=timezone.now() + BUILD_LEASE,
+            rows_tries=F("rows_tries") + 1,
+            rows_built=0,
+        )
+        == 1
+    )
+
+
+def _renew_build(campaign_id: int, token: str, **progress: Any) -> None:
+    renewed = Campaign.objects.filter(pk=campaign_id, rows_state=RowsState.BUILDING, rows_claim_token=token).update(
+        rows_lease_until=timezone.now() + BUILD_LEASE, **progress
+    )
+    if renewed != 1:
+        raise BuildClaimLost(f"the rows of campaign {campaign_id} are no longer built by this task")
+
+
+def build_rows(campaign_id: int) -> None:
+    """Task body: claim the build, write the audience's rows in slices with progress, mark them ready."""
+    token = str(uuid.uuid4())
+    if not _claim_build(campaign_id, token):
+        return  # built, being built by another task, or replaced meanwhile
+    try:
+        _build(campaign_id, token)
+    except BuildClaimLost:
+        logger.warning("building the rows of campaign %s was handed to another task; stopping", campaign_id)
+    except Exception as exc:
+        logger.exception("building rows of campaign %s failed", campaign_id)
+        with contextlib.suppress(BuildClaimLost):
+            fail_build(campaign_id, token, f"an internal error stopped it ({type(exc).__name__}).")
+
+
+def _build(campaign_id: int, token: str) -> None:
+    campaign = Campaign.objects.select_related("audience", "template").get(pk=campaign_id)
+    with transaction.atomic():
+        _renew_build(campaign_id, token)  # the campaign's row lock first: nothing else may take the build now
+        Message.objects.filter(campaign=campaign).delete()  # what an interrupted try wrote
+    written = 0
+    for chunk in _member_slices(campaign):
+        written += len(chunk)
+        with transaction.atomic():
+            _renew_build(campaign_id, token, rows_built=written, updated_at=timezone.now())
+            Message.objects.bulk_create(chunk, batch_size=1000)
+    finished = Campaign.objects.filter(pk=campaign_id, rows_state=RowsState.BUILDING, rows_claim_token=token).update(
+        rows_state=RowsState.READY, rows_claim_token="", rows_lease_until=None
+    )
+    if finished != 1:
+        raise BuildClaimLost(f"the rows of campaign {campaign_id} are no longer built by this task")
+
+
+def fail_build(campaign_id: int, token: str, reason: str, *, lease_ran_out_before: datetime | None = None) -> None:
+    """End a build held by `token` as failed with `reason` (audited) and remove the rows it wrote.
+
+    With `lease_ran_out_before`, only if its lease ran out before then (the sweeper's case).
+    Raises BuildClaimLost, changing nothing, if `token` does not hold the build (any more).
+    """
+    campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
+    held = Campaign.objects.filter(pk=campaign_id, rows_state=RowsState.BUILDING, rows_claim_token=token)
+    if lease_ran_out_before is not None:
+        held = held.filter(rows_lease_until__lt=lease_ran_out_before)
+    with transaction.atomic():
+        trail.record(  # the chain's lock before the campaign's row lock
+            "campaign.rows_failed",
+            workspace=campaign.workspace,
+            obj=campaign,
+            detail={"error": reason, "tries": campaign.rows_tries, "rows_written": campaign.rows_built},
+        )
+        failed = held.update(
+            rows_state=RowsState.FAILED, rows_error=reason[:300], rows_claim_token="", rows_lease_until=None
+        )
+        if failed != 1:
+            raise BuildClaimLost(f"the rows of campaign {campaign_id} are no longer built by this task")
+        Message.objects.filter(campaign_id=campaign_id).delete()
 
 
 # --------------------------------------------------------------------------- one page of rows

@@ -27,7 +27,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from pushadmin.audiences import recovery as import_recovery
 from pushadmin.audit import trail
+from pushadmin.campaigns import recovery as build_recovery
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery import scheduling, sending
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
@@ -49,6 +51,7 @@ class SweepReport:
     finished: list[int] = field(default_factory=list)
     redispatched: list[int] = field(default_factory=list)
     cancelled_batches: list[int] = field(default_factory=list)
+    recovered_jobs: list[str] = field(default_factory=list)  # audience imports and row builds re-driven
 
 
 def sweep(now: datetime | None = None) -> SweepReport:
@@ -58,6 +61,8 @@ def sweep(now: datetime | None = None) -> SweepReport:
     _stalled_campaigns(now, report)
     _approved_but_not_dispatched(now, report)
     _pending_in_cancelled_campaigns(now, report)
+    report.recovered_jobs += import_recovery.redrive_imports(now)
+    report.recovered_jobs += build_recovery.redrive_builds(now)
     report.started = scheduling.start_due_campaigns(now)
     for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING).values_list("pk", flat=True):
         if sending.finish_if_done(campaign_id) is not None:
