@@ -99,6 +99,15 @@ def rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc), to compare runs on a busy machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_sandbox(folder: Path) -> tuple[subprocess.Popen[str], str]:
     templates = folder / "templates.json"
     templates.write_text(json.dumps([{"name": TEMPLATE_NAME, "title": TEMPLATE_TITLE, "content": TEMPLATE_CONTENT}]))
@@ -227,6 +236,8 @@ def run(options: BenchOptions) -> dict[str, Any]:
 
 
 def _send_and_measure(campaign: Campaign, options: BenchOptions, processes: Processes) -> dict[str, Any]:
+    cpu_before = [cpu_seconds(worker.pid) for worker in processes.workers]
+    sandbox_before = cpu_seconds(processes.sandbox.pid) if processes.sandbox else 0.0
     began = time.monotonic()
     dispatch.on_approved(campaign.pk)
     first_accepted: float | None = None
@@ -240,6 +251,8 @@ def _send_and_measure(campaign: Campaign, options: BenchOptions, processes: Proc
             break
         time.sleep(0.02 if first_accepted is None else 0.25)
     seconds = time.monotonic() - began
+    worker_cpu = sum(cpu_seconds(w.pid) for w in processes.workers) - sum(cpu_before)
+    sandbox_cpu = cpu_seconds(processes.sandbox.pid) - sandbox_before if processes.sandbox else None
     counts = dict(Message.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("pk")).order_by())
     accepted = counts.get(MessageStatus.ACCEPTED, 0)
     result = {
@@ -251,6 +264,8 @@ def _send_and_measure(campaign: Campaign, options: BenchOptions, processes: Proc
         "seconds": round(seconds, 2),
         "messages_per_s": round(accepted / seconds, 1) if seconds else 0.0,
         "peak_rss_mb": round(processes.peak_rss_mb, 1),
+        "worker_cpu_s": round(worker_cpu, 2),
+        "sandbox_cpu_s": round(sandbox_cpu, 2) if sandbox_cpu is not None else None,
         "first_batch_accepted_s": round(first_accepted, 3) if first_accepted is not None else None,
         "status": status,
         "database": connection.vendor,

@@ -51,6 +51,7 @@ class Message(models.Model):
 
 class BatchStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    CLAIMED = "claimed", "Claimed by a worker, not yet sent"
     IN_FLIGHT = "in_flight", "In flight"
     DONE = "done", "Done"
     CANCELLED = "cancelled", "Cancelled"

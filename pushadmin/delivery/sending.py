@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = MAX_TARGETS_PER_CALL
 # Failures that count towards the auto-pause; throttling is flow control, not a failure.
 FAILURE_OUTCOMES = (AttemptOutcome.RETRYABLE, AttemptOutcome.AMBIGUOUS)
-OPEN_BATCH = (BatchStatus.PENDING, BatchStatus.IN_FLIGHT)
+OPEN_BATCH = (BatchStatus.PENDING, BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT)
 # Beyond this many attempts a batch stops being retried and pauses its campaign.
 MAX_ATTEMPTS_PER_BATCH = 40
 # Rows cut into batches when a campaign starts; the rest follows in slices (see start_campaign).
@@ -254,7 +254,7 @@ def _claim(batch_ids: Sequence[int], token: str) -> list[Batch]:
         Batch.objects.filter(pk__in=batch_ids, status=BatchStatus.PENDING, campaign__status=CampaignStatus.SENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .update(
-            status=BatchStatus.IN_FLIGHT,
+            status=BatchStatus.CLAIMED,
             lease_until=now + _lease(),
             claim_token=token,
             attempts=F("attempts") + 1,
@@ -285,6 +285,13 @@ def _load_messages(batches: list[Batch]) -> list[ClaimedBatch]:
 
 
 def _send_for_campaign(batches: list[Batch], token: str) -> dict[int, str]:
+    """Send a campaign's claimed batches a few calls at a time, recording each step as it ends.
+
+    Before its calls, a step's batches go from claimed to in flight (committed, and only while
+    the campaign is still sending); the transaction that records a step also marks the next.
+    So a worker that dies leaves at most one step's calls in doubt, and its claimed batches that
+    were never called go back to pending without ambiguity.
+    """
     campaign = batches[0].campaign
     workspace = campaign.workspace
     results: dict[int, str] = {}
@@ -294,41 +301,87 @@ def _send_for_campaign(batches: list[Batch], token: str) -> dict[int, str]:
         Batch.objects.filter(pk__in=empty, claim_token=token).update(status=BatchStatus.DONE, lease_until=None)
         results.update(dict.fromkeys(empty, "empty"))
     to_send = [c for c in loaded if c.messages]
-    sent: list[SentBatch] = []
     try:
         client = clients.client_for(workspace)
     except Exception as exc:  # e.g. an unusable endpoint or an unreadable secret: nothing was sent
         return results | _not_prepared(campaign, to_send, token, exc)
     slots = ratelimit.Slots(workspace.pk, workspace.calls_per_second, len(to_send))
     deadline = time.monotonic() + _group_budget_seconds()
-    for index, claimed_batch in enumerate(to_send):
-        unsent = to_send[index:]
-        if index and time.monotonic() > deadline:
-            _give_back(unsent, token, delay=0)
-            results.update(dict.fromkeys((c.batch.pk for c in unsent), "given back"))
+    marked = _mark_calling(to_send[:CALLS_PER_STEP], token) if to_send else True
+    position = 0
+    while position < len(to_send):
+        rest = to_send[position:]
+        if not marked:
+            results.update(_give_back(rest, token, delay=0, why="campaign no longer sending"))
             break
+        step = rest[:CALLS_PER_STEP]
+        called = _call_step(campaign, client, slots, step, token, deadline, first=position == 0)
+        position += len(called.sent)
+        following = to_send[position : position + CALLS_PER_STEP] if not called.unsent else []
+        if called.sent:
+            recorded, marked = _record(campaign, workspace, token, called.sent, mark_next=following)
+            results.update(recorded)
+        if called.unsent:
+            results.update(called.given_back)
+            results.update(_give_back(to_send[position + len(called.unsent) :], token, delay=0, why="given back"))
+            break
+    finish_if_done(campaign.pk)
+    return results
+
+
+# Calls made between two recording transactions; also how many calls a killed worker can leave in doubt.
+CALLS_PER_STEP = 5
+
+
+class StepCalls(NamedTuple):
+    sent: list[SentBatch]
+    unsent: list[ClaimedBatch]
+    given_back: dict[int, str]
+
+
+def _call_step(
+    campaign: Campaign,
+    client: Any,
+    slots: ratelimit.Slots,
+    step: list[ClaimedBatch],
+    token: str,
+    deadline: float,
+    *,
+    first: bool,
+) -> StepCalls:
+    """Make a step's calls one after the other; stop at the first that is not accepted."""
+    sent: list[SentBatch] = []
+    for index, claimed_batch in enumerate(step):
+        unsent = step[index:]
+        if not (first and index == 0) and time.monotonic() > deadline:
+            return StepCalls(sent, unsent, _give_back(unsent, token, delay=0, why="given back"))
         try:
             request = requests.build_request(campaign, claimed_batch.messages)
         except Exception as exc:
-            results.update(_not_prepared(campaign, unsent, token, exc))
-            break
+            return StepCalls(sent, unsent, _not_prepared(campaign, unsent, token, exc))
         wait = slots.wait_for_next()
         if wait is None:
-            _give_back(unsent, token, delay=slots.retry_in)
-            results.update(dict.fromkeys((c.batch.pk for c in unsent), "rate limited"))
-            break
+            return StepCalls(sent, unsent, _give_back(unsent, token, delay=slots.retry_in, why="rate limited"))
         if wait:
             time.sleep(wait)
-        result = claimed_batch.batch, claimed_batch.messages, client.push_multiple(request)
-        sent.append(SentBatch(*result))
-        if not isinstance(result[2].outcome, errors.Accepted) and index + 1 < len(to_send):
-            # Something is wrong (throttling, errors): the rest waits for the next task.
-            _give_back(to_send[index + 1 :], token, delay=0)
-            results.update(dict.fromkeys((c.batch.pk for c in to_send[index + 1 :]), "given back"))
-            break
-    if sent:
-        results.update(_record(campaign, workspace, token, sent))
-    return results
+        result = client.push_multiple(request)
+        sent.append(SentBatch(claimed_batch.batch, claimed_batch.messages, result))
+        if not isinstance(result.outcome, errors.Accepted) and index + 1 < len(step):
+            # Something is wrong (throttling, errors): the rest waits for another task.
+            rest = step[index + 1 :]
+            return StepCalls(sent, rest, _give_back(rest, token, delay=0, why="given back"))
+    return StepCalls(sent, [], {})
+
+
+def _mark_calling(step: list[ClaimedBatch], token: str) -> bool:
+    """Claimed → in flight for the batches about to be called, only while their campaign is sending."""
+    ids = [c.batch.pk for c in step]
+    if not Campaign.objects.filter(pk=step[0].batch.campaign_id, status=CampaignStatus.SENDING).exists():
+        return False
+    marked = Batch.objects.filter(pk__in=ids, claim_token=token, status=BatchStatus.CLAIMED).update(
+        status=BatchStatus.IN_FLIGHT
+    )
+    return marked == len(ids)
 
 
 def _group_budget_seconds() -> float:
@@ -341,12 +394,13 @@ def _not_prepared(campaign: Campaign, unsent: list[ClaimedBatch], token: str, ex
     logger.exception("batches %s could not be prepared", [c.batch.pk for c in unsent])
     with transaction.atomic():
         _auto_pause(campaign, f"The call to mPaaS could not be prepared ({type(exc).__name__}: {exc})")
-        _give_back(unsent, token, delay=0)
-    return dict.fromkeys((c.batch.pk for c in unsent), "not prepared")
+        return _give_back(unsent, token, delay=0, why="not prepared")
 
 
-def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float) -> None:
+def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float, why: str) -> dict[int, str]:
     """Give claims back unsent (no call was made), to be tried again after `delay`."""
+    if not unsent:
+        return {}
     now = timezone.now()
     ids = [c.batch.pk for c in unsent]
     back = list(Batch.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True))
@@ -359,6 +413,7 @@ def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float) -> None:
         queued_at=now,
     )
     transaction.on_commit(lambda: enqueue(back, countdown=delay or None))
+    return dict.fromkeys(ids, why)
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
@@ -407,8 +462,11 @@ def _outcome_of(result: Any, workspace: Workspace) -> Outcome:
     return Outcome(kind, treat_as, code[:64], meaning, message_text)
 
 
-def _record(campaign: Campaign, workspace: Workspace, token: str, sent: list[SentBatch]) -> dict[int, str]:
-    """Record every call of a group in one transaction: attempts, batch and message states, one audit entry."""
+def _record(
+    campaign: Campaign, workspace: Workspace, token: str, sent: list[SentBatch], *, mark_next: list[ClaimedBatch]
+) -> tuple[dict[int, str], bool]:
+    """Record a step's calls in one transaction (attempts, batch and message states, one audit entry)
+    and mark the next step's batches as being called; returns the results and whether they were marked."""
     outcomes = [_outcome_of(s.result, workspace) for s in sent]
     settling = [(s, o) for s, o in zip(sent, outcomes, strict=True) if o.settles]
     results: dict[int, str] = {}
@@ -444,8 +502,8 @@ def _record(campaign: Campaign, workspace: Workspace, token: str, sent: list[Sen
         for s, o in zip(sent, outcomes, strict=True):
             if not o.settles:
                 results[s.batch.pk] = _schedule_retry(s, o, token, workspace)
-    finish_if_done(campaign.pk)
-    return results
+        marked = _mark_calling(mark_next, token) if mark_next else True
+    return results, marked
 
 
 def _sent_detail(settling: list[tuple[SentBatch, Outcome]]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from pushadmin.audiences import recovery as import_recovery
@@ -45,6 +45,7 @@ WORKER_LOST_MEANING = "The worker sending this batch stopped before it recorded 
 class SweepReport:
     expired_unknown: list[int] = field(default_factory=list)
     expired_resent: list[int] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
     requeued: list[int] = field(default_factory=list)
     recut: list[int] = field(default_factory=list)
     started: list[int] = field(default_factory=list)
@@ -57,6 +58,7 @@ class SweepReport:
 def sweep(now: datetime | None = None) -> SweepReport:
     now = now or timezone.now()
     report = SweepReport()
+    _expired_claims(now, report)
     _expired_leases(now, report)
     _stalled_campaigns(now, report)
     _approved_but_not_dispatched(now, report)
@@ -67,9 +69,32 @@ def sweep(now: datetime | None = None) -> SweepReport:
     for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING).values_list("pk", flat=True):
         if sending.finish_if_done(campaign_id) is not None:
             report.finished.append(campaign_id)
-    if any((report.expired_unknown, report.expired_resent, report.requeued, report.started, report.redispatched)):
+    if any(
+        (
+            report.expired_unknown,
+            report.expired_resent,
+            report.released,
+            report.requeued,
+            report.started,
+            report.redispatched,
+        )
+    ):
         logger.info("sweep: %s", report)
     return report
+
+
+def _expired_claims(now: datetime, report: SweepReport) -> None:
+    """Batches a dead worker had claimed but not yet called: nothing was sent, so they simply go back."""
+    expired = Batch.objects.filter(status=BatchStatus.CLAIMED, lease_until__lt=now)
+    ids = list(expired.values_list("pk", flat=True))
+    if not ids:
+        return
+    # Conditional on the claim still being expired; a duplicate task for a batch taken meanwhile is harmless.
+    Batch.objects.filter(pk__in=ids, status=BatchStatus.CLAIMED, lease_until__lt=now).update(
+        status=BatchStatus.PENDING, claim_token="", lease_until=None, attempts=F("attempts") - 1, queued_at=now
+    )
+    report.released.extend(ids)
+    sending.enqueue(ids)
 
 
 def _expired_leases(now: datetime, report: SweepReport) -> None:
@@ -148,9 +173,12 @@ def _stalled_campaigns(now: datetime, report: SweepReport) -> None:
 
 
 def _approved_but_not_dispatched(now: datetime, report: SweepReport) -> None:
-    # on_approved runs on commit in the approving web process; if that process died, nothing
-    # else would ever start the campaign. Starting is a conditional transition, so a second
-    # dispatch of a campaign that did start is a no-op.
+    # on_approved runs on commit in the approving web process and hands fixed-time and loop
+    # campaigns to the schedule_campaign task; if that process died, or the task was lost
+    # with the broker or is stuck behind a long queue, nothing else would ever start the
+    # campaign. So it is dispatched here, in this worker (a scheduled one is registered or
+    # held right here too). Starting and scheduling are conditional transitions, so a
+    # campaign that the task dispatches meanwhile is dispatched only once.
     from pushadmin.delivery import dispatch
 
     settled_before = now - timedelta(seconds=3 * settings.PUSHADMIN_SWEEP_SECONDS)
