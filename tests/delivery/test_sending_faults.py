@@ -13,7 +13,7 @@ import pytest
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.celery import app as celery_app
-from pushadmin.delivery import dispatch
+from pushadmin.delivery import dispatch, sending
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -108,6 +108,34 @@ def test_a_worker_killed_mid_campaign_and_restarted_completes_with_every_target_
     assert set(stored) == accepted_keys(campaign)
     # Only calls cut off by the kill may have carried a MsgKey a second time.
     assert mpaas_sandbox.stats()["duplicateMsgKeys"] <= max(in_flight_at_kill, celery_worker.concurrency) * 100
+
+
+def test_a_worker_killed_under_the_default_policy_leaves_only_its_calls_in_doubt_unknown(
+    cast, mpaas_sandbox, celery_worker
+):
+    # Default policy: no duplicates. Only calls the dead worker may have made become unknown;
+    # batches it had claimed but not yet called go back and are sent normally.
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
+    mpaas_sandbox.faults(latencyMs=5)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 20_000), cast.reviewer)
+    dispatch.on_approved(campaign.pk)
+    wait_for(lambda: mpaas_sandbox.stats()["messagesAccepted"] >= 4000, timeout=60, what="a fifth of the campaign")
+
+    celery_worker.kill()
+    in_flight_at_kill = Batch.objects.filter(campaign=campaign, status=BatchStatus.IN_FLIGHT).count()
+    time.sleep(1)
+    celery_worker.start()
+
+    wait_for(lambda: status_of(campaign) in ENDED, timeout=180, what="the campaign to complete")
+    unknown = Message.objects.filter(campaign=campaign, status=MessageStatus.UNKNOWN)
+    assert in_flight_at_kill <= sending.CALLS_PER_STEP * celery_worker.concurrency
+    assert unknown.count() <= in_flight_at_kill * sending.BATCH_SIZE
+    stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
+    assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0 and len(stored) == len(set(stored))
+    # Everything not in doubt was sent once and recorded as accepted; the rest is unknown, not lost.
+    assert accepted_keys(campaign) == set(stored) - set(unknown.values_list("msg_key", flat=True))
+    assert Message.objects.filter(campaign=campaign, status=MessageStatus.ACCEPTED).count() + unknown.count() == 20_000
+    assert status_of(campaign) == (CampaignStatus.PARTLY_SENT if unknown.exists() else CampaignStatus.SENT)
 
 
 def test_tasks_lost_by_the_broker_are_re_driven_from_the_database(cast, mpaas_sandbox, celery_worker):
