@@ -6,8 +6,9 @@ and their HTTP send is replaced, so nothing leaves the process.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -122,9 +123,10 @@ def test_tea_v3_capture_reproduces_vector_c(monkeypatch: pytest.MonkeyPatch) -> 
     assert sent.headers["Authorization"] == v.C_AUTHORIZATION
 
 
-def test_v3_body_and_signature_equal_the_tea_sdk_for_a_request_with_every_field(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def rich_request_from_both(
+    monkeypatch: pytest.MonkeyPatch, signature: Literal["v1", "v3"]
+) -> tuple[httpx.Request, sdk.TeaCapture]:
+    """The request with every field as our client builds it and as the Tea SDK sends it, same nonce and clock."""
     request = rich_request()
     model, targets = tea_kwargs(request)
     sent = sdk.tea_push_multiple(
@@ -134,9 +136,16 @@ def test_v3_body_and_signature_equal_the_tea_sdk_for_a_request_with_every_field(
         nonce=v.NONCE,
         timestamp=v.TIMESTAMP,
         host=v.HOST,
-        signature="v3",
+        signature=signature,
     )
-    ours = our_client("v3").build_http_request(request, nonce=v.NONCE, timestamp=v.TIMESTAMP)
+    ours = our_client(signature).build_http_request(request, nonce=v.NONCE, timestamp=v.TIMESTAMP)
+    return ours, sent
+
+
+def test_v3_body_and_signature_equal_the_tea_sdk_for_a_request_with_every_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ours, sent = rich_request_from_both(monkeypatch, "v3")
     assert ours.content == sent.body
     assert ours.headers["x-acs-content-sha256"] == sent.headers["x-acs-content-sha256"]
 
@@ -154,18 +163,7 @@ def test_v3_body_and_signature_equal_the_tea_sdk_for_a_request_with_every_field(
 def test_v1_query_and_signature_equal_the_tea_sdk_for_a_request_with_every_field(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    request = rich_request()
-    model, targets = tea_kwargs(request)
-    sent = sdk.tea_push_multiple(
-        monkeypatch,
-        model_kwargs=model,
-        targets=targets,
-        nonce=v.NONCE,
-        timestamp=v.TIMESTAMP,
-        host=v.HOST,
-        signature="v1",
-    )
-    ours = our_client("v1").build_http_request(request, nonce=v.NONCE, timestamp=v.TIMESTAMP)
+    ours, sent = rich_request_from_both(monkeypatch, "v1")
     assert ours.content == sent.body
     assert dict(ours.url.params) == sent.query
 
