@@ -103,6 +103,15 @@ def _start_sandbox() -> tuple[subprocess.Popen[str], str]:
     return process, line.rsplit(" ", 1)[1].strip()
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time the process has used so far (from /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mib(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -138,10 +147,12 @@ def main() -> None:
             w.start()
         for _ in workers:
             out.get()  # every client has built its bodies
+        cpu_before = _cpu_seconds(process.pid) if process is not None else None
         started = time.perf_counter()
         go.set()
         results = [out.get() for _ in workers]
         elapsed = time.perf_counter() - started
+        cpu_after = _cpu_seconds(process.pid) if process is not None else None
         for w in workers:
             w.join()
         calls = sum(r[0] for r in results)
@@ -158,6 +169,12 @@ def main() -> None:
         if latencies:
             p99 = latencies[int(len(latencies) * 0.99) - 1]
             print(f"latency ms: p50 {statistics.median(latencies) * 1000:.1f}  p99 {p99 * 1000:.1f}")
+        if cpu_before is not None and cpu_after is not None and calls:
+            cpu = cpu_after - cpu_before
+            print(
+                f"sandbox CPU: {cpu:.2f} s = {cpu / elapsed:.2f} cores, "
+                f"{cpu / (calls * args.targets) * 1e6:.1f} µs per message"
+            )
         print(f"sandbox stored messages: {stats['storedMessages']}")
         if process is not None:
             rss = _rss_mib(process.pid)

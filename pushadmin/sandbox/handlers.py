@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -21,7 +20,7 @@ from pushadmin.sandbox import codes, push, schedules
 from pushadmin.sandbox.auth import Authenticated, Authenticator, Incoming
 from pushadmin.sandbox.codes import BusinessError, GatewayError
 from pushadmin.sandbox.options import Faults, SandboxOptions
-from pushadmin.sandbox.store import Batch, Schedule, Store, message_json, stats_json
+from pushadmin.sandbox.store import Batch, PackedTexts, Schedule, Store, message_json, stats_json
 
 JSON_TYPE = "application/json;charset=utf-8"
 RECOMMEND = "https://api.aliyun.com/troubleshoot?q={code}&product=mPaaS&requestId={rid}"
@@ -40,9 +39,12 @@ class Reply:
     drop: bool = False
 
 
+# One shared encoder: json.dumps builds a new one per call for these options.
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _json_reply(status: int, payload: dict[str, Any], request_id: str = "") -> Reply:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Reply(status, body, request_id)
+    return Reply(status, _encode_json(payload).encode("utf-8"), request_id)
 
 
 def new_request_id() -> str:
@@ -153,26 +155,31 @@ class SandboxApp:
             )
         rows = plan.rows
         known = store.known_keys(app)
-        repeated = [row[0] for row in rows if row[0] in known]
-        if repeated:
+        all_new = known.keys().isdisjoint(rows.msg_keys)
+        if not all_new:
+            repeated = [key for key in rows.msg_keys if key in known]
             store.stats.duplicate_msg_keys += len(repeated)
             mode = self.options.faults.duplicateMsgKey
             if mode == "reject":
                 raise BusinessError(codes.INVALID_PARAM, "MsgKey already used: " + ",".join(repeated))
             if mode == "drop":
-                rows = [row for row in rows if row[0] not in known]
+                rows = rows.without_keys(known)
+                all_new = True
         task_id = uuid.uuid4().hex
-        received_at = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
         batch = Batch(
             request_id,
             task_id,
             plan.app_id,
             plan.workspace_id,
             plan.template.name,
-            received_at.replace("+00:00", "Z"),
+            now,
             plan.strategy_type,
+            rows.msg_keys,
+            PackedTexts(rows.targets),
+            PackedTexts(rows.titles),
+            PackedTexts(rows.contents),
         )
-        store.add(batch, rows)
+        store.add(batch, all_new=all_new)
         if plan.schedule is not None:
             first, last = plan.schedule
             store.schedules[task_id] = Schedule(

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain, cycle, repeat
+from operator import itemgetter
 from typing import Any
 
 from pushadmin.mpaas.validation import resolve_timezone
@@ -22,7 +24,27 @@ from pushadmin.sandbox.options import SandboxOptions, Template
 
 _TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d")
 
-Row = tuple[str, str, str, str]  # msgKey, target, title, content
+
+@dataclass(slots=True)
+class Rows:
+    """The accepted targets of one call column by column: row i is the i-th of each list."""
+
+    msg_keys: list[str]
+    targets: list[str]
+    titles: list[str]
+    contents: list[str]
+
+    def __len__(self) -> int:
+        return len(self.msg_keys)
+
+    def without_keys(self, unwanted: Mapping[str, object]) -> Rows:
+        keep = [i for i, key in enumerate(self.msg_keys) if key not in unwanted]
+        return Rows(
+            [self.msg_keys[i] for i in keep],
+            [self.targets[i] for i in keep],
+            [self.titles[i] for i in keep],
+            [self.contents[i] for i in keep],
+        )
 
 
 @dataclass(slots=True)
@@ -34,7 +56,7 @@ class PushPlan:
     strategy_type: int
     # (first fire time, last fire time) in epoch ms for StrategyType 1/2.
     schedule: tuple[int, int] | None
-    rows: list[Row]
+    rows: Rows
 
 
 def parse_int(value: str | None) -> int | None:
@@ -148,6 +170,46 @@ def parse_strategy(params: Mapping[str, str], now_ms: int) -> tuple[int, tuple[i
 
 # (Target, MsgKey, TemplateKeyValue, ExtendedParams) of one TargetMsg entry.
 Entry = tuple[str | None, str | None, str | None, str | None]
+# The same four fields of every entry, one list per field.
+Columns = tuple[list[str | None], list[str | None], list[str | None], list[str | None]]
+
+_FIELD_SUFFIXES = ("Target", "MsgKey", "TemplateKeyValue", "ExtendedParams")
+_field_names: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
+
+
+def _names_of_first(count: int) -> tuple[list[str], list[str], list[str], list[str]]:
+    """``TargetMsg.<i>.<field>`` for i in 1..count, one list per field (built once, reused)."""
+    known = len(_field_names[0])
+    for index in range(known + 1, count + 1):
+        for names, suffix in zip(_field_names, _FIELD_SUFFIXES, strict=True):
+            names.append(f"TargetMsg.{index}.{suffix}")
+    first = _field_names
+    return first[0][:count], first[1][:count], first[2][:count], first[3][:count]
+
+
+def _target_columns(params: Mapping[str, str]) -> Columns:
+    # Every entry carries a MsgKey in calls the SDKs build, so counting MsgKey
+    # fields gives the number of entries; the field lookups then run in C. Any
+    # other shape is left to _group_targets, whose answer this one must equal.
+    listed = "\n" + "\n".join(params) + "\n"
+    expected = listed.count("\nTargetMsg.")
+    count = listed.count(".MsgKey\n")
+    if count <= limits.MAX_TARGETS_PER_CALL:  # more is refused anyway, after the generic grouping
+        get = params.get
+        target_names, key_names, value_names, extended_names = _names_of_first(count)
+        keys = list(map(get, key_names))
+        if None not in keys:
+            targets = list(map(get, target_names))
+            values = list(map(get, value_names))
+            extended = list(map(get, extended_names)) if ".ExtendedParams\n" in listed else [None] * count
+            found = 4 * count - targets.count(None) - values.count(None) - extended.count(None)
+            if found == expected:
+                return targets, keys, values, extended
+    entries = _group_targets(params)
+    if not entries:
+        return [], [], [], []
+    targets, keys, values, extended = map(list, zip(*entries, strict=True))
+    return targets, keys, values, extended
 
 
 def _group_targets(params: Mapping[str, str]) -> list[Entry]:
@@ -232,22 +294,98 @@ def _check_length(text: str, limit: int, what: str) -> None:
         raise BusinessError(codes.SINGLE_PUSH_CONTENT_TOO_LONG, f"{what} longer than {limit} characters")
 
 
-def _rows(params: Mapping[str, str], template: Template, shared_keys: frozenset[str]) -> list[Row]:
-    targets = _group_targets(params)
-    if not targets:
+def _rows(params: Mapping[str, str], template: Template, shared_keys: frozenset[str]) -> Rows:
+    columns = _target_columns(params)
+    count = len(columns[0])
+    if not count:
         raise BusinessError(codes.TOKEN_OR_USERID_NULL, "TargetMsg is empty")
-    if len(targets) > limits.MAX_TARGETS_PER_CALL:
+    if count > limits.MAX_TARGETS_PER_CALL:
         raise BusinessError(
             codes.SINGLE_PUSH_TARGET_TOO_MUCH,
-            f"{len(targets)} targets, at most {limits.MAX_TARGETS_PER_CALL}",
+            f"{count} targets, at most {limits.MAX_TARGETS_PER_CALL}",
         )
+    rows = _rows_at_once(columns, template)
+    if rows is not None:
+        return rows
+    return _rows_one_by_one(columns, template, shared_keys)
+
+
+_EMPTY_VALUES: dict[str, str] = {}
+_DICT_ONLY = {dict}
+
+
+def _rows_at_once(columns: Columns, template: Template) -> Rows | None:
+    """All targets checked and rendered by whole-list operations, or None.
+
+    None means some target needs a closer look: a refusal (which
+    :func:`_rows_one_by_one` words for the first bad target, in its order of
+    checks) or a rare shape such as a per-target ExtendedParams or JSON with
+    surrounding spaces. Whatever this returns, the one-by-one path would too.
+    """
+    targets, msg_keys, raw_values, extended = columns
+    count = len(targets)
+    if (
+        any(extended)
+        or not all(targets)
+        or not all(msg_keys)
+        or max(map(len, targets)) > limits.MAX_TARGET_LENGTH  # type: ignore[arg-type]
+        or max(map(len, msg_keys)) > limits.MAX_MSG_KEY_LENGTH  # type: ignore[arg-type]
+        or len(set(msg_keys)) != count
+    ):
+        return None
+    values: list[dict[str, str]]
+    if all(raw_values):
+        try:
+            scanned = list(map(_scan_json, raw_values, repeat(0)))
+        except ValueError:
+            return None
+        # The scanner says "no JSON value here" with StopIteration, which
+        # silently ends the map early.
+        if len(scanned) != count:
+            return None
+        parsed, ends = zip(*scanned, strict=True)
+        if (
+            ends != tuple(map(len, raw_values))  # type: ignore[arg-type]
+            or set(map(type, parsed)) != _DICT_ONLY
+            or not set(map(type, chain.from_iterable(map(dict.values, parsed)))) <= _STR_ONLY
+        ):
+            return None
+        values = list(parsed)
+    elif not any(raw_values):
+        values = [_EMPTY_VALUES] * count
+    else:
+        return None
+    try:
+        # A missing placeholder value is a KeyError here, and with it the
+        # title and content renderings cover every placeholder of the template.
+        titles = _render_all(template.title_parts, values)
+        contents = _render_all(template.content_parts, values)
+    except KeyError:
+        return None
+    if not (
+        0 < min(map(len, titles)) <= max(map(len, titles)) <= limits.MAX_TITLE_LENGTH
+        and 0 < min(map(len, contents)) <= max(map(len, contents)) <= limits.MAX_CONTENT_LENGTH
+    ):
+        return None
+    return Rows(msg_keys, targets, titles, contents)  # type: ignore[arg-type]
+
+
+def _render_all(parts: tuple[str, ...], values: list[dict[str, str]]) -> list[str]:
+    """:func:`render` for every target at once: the literal and value columns zipped and joined."""
+    if len(parts) == 1:
+        return [parts[0]] * len(values)
+    columns = [map(itemgetter(part), values) if odd else repeat(part) for odd, part in zip(cycle((0, 1)), parts)]
+    return list(map("".join, zip(*columns, strict=False)))
+
+
+def _rows_one_by_one(columns: Columns, template: Template, shared_keys: frozenset[str]) -> Rows:
     needed = template.placeholders
     title_parts, content_parts = template.title_parts, template.content_parts
     max_title, max_content = limits.MAX_TITLE_LENGTH, limits.MAX_CONTENT_LENGTH
     max_target, max_key = limits.MAX_TARGET_LENGTH, limits.MAX_MSG_KEY_LENGTH
-    rows: list[Row] = []
+    rows = Rows([], [], [], [])
     seen: set[str] = set()
-    for position, (target, msg_key, raw_values, own) in enumerate(targets, 1):
+    for position, (target, msg_key, raw_values, own) in enumerate(zip(*columns, strict=True), 1):
         if not target:
             raise BusinessError(codes.TOKEN_OR_USERID_NULL, f"TargetMsg.{position}.Target")
         if len(target) > max_target:
@@ -276,7 +414,10 @@ def _rows(params: Mapping[str, str], template: Template, shared_keys: frozenset[
         if not (0 < len(title) <= max_title and 0 < len(content) <= max_content):
             _check_length(title, max_title, f"TargetMsg.{position} title")
             _check_length(content, max_content, f"TargetMsg.{position} content")
-        rows.append((msg_key, target, title, content))
+        rows.msg_keys.append(msg_key)
+        rows.targets.append(target)
+        rows.titles.append(title)
+        rows.contents.append(content)
     return rows
 
 

@@ -1,31 +1,76 @@
 """In-memory state of the sandbox: accepted messages, MsgKey index, schedules, stats.
 
-Memory is the constraint (a million stored messages must fit easily), so a
-message is a 4-tuple of strings plus a reference to the :class:`Batch` of the
-call that carried it; everything the call's targets share lives once in the
-batch. The MsgKey index maps keys to positions and reuses the key objects.
+Memory is the constraint (a million stored messages must fit easily), so
+messages are kept per call: a :class:`Batch` holds what the call's targets
+share once, its MsgKeys as a list, and targets, titles and contents each packed
+into one string with an offset array (:class:`PackedTexts`), which saves a
+string object per field per message. The MsgKey index maps each key to its
+batch and reuses the key objects of that list.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import accumulate, repeat
 from typing import Any
 
 AppKey = tuple[str, str]  # (AppId, WorkspaceId)
 
 
+class PackedTexts:
+    """A list of strings stored as one string plus the end offset of each."""
+
+    __slots__ = ("_count", "_ends", "_text")
+
+    def __init__(self, texts: list[str]) -> None:
+        self._count = len(texts)
+        first = texts[0] if texts else ""
+        if texts.count(first) == self._count:
+            # One shared text (a title without placeholders): no offsets needed.
+            self._text, self._ends = first, None
+        else:
+            self._text = "".join(texts)
+            self._ends = array("I", accumulate(map(len, texts)))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        ends = self._ends
+        if ends is None:
+            return repeat(self._text, self._count)
+        text = self._text
+        return (text[start:end] for start, end in zip([0, *ends], ends, strict=False))
+
+
 @dataclass(slots=True)
 class Batch:
+    """One accepted call and the messages it stored, in target order."""
+
     request_id: str
     task_id: str
     app_id: str
     workspace_id: str
     template_name: str
-    received_at: str
+    received_at: float  # epoch seconds
     strategy_type: int
+    msg_keys: list[str]
+    targets: PackedTexts
+    titles: PackedTexts
+    contents: PackedTexts
+    # Position of the batch's first message among all stored messages.
+    first: int = 0
     cancelled: bool = False
+
+    def __len__(self) -> int:
+        return len(self.msg_keys)
+
+    def messages(self) -> Iterator[Message]:
+        return zip(self.msg_keys, self.targets, self.titles, self.contents, repeat(self), strict=False)
 
 
 # (msgKey, target, rendered title, rendered content, batch)
@@ -77,10 +122,11 @@ class Stats:
 
 class Store:
     def __init__(self) -> None:
-        self.messages: list[Message] = []
-        # Per app: MsgKey -> position of its first accepted message.
-        self.keys: dict[AppKey, dict[str, int]] = {}
-        self.task_ranges: dict[str, tuple[int, int]] = {}
+        self.batches: list[Batch] = []
+        self.batches_by_task: dict[str, Batch] = {}
+        self.message_count = 0
+        # Per app: MsgKey -> the batch that first stored it.
+        self.keys: dict[AppKey, dict[str, Batch]] = {}
         self.schedules: dict[str, Schedule] = {}
         self.stats = Stats()
 
@@ -89,22 +135,27 @@ class Store:
 
     # ------------------------------------------------------------ messages
 
-    def known_keys(self, app: AppKey) -> dict[str, int]:
+    def known_keys(self, app: AppKey) -> dict[str, Batch]:
         keys = self.keys.get(app)
         if keys is None:
             keys = self.keys[app] = {}
         return keys
 
-    def add(self, batch: Batch, rows: list[tuple[str, str, str, str]]) -> None:
-        """Store one call's accepted messages; rows are (msgKey, target, title, content)."""
-        start = len(self.messages)
+    def add(self, batch: Batch, *, all_new: bool) -> None:
+        """Store one call's accepted messages; ``all_new``: no MsgKey of it is known for its app."""
+        batch.first = self.message_count
+        self.batches.append(batch)
+        self.batches_by_task[batch.task_id] = batch
         keys = self.known_keys((batch.app_id, batch.workspace_id))
-        append = self.messages.append
-        for position, (msg_key, target, title, content) in enumerate(rows, start):
-            append((msg_key, target, title, content, batch))
-            keys.setdefault(msg_key, position)
-        self.task_ranges[batch.task_id] = (start, len(self.messages))
-        self.stats.messages_accepted += len(rows)
+        if all_new:
+            keys.update(zip(batch.msg_keys, repeat(batch)))
+        else:
+            # Only the "allow" duplicate mode stores a known MsgKey again; the
+            # index keeps pointing at its first batch.
+            for msg_key in batch.msg_keys:
+                keys.setdefault(msg_key, batch)
+        self.message_count += len(batch)
+        self.stats.messages_accepted += len(batch)
 
     def find(
         self,
@@ -114,32 +165,41 @@ class Store:
         app_id: str | None = None,
         target: str | None = None,
     ) -> Iterator[Message]:
+        batches: list[Batch]
         if task_id is not None:
-            start, end = self.task_ranges.get(task_id, (0, 0))
-            candidates: Iterator[Message] = iter(self.messages[start:end])
+            found = self.batches_by_task.get(task_id)
+            batches = [found] if found is not None else []
         elif msg_key is not None and not self._has_repeats():
-            positions = [keys[msg_key] for keys in self.keys.values() if msg_key in keys]
-            candidates = iter([self.messages[p] for p in sorted(positions)])
+            batches = sorted((keys[msg_key] for keys in self.keys.values() if msg_key in keys), key=_first)
         else:
-            candidates = iter(self.messages)
-        for message in candidates:
-            if msg_key is not None and message[0] != msg_key:
+            batches = self.batches
+        for batch in batches:
+            if app_id is not None and batch.app_id != app_id:
                 continue
-            if app_id is not None and message[4].app_id != app_id:
-                continue
-            if target is not None and message[1] != target:
-                continue
-            yield message
+            if msg_key is not None:
+                if msg_key not in batch.msg_keys:
+                    continue
+                rows = (m for m in batch.messages() if m[0] == msg_key)
+            else:
+                rows = batch.messages()
+            for message in rows:
+                if target is not None and message[1] != target:
+                    continue
+                yield message
 
     def _has_repeats(self) -> bool:
         # Only the "allow" duplicate mode stores a MsgKey twice; then the index
         # points at the first copy only and lookups must scan.
-        return self.stats.messages_accepted != sum(len(k) for k in self.keys.values())
+        return self.message_count != sum(len(k) for k in self.keys.values())
 
     # ------------------------------------------------------------ schedules
 
     def pending_schedules(self, app: AppKey, now_ms: int) -> int:
         return sum(1 for s in self.schedules.values() if s.app == app and not s.executed(now_ms))
+
+
+def _first(batch: Batch) -> int:
+    return batch.first
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -154,10 +214,15 @@ def message_json(message: Message) -> dict[str, Any]:
         "content": content,
         "taskId": batch.task_id,
         "requestId": batch.request_id,
-        "receivedAt": batch.received_at,
+        "receivedAt": _iso_millis(batch.received_at),
         "strategyType": batch.strategy_type,
         "cancelled": batch.cancelled,
     }
+
+
+def _iso_millis(epoch_seconds: float) -> str:
+    moment = datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="milliseconds")
+    return moment.replace("+00:00", "Z")
 
 
 def stats_json(store: Store, nonces: int) -> dict[str, Any]:
@@ -170,7 +235,7 @@ def stats_json(store: Store, nonces: int) -> dict[str, Any]:
         "rejectedByCode": dict(stats.rejected_by_code),
         "faultsInjected": dict(stats.faults_injected),
         "callsByAction": dict(stats.calls_by_action),
-        "storedMessages": len(store.messages),
+        "storedMessages": store.message_count,
         "scheduledTasks": len(store.schedules),
         "rememberedNonces": nonces,
     }
