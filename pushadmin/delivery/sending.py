@@ -233,9 +233,10 @@ def send_batches(batch_ids: Sequence[int]) -> dict[int, str]:
     """Claim, send and record a group of batches; returns what happened to each, for logs and tests.
 
     One conditional UPDATE claims them all, committed before the first call; the calls go out
-    one after the other on the workspace's kept-open connection; the outcomes are recorded in
-    one transaction (one audit entry, one UPDATE per outcome). A group stops early, giving its
-    unsent batches back, when a call is not accepted or the group runs long.
+    one after the other on the workspace's kept-open connection, `CALLS_PER_STEP` at a time,
+    each step recorded in one transaction (one audit entry, one UPDATE per outcome). A group
+    stops early, giving its unsent batches back, when a call is not accepted, the campaign
+    stops sending, or the group runs long.
     """
     results = {batch_id: "not claimable" for batch_id in batch_ids}
     token = str(uuid.uuid4())
@@ -301,29 +302,31 @@ def _send_for_campaign(batches: list[Batch], token: str) -> dict[int, str]:
         Batch.objects.filter(pk__in=empty, claim_token=token).update(status=BatchStatus.DONE, lease_until=None)
         results.update(dict.fromkeys(empty, "empty"))
     to_send = [c for c in loaded if c.messages]
+    if not to_send:
+        finish_if_done(campaign.pk)
+        return results
     try:
         client = clients.client_for(workspace)
     except Exception as exc:  # e.g. an unusable endpoint or an unreadable secret: nothing was sent
         return results | _not_prepared(campaign, to_send, token, exc)
     slots = ratelimit.Slots(workspace.pk, workspace.calls_per_second, len(to_send))
     deadline = time.monotonic() + _group_budget_seconds()
-    marked = _mark_calling(to_send[:CALLS_PER_STEP], token) if to_send else True
+    marked = _mark_calling(to_send[:CALLS_PER_STEP], token)
     position = 0
     while position < len(to_send):
-        rest = to_send[position:]
         if not marked:
-            results.update(_give_back(rest, token, delay=0, why="campaign no longer sending"))
+            results.update(_give_back(to_send[position:], token, delay=0, why="campaign no longer sending"))
             break
-        step = rest[:CALLS_PER_STEP]
+        step = to_send[position : position + CALLS_PER_STEP]
         called = _call_step(campaign, client, slots, step, token, deadline, first=position == 0)
-        position += len(called.sent)
-        following = to_send[position : position + CALLS_PER_STEP] if not called.unsent else []
+        position += len(step)
+        following = [] if called.stopped else to_send[position : position + CALLS_PER_STEP]
         if called.sent:
             recorded, marked = _record(campaign, workspace, token, called.sent, mark_next=following)
             results.update(recorded)
-        if called.unsent:
-            results.update(called.given_back)
-            results.update(_give_back(to_send[position + len(called.unsent) :], token, delay=0, why="given back"))
+        results.update(called.given_back)
+        if called.stopped:
+            results.update(_give_back(to_send[position:], token, delay=0, why="given back"))
             break
     finish_if_done(campaign.pk)
     return results
@@ -335,8 +338,8 @@ CALLS_PER_STEP = 5
 
 class StepCalls(NamedTuple):
     sent: list[SentBatch]
-    unsent: list[ClaimedBatch]
     given_back: dict[int, str]
+    stopped: bool  # the rest of the group waits for another task
 
 
 def _call_step(
@@ -354,23 +357,22 @@ def _call_step(
     for index, claimed_batch in enumerate(step):
         unsent = step[index:]
         if not (first and index == 0) and time.monotonic() > deadline:
-            return StepCalls(sent, unsent, _give_back(unsent, token, delay=0, why="given back"))
+            return StepCalls(sent, _give_back(unsent, token, delay=0, why="given back"), stopped=True)
         try:
             request = requests.build_request(campaign, claimed_batch.messages)
         except Exception as exc:
-            return StepCalls(sent, unsent, _not_prepared(campaign, unsent, token, exc))
+            return StepCalls(sent, _not_prepared(campaign, unsent, token, exc), stopped=True)
         wait = slots.wait_for_next()
         if wait is None:
-            return StepCalls(sent, unsent, _give_back(unsent, token, delay=slots.retry_in, why="rate limited"))
+            return StepCalls(sent, _give_back(unsent, token, delay=slots.retry_in, why="rate limited"), stopped=True)
         if wait:
             time.sleep(wait)
         result = client.push_multiple(request)
         sent.append(SentBatch(claimed_batch.batch, claimed_batch.messages, result))
-        if not isinstance(result.outcome, errors.Accepted) and index + 1 < len(step):
+        if not isinstance(result.outcome, errors.Accepted):
             # Something is wrong (throttling, errors): the rest waits for another task.
-            rest = step[index + 1 :]
-            return StepCalls(sent, rest, _give_back(rest, token, delay=0, why="given back"))
-    return StepCalls(sent, [], {})
+            return StepCalls(sent, _give_back(step[index + 1 :], token, delay=0, why="given back"), stopped=True)
+    return StepCalls(sent, {}, stopped=False)
 
 
 def _mark_calling(step: list[ClaimedBatch], token: str) -> bool:
