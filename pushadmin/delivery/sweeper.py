@@ -86,7 +86,8 @@ def sweep(now: datetime | None = None) -> SweepReport:
 def _expired_claims(now: datetime, report: SweepReport) -> None:
     """Batches a dead worker had claimed but not yet called: nothing was sent, so they simply go back."""
     expired = Batch.objects.filter(status=BatchStatus.CLAIMED, lease_until__lt=now)
-    ids = list(expired.values_list("pk", flat=True))
+    # Campaign by campaign, so a task's group never mixes campaigns.
+    ids = list(expired.order_by("campaign_id", "send_round", "seq").values_list("pk", flat=True))
     if not ids:
         return
     # Conditional on the claim still being expired; a duplicate task for a batch taken meanwhile is harmless.
