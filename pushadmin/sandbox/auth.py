@@ -194,7 +194,8 @@ class Authenticator:
         params: dict[str, str] | None
         form_error: ValueError | None = None
         try:
-            params = {**request.query, **decode_form(request.body)}
+            form = decode_form(request.body)
+            params = {**request.query, **form} if request.query else form
         except ValueError as exc:
             params, form_error = None, exc
         return Authenticated(

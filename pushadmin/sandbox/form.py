@@ -18,19 +18,21 @@ from itertools import repeat
 from pushadmin.mpaas import wire
 
 _FIELD, _NAME_END = "\x01", "\x00"
+# "+" is a space; "=" and "&" become the control bytes above; "%" becomes the
+# quoted-printable escape mark "=".
+_MARK = bytes.maketrans(b"+=&%", b" \x00\x01=")
 
 
 def decode_form(body: bytes) -> dict[str, str]:
     if not body:
         return {}
-    raw = body.replace(b"+", b" ")
-    field_count = raw.count(b"&") + 1
+    field_count = body.count(b"&") + 1
     # One "=" per field, so that every "=" separates a name from its value;
     # no line breaks, which a2b_qp would read as soft line breaks.
-    if raw.count(b"=") != field_count or b"\n" in raw or b"\r" in raw:
+    if body.count(b"=") != field_count or b"\n" in body or b"\r" in body:
         return wire.decode_form(body)
-    escapes = raw.count(b"%")
-    marked = raw.replace(b"=", b"\x00").replace(b"&", b"\x01").replace(b"%", b"=")
+    escapes = body.count(b"%")
+    marked = body.translate(_MARK)
     decoded = binascii.a2b_qp(marked)
     # Quoted-printable decoding (in C) of the body with "%" turned into "=" is
     # percent-decoding when every "%" starts a two-hex-digit escape: each such
