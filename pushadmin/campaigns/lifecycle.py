@@ -24,8 +24,11 @@ ALLOWED: dict[str, set[str]] = {
     S.DRAFT: {S.IN_REVIEW, S.CANCELLED},
     S.IN_REVIEW: {S.APPROVED, S.DRAFT, S.CANCELLED},
     S.APPROVED: {S.SCHEDULED, S.SENDING, S.DRAFT, S.CANCELLED},
-    S.SCHEDULED: {S.SENDING, S.CANCELLED},
-    S.SENDING: {S.PAUSED, S.SENT, S.PARTLY_SENT, S.FAILED, S.CANCELLED},
+    # Held here: starts sending when due. Registered on mPaaS (it has sent its calls): mPaaS fires
+    # it, and once its last fire time has passed it ends with the outcome of its calls.
+    S.SCHEDULED: {S.SENDING, S.SENT, S.PARTLY_SENT, S.FAILED, S.CANCELLED},
+    # SCHEDULED: every call of a fixed-time or loop campaign is answered and mPaaS holds its tasks.
+    S.SENDING: {S.PAUSED, S.SCHEDULED, S.SENT, S.PARTLY_SENT, S.FAILED, S.CANCELLED},
     S.PAUSED: {S.SENDING, S.CANCELLED},
     S.SENT: set(),
     S.PARTLY_SENT: {S.SENDING},  # "resend failed only" starts a new round

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from pushadmin.audit import trail
-from pushadmin.campaigns.lifecycle import transition
+from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery import scheduling, sending
 from pushadmin.delivery.models import Batch, BatchStatus, Message, MessageStatus
@@ -52,29 +54,94 @@ def resume(campaign: Campaign, *, request: Any) -> Campaign:
     return campaign
 
 
+CANCELLABLE = [CampaignStatus.APPROVED, CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED]
+
+
+class NotCancelled(TransitionRefused):
+    """CancelPushScheduler did not cancel every task; the message says what was and was not cancelled."""
+
+
 def cancel(campaign: Campaign, *, request: Any) -> Campaign:
-    """Stop for good: unsent messages become cancelled; batches already in flight still record."""
+    """Stop for good: unsent messages become cancelled; batches already in flight still record.
+
+    A campaign waiting on mPaaS is cancelled there first (CancelPushScheduler) and becomes
+    cancelled here only if mPaaS cancelled at least some of its tasks and gave an answer
+    for every one; otherwise it stays scheduled and the person is told why.
+    """
+    if scheduling.registered_on_mpaas(campaign):
+        return _cancel_registered(campaign, request=request)
+    campaign = _stop(campaign, request=request, expected=CANCELLABLE)
+    # A fixed-time or loop campaign being registered may already have tasks on mPaaS.
+    on_mpaas = scheduling.cancel_on_mpaas(campaign, request=request)
+    if on_mpaas.refused or on_mpaas.failure:
+        _record_leftover(campaign, on_mpaas, request=request)
+        raise NotCancelled(f"“{campaign.name}” is cancelled here, but not all of it on mPaaS. {on_mpaas.summary()}")
+    return campaign
+
+
+def _stop(
+    campaign: Campaign,
+    *,
+    request: Any,
+    expected: list[str],
+    detail: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> Campaign:
     with transaction.atomic():
         counts_before = sending.message_counts(campaign.pk)
+        unsent = counts_before.get(MessageStatus.PENDING, 0) + counts_before.get(MessageStatus.DRAFT, 0)
         campaign = transition(
             campaign,
             CampaignStatus.CANCELLED,
             action="campaign.cancelled",
             request=request,
-            expected=[
-                CampaignStatus.APPROVED,
-                CampaignStatus.SCHEDULED,
-                CampaignStatus.SENDING,
-                CampaignStatus.PAUSED,
-            ],
-            detail={"unsent": counts_before.get(MessageStatus.PENDING, 0) + counts_before.get(MessageStatus.DRAFT, 0)},
+            expected=expected,
+            changes=changes,
+            detail={"unsent": unsent, **(detail or {})},
         )
         Batch.objects.filter(campaign=campaign, status=BatchStatus.PENDING).update(status=BatchStatus.CANCELLED)
         Message.objects.filter(campaign=campaign, status__in=[MessageStatus.DRAFT, MessageStatus.PENDING]).exclude(
             batch__status=BatchStatus.IN_FLIGHT
         ).update(status=MessageStatus.CANCELLED, result_message="Cancelled before it was sent.")
-    scheduling.cancel_on_mpaas(campaign)
     return campaign
+
+
+def _cancel_registered(campaign: Campaign, *, request: Any) -> Campaign:
+    on_mpaas = scheduling.cancel_on_mpaas(campaign, request=request)
+    if on_mpaas.failure or on_mpaas.nothing_cancelled:
+        trail.record(
+            "campaign.cancel_failed",
+            request=request,
+            workspace=campaign.workspace,
+            obj=campaign,
+            detail=on_mpaas.as_detail(),
+        )
+        retry = " Try again to cancel the rest." if on_mpaas.failure else ""
+        raise NotCancelled(
+            f"“{campaign.name}” is still scheduled on mPaaS, not cancelled. {on_mpaas.summary()}{retry}".strip()
+        )
+    return _stop(
+        campaign,
+        request=request,
+        expected=[CampaignStatus.SCHEDULED],
+        detail=on_mpaas.as_detail(),
+        changes={"pause_reason": on_mpaas.summary()[:300]},
+    )
+
+
+def _record_leftover(campaign: Campaign, on_mpaas: scheduling.MpaasCancellation, *, request: Any) -> None:
+    """A campaign cancelled here whose tasks mPaaS did not all cancel: say so on its page and in the trail."""
+    with transaction.atomic():
+        trail.record(
+            "campaign.cancel_incomplete_on_mpaas",
+            request=request,
+            workspace=campaign.workspace,
+            obj=campaign,
+            detail=on_mpaas.as_detail(),
+        )
+        Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.CANCELLED).update(
+            pause_reason=on_mpaas.summary()[:300]
+        )
 
 
 def resendable(campaign: Campaign) -> int:
@@ -93,28 +160,62 @@ def resend_failed(campaign: Campaign, *, request: Any) -> Campaign:
             expected=[CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED],
             changes={"send_round": new_round, "finished_at": None, "pause_reason": ""},
         )
-        rows = list(
-            Message.objects.filter(campaign=campaign, status=MessageStatus.REJECTED).order_by("seq").only("pk", "seq")
-        )
-        for row in rows:
-            row.msg_key = campaign.msg_key_for(row.seq, new_round)
-            row.send_round = new_round
-            row.status = MessageStatus.PENDING
-            row.request_id = row.task_id = row.result_code = row.result_message = ""
-        Message.objects.bulk_update(
-            rows,
-            ["msg_key", "send_round", "status", "request_id", "task_id", "result_code", "result_message"],
-            batch_size=500,
-        )
-        batch_ids = sending.cut_rows(campaign, [row.pk for row in rows])
+        resent, batch_ids = _new_round_for_rejected(campaign)
         trail.record(
             "delivery.resend_round",
             request=request,
             workspace=campaign.workspace,
             obj=campaign,
-            detail={"round": new_round, "messages": len(rows)},
+            detail={"round": new_round, "messages": resent},
         )
         if not batch_ids:
             transaction.on_commit(lambda: sending.finish_if_done(campaign.pk))
     transaction.on_commit(lambda: sending.enqueue(batch_ids))
     return campaign
+
+
+# Rejected rows are read a slice at a time, so a round of a million rows needs no more memory than one slice.
+RESEND_SLICE_ROWS = 5000
+
+
+def _new_round_for_rejected(campaign: Campaign) -> tuple[int, list[int]]:
+    """Give the rejected rows (by seq) new MsgKeys of `campaign.send_round` and batches of at most 100.
+
+    Returns (rows resent, batch ids). Batch k of the round holds the (k-1)*100+1th to the
+    k*100th rejected row, as a cut of the first round does. Each batch's rows are rewritten
+    by one UPDATE that makes their MsgKeys in SQL, the same keys `Campaign.msg_key_for` makes.
+    """
+    new_round = campaign.send_round
+    rejected = Message.objects.filter(campaign=campaign, status=MessageStatus.REJECTED).order_by("seq")
+    # Campaign.msg_key_for(seq, new_round), in SQL (a test holds the two to the same keys).
+    new_key = Concat(Value(f"pa{campaign.msg_key_prefix}-"), Cast("seq", CharField()), Value(f"-r{new_round}"))
+    batch_ids: list[int] = []
+    resent = 0
+    after_seq = 0
+    now = timezone.now()
+    # Whole batches per slice, so every batch but the round's last one holds 100 rows.
+    slice_rows = max(RESEND_SLICE_ROWS // sending.BATCH_SIZE, 1) * sending.BATCH_SIZE
+    while True:
+        rows = list(rejected.filter(seq__gt=after_seq).values_list("pk", "seq")[:slice_rows])
+        if not rows:
+            return resent, batch_ids
+        after_seq = rows[-1][1]
+        size = sending.BATCH_SIZE
+        batches = Batch.objects.bulk_create(
+            Batch(campaign=campaign, seq=len(batch_ids) + number, send_round=new_round, queued_at=now)
+            for number in range(1, (len(rows) + size - 1) // size + 1)
+        )
+        for index, batch in enumerate(batches):
+            Message.objects.filter(pk__in=[pk for pk, _seq in rows[index * size : (index + 1) * size]]).update(
+                msg_key=new_key,
+                send_round=new_round,
+                status=MessageStatus.PENDING,
+                request_id="",
+                task_id="",
+                result_code="",
+                result_message="",
+                batch=batch,
+                updated_at=now,
+            )
+            batch_ids.append(batch.pk)
+        resent += len(rows)

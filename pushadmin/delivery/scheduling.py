@@ -6,6 +6,12 @@ have at most 100 that have not run yet. So a campaign whose batches fit in what 
 registered on mPaaS; a bigger fixed-time campaign is held in the database and the sweeper
 starts it when it is due. A loop cannot be held here (each occurrence would need new
 MsgKeys), so a loop too big for mPaaS is refused with the reason.
+
+A campaign registered on mPaaS has sent all its calls but nothing has reached a phone yet,
+so once every call is answered it waits in SCHEDULED (with `started_at` set, which a held
+campaign never has) and can still be cancelled through CancelPushScheduler; when its last
+fire time has passed the sweeper gives it the outcome of its calls (sent, partly sent or
+failed).
 """
 
 from __future__ import annotations
@@ -13,14 +19,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.campaigns.strategy import IMMEDIATE, Strategy, strategy_content
+from pushadmin.campaigns.strategy import FIXED, IMMEDIATE, LOOP, Strategy, strategy_content, summary
 from pushadmin.delivery import clients
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.mpaas import errors
@@ -33,8 +44,15 @@ ON_MPAAS = "mpaas"
 HELD_LOCALLY = "local"
 REFUSED = "refused"
 MPAAS_UNEXECUTED_LIMIT = 100
-# QueryPushSchedulerList filters by fire time; this window covers every loop mPaaS accepts.
+# QueryPushSchedulerList filters by fire time (a loop's is the start of its window); this
+# many days either side of now covers every loop mPaaS accepts.
 SCHEDULE_HORIZON_DAYS = 181
+# Task ids per CancelPushScheduler call.
+CANCEL_CHUNK = 50
+# A fixed time closer than this went out as an immediate push (see requests.FIXED_TIME_MARGIN_MS).
+FIRE_MARGIN = timedelta(minutes=1)
+# Campaigns that may hold tasks on mPaaS that have not run yet.
+MAY_HOLD_TASKS = (CampaignStatus.SENDING, CampaignStatus.PAUSED, CampaignStatus.SCHEDULED)
 
 
 def strategy_kind(campaign: Campaign) -> str:
@@ -51,19 +69,57 @@ def fire_time(campaign: Campaign) -> datetime | None:
     return None if millis is None else datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
+def last_fire_time(campaign: Campaign) -> datetime | None:
+    """When mPaaS has run a campaign's tasks: its fixed time, or 24:00 of a loop's last day."""
+    strategy = Strategy.from_json(campaign.strategy)
+    if strategy.type == FIXED:
+        return fire_time(campaign)
+    if strategy.type != LOOP:
+        return None
+    try:
+        last_day = date.fromisoformat(strategy.end_date)
+    except (TypeError, ValueError):
+        return None
+    return datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=strategy.zone)
+
+
+def registered_campaigns() -> QuerySet[Campaign]:
+    """Campaigns whose calls are all answered and whose tasks mPaaS holds (they were started)."""
+    return Campaign.objects.filter(status=CampaignStatus.SCHEDULED, started_at__isnull=False)
+
+
+def registered_on_mpaas(campaign: Campaign) -> bool:
+    return campaign.status == CampaignStatus.SCHEDULED and campaign.started_at is not None
+
+
+def _task_ids(campaign_ids: Sequence[int] | QuerySet[Any]) -> QuerySet[Message]:
+    """Messages whose scheduled task may still be waiting on mPaaS."""
+    return Message.objects.filter(campaign_id__in=campaign_ids, status=MessageStatus.ACCEPTED).exclude(task_id="")
+
+
 def batches_needed(campaign: Campaign) -> int:
     rows = Message.objects.filter(campaign=campaign).exclude(status=MessageStatus.SKIPPED).count()
     return (rows + MAX_TARGETS_PER_CALL - 1) // MAX_TARGETS_PER_CALL
 
 
-def unexecuted_known_locally(campaign: Campaign) -> int:
-    """Scheduled tasks this workspace registered on mPaaS for campaigns that have not fired yet."""
-    waiting = Campaign.objects.filter(workspace=campaign.workspace, status=CampaignStatus.SCHEDULED).exclude(
-        pk=campaign.pk
+def unexecuted_known_locally(campaign: Campaign, now: datetime | None = None) -> int:
+    """Tasks the workspace's other campaigns registered on mPaaS that have not run yet, by pushadmin's records.
+
+    The fallback when QueryPushSchedulerList cannot be asked: distinct task ids of accepted
+    messages of fixed-time and loop campaigns that are being registered or wait on mPaaS,
+    and whose last fire time (a loop: the end of its window) has not passed.
+    """
+    now = now or timezone.now()
+    candidates = (
+        Campaign.objects.filter(workspace_id=campaign.workspace_id, status__in=MAY_HOLD_TASKS)
+        .filter(strategy__type__in=[FIXED, LOOP])
+        .exclude(pk=campaign.pk)
+        .only("pk", "strategy")
     )
-    return (
-        Message.objects.filter(campaign__in=waiting, status=MessageStatus.ACCEPTED).values("task_id").distinct().count()
-    )
+    waiting = [c.pk for c in candidates if (last := last_fire_time(c)) is not None and last > now]
+    if not waiting:
+        return 0
+    return _task_ids(waiting).values("task_id").distinct().count()
 
 
 def scheduling_plan(campaign: Campaign, *, unexecuted: int | None = None) -> tuple[str, str]:
@@ -71,6 +127,13 @@ def scheduling_plan(campaign: Campaign, *, unexecuted: int | None = None) -> tup
     kind = strategy_kind(campaign)
     if kind == IMMEDIATE:
         return IMMEDIATE, "Sent as soon as it is approved."
+    if registered_on_mpaas(campaign):
+        return ON_MPAAS, registered_description(campaign)
+    if campaign.status == CampaignStatus.SCHEDULED:
+        return HELD_LOCALLY, (
+            f"Held by pushadmin, whose workers send it {summary(Strategy.from_json(campaign.strategy))}: "
+            f"it did not fit in the {MPAAS_UNEXECUTED_LIMIT} unexecuted tasks mPaaS allows when it was approved."
+        )
     needed = batches_needed(campaign)
     taken = unexecuted_known_locally(campaign) if unexecuted is None else unexecuted
     room = MPAAS_UNEXECUTED_LIMIT - taken
@@ -80,7 +143,7 @@ def scheduling_plan(campaign: Campaign, *, unexecuted: int | None = None) -> tup
             f"({taken} of the {MPAAS_UNEXECUTED_LIMIT} unexecuted tasks mPaaS allows are already taken), "
             "so it fires even if pushadmin is down; cancelling it cancels them on mPaaS."
         )
-    if kind == "loop":
+    if kind == LOOP:
         return REFUSED, (
             f"A loop needs {needed} scheduled tasks on mPaaS but only {max(room, 0)} of "
             f"{MPAAS_UNEXECUTED_LIMIT} are free; split the audience or wait for other schedules to run."
@@ -91,17 +154,28 @@ def scheduling_plan(campaign: Campaign, *, unexecuted: int | None = None) -> tup
     )
 
 
+def registered_description(campaign: Campaign) -> str:
+    """What the campaign page says of a campaign waiting on mPaaS."""
+    tasks = _task_ids([campaign.pk]).values("task_id").distinct().count()
+    when = summary(Strategy.from_json(campaign.strategy))
+    return (
+        f"Scheduled on mPaaS as {tasks} task{'s' if tasks != 1 else ''}: it fires {when}. "
+        "mPaaS sends it even if pushadmin is down; cancelling the campaign cancels its tasks there."
+    )
+
+
 def count_unexecuted_on_mpaas(campaign: Campaign) -> int:
     """Ask mPaaS how many scheduled tasks of this app have not run yet (QueryPushSchedulerList)."""
     workspace = campaign.workspace
     now_ms = int(time.time() * 1000)
-    end_ms = now_ms + SCHEDULE_HORIZON_DAYS * 24 * 3600 * 1000
+    horizon_ms = SCHEDULE_HORIZON_DAYS * 24 * 3600 * 1000
     result = clients.client_for(workspace).query_push_scheduler_list(
         QueryPushSchedulerListRequest(
             app_id=workspace.app_id,
             workspace_id=workspace.mpaas_workspace_id,
-            start_time=now_ms,
-            end_time=end_ms,
+            # A loop's fire time is the start of its window, which may be long past while it runs.
+            start_time=now_ms - horizon_ms,
+            end_time=now_ms + horizon_ms,
             page_size=500,
         )
     )
@@ -113,10 +187,14 @@ def count_unexecuted_on_mpaas(campaign: Campaign) -> int:
 
 
 def schedule_campaign(campaign_id: int) -> None:
-    """An approved fixed-time or loop campaign: register it on mPaaS or hold it here."""
+    """An approved fixed-time or loop campaign: register it on mPaaS or hold it here (the `schedule_campaign` task)."""
     from pushadmin.delivery import sending
 
     campaign = Campaign.objects.select_related("workspace", "template").get(pk=campaign_id)
+    if campaign.status != CampaignStatus.APPROVED:
+        # Already scheduled or started by an earlier delivery of this task, or cancelled meanwhile.
+        logger.info("campaign %s is %s, not approved; nothing to schedule", campaign_id, campaign.status)
+        return
     try:
         unexecuted = count_unexecuted_on_mpaas(campaign)
     except Exception:  # an unreachable endpoint must not lose the approval
@@ -149,8 +227,56 @@ def schedule_campaign(campaign_id: int) -> None:
 
 
 def status_once_all_sent(campaign: Campaign, outcome_status: str) -> str:
-    """The status a campaign takes when all its batches have an outcome (`outcome_status` says how they went)."""
-    return outcome_status
+    """The status a campaign takes when all its batches have an outcome (`outcome_status` says how they went).
+
+    A campaign whose tasks wait on mPaaS is scheduled, not sent: it can still be cancelled
+    there, and the sweeper gives it `outcome_status` once its last fire time has passed.
+    """
+    if strategy_kind(campaign) == IMMEDIATE:
+        return outcome_status
+    last = last_fire_time(campaign)
+    if last is None or last <= timezone.now() + FIRE_MARGIN:
+        return outcome_status  # it went out as an immediate push, or mPaaS has run it already
+    if not _task_ids([campaign.pk]).exists():
+        return outcome_status  # nothing of it was accepted, so nothing waits on mPaaS
+    return CampaignStatus.SCHEDULED
+
+
+def outcome_status(counts: Mapping[str, int]) -> str:
+    """Sent, partly sent or failed, from a campaign's message counts (as sending.finish_if_done decides)."""
+    sent = counts.get(MessageStatus.ACCEPTED, 0)
+    failed = sum(counts.get(s, 0) for s in (MessageStatus.REJECTED, MessageStatus.UNKNOWN))
+    if not failed:
+        return CampaignStatus.SENT
+    return CampaignStatus.PARTLY_SENT if sent else CampaignStatus.FAILED
+
+
+def finish_fired_campaigns(now: datetime | None = None) -> list[int]:
+    """Campaigns registered on mPaaS whose last fire time has passed end with their outcome (sweeper pass)."""
+    from pushadmin.delivery import sending
+
+    now = now or timezone.now()
+    finished = []
+    for campaign in registered_campaigns().select_related("workspace"):
+        last = last_fire_time(campaign)
+        if last is not None and last > now:
+            continue
+        counts = sending.message_counts(campaign.pk)
+        to = outcome_status(counts)
+        try:
+            transition(
+                campaign,
+                to,
+                action=f"campaign.{to}",
+                expected=[CampaignStatus.SCHEDULED],
+                detail={"counts": {str(k): v for k, v in counts.items()}, "fired_on_mpaas_by": str(last)},
+            )
+        except TransitionRefused:
+            continue  # cancelled meanwhile
+        finished.append(campaign.pk)
+    if finished:
+        logger.info("campaigns %s have fired on mPaaS", finished)
+    return finished
 
 
 def start_due_campaigns(now: datetime | None = None) -> list[int]:
@@ -159,7 +285,7 @@ def start_due_campaigns(now: datetime | None = None) -> list[int]:
 
     now = now or timezone.now()
     started = []
-    for campaign in Campaign.objects.filter(status=CampaignStatus.SCHEDULED):
+    for campaign in Campaign.objects.filter(status=CampaignStatus.SCHEDULED, started_at__isnull=True):
         due = fire_time(campaign)
         if due is not None and due > now:
             continue
@@ -170,29 +296,144 @@ def start_due_campaigns(now: datetime | None = None) -> list[int]:
     return started
 
 
-def cancel_on_mpaas(campaign: Campaign) -> None:
-    """Cancel the scheduled tasks a campaign registered on mPaaS (CancelPushScheduler)."""
+# --------------------------------------------------------------------------- cancelling on mPaaS
+
+
+@dataclass(frozen=True)
+class RefusedTask:
+    task_id: str
+    code: str
+    meaning: str
+
+    def as_text(self) -> str:
+        return f"{self.task_id} ({self.code}: {self.meaning})" if self.code else f"{self.task_id} ({self.meaning})"
+
+
+@dataclass
+class MpaasCancellation:
+    """What CancelPushScheduler did with a campaign's tasks."""
+
+    cancelled: list[str] = field(default_factory=list)
+    refused: list[RefusedTask] = field(default_factory=list)
+    # Why the remaining tasks could not be cancelled (the call failed); empty when every task had an answer.
+    failure: str = ""
+    remaining: list[str] = field(default_factory=list)
+
+    @property
+    def asked(self) -> bool:
+        return bool(self.cancelled or self.refused or self.failure)
+
+    @property
+    def nothing_cancelled(self) -> bool:
+        """Tasks wait on mPaaS and none could be cancelled now."""
+        return not self.cancelled and bool(self.refused or self.failure)
+
+    def as_detail(self) -> dict[str, Any]:
+        detail: dict[str, Any] = {
+            "mpaas_cancelled": self.cancelled,
+            "mpaas_refused": [{"task_id": r.task_id, "code": r.code, "meaning": r.meaning} for r in self.refused],
+        }
+        if self.failure:
+            detail["mpaas_error"] = self.failure
+            detail["mpaas_not_cancelled"] = self.remaining
+        return detail
+
+    def summary(self) -> str:
+        """One paragraph for the person who cancelled, as specific as what mPaaS said."""
+        parts = []
+        if self.cancelled:
+            parts.append(f"mPaaS cancelled {_tasks(len(self.cancelled))}.")
+        if self.refused:
+            listed = "; ".join(r.as_text() for r in self.refused[:3])
+            more = f" and {len(self.refused) - 3} more" if len(self.refused) > 3 else ""
+            parts.append(
+                f"mPaaS refused to cancel {_tasks(len(self.refused))}: {listed}{more}; "
+                "their messages may have been sent."
+            )
+        if self.failure:
+            parts.append(f"CancelPushScheduler failed for {_tasks(len(self.remaining))}: {self.failure}")
+        return " ".join(parts)
+
+
+def _tasks(count: int) -> str:
+    return f"{count} scheduled task{'s' if count != 1 else ''}"
+
+
+def _failure_text(outcome: Any) -> str:
+    code = getattr(outcome, "code", None) or ""
+    words = getattr(outcome, "meaning", "") or errors.meaning_of(code) or getattr(outcome, "reason", "")
+    said = getattr(outcome, "message", None) or ""
+    text = " ".join(part for part in (f"{code}:" if code else "", words, f"({said})" if said else "") if part)
+    return text.strip() or type(outcome).__name__
+
+
+def cancel_on_mpaas(campaign: Campaign, *, request: Any = None) -> MpaasCancellation:
+    """Cancel the scheduled tasks a campaign registered on mPaaS (CancelPushScheduler).
+
+    Each call that mPaaS accepts marks the messages of its tasks cancelled and is audited in
+    the same transaction, so a later attempt only asks for the tasks still waiting. mPaaS
+    refuses a call as a whole when one of its tasks cannot be cancelled (already run,
+    unknown), so a refused call is repeated task by task to learn which. A call that fails
+    (throttled, server error, no answer, wrong credentials) stops here: the rest wait.
+    """
+    result = MpaasCancellation()
     if strategy_kind(campaign) == IMMEDIATE:
-        return
-    ids = sorted(
-        set(
-            Message.objects.filter(campaign=campaign, status=MessageStatus.ACCEPTED)
-            .exclude(task_id="")
-            .values_list("task_id", flat=True)
-        )
-    )
+        return result
+    ids = sorted(set(_task_ids([campaign.pk]).values_list("task_id", flat=True)))
     if not ids:
-        return
+        return result
     workspace = campaign.workspace
-    client = clients.client_for(workspace)
-    for start in range(0, len(ids), 50):
-        result = client.cancel_push_scheduler(
+    try:
+        client = clients.client_for(workspace)
+    except Exception as exc:  # e.g. an unreadable stored secret: nothing was asked
+        logger.exception("no mPaaS client for workspace %s", workspace.pk)
+        result.failure = f"the call could not be prepared ({type(exc).__name__})."
+        result.remaining = ids
+        return result
+
+    def ask(task_ids: list[str]) -> errors.Outcome:
+        return client.cancel_push_scheduler(
             CancelPushSchedulerRequest(
                 app_id=workspace.app_id,
                 workspace_id=workspace.mpaas_workspace_id,
-                unique_ids=ids[start : start + 50],
+                unique_ids=task_ids,
                 tenant_id=workspace.tenant_id or None,
             )
+        ).outcome
+
+    queue = [ids[start : start + CANCEL_CHUNK] for start in range(0, len(ids), CANCEL_CHUNK)]
+    while queue:
+        chunk = queue.pop(0)
+        outcome = ask(chunk)
+        if isinstance(outcome, errors.Accepted):
+            _mark_cancelled(campaign, chunk, outcome.request_id or "", request=request)
+            result.cancelled.extend(chunk)
+        elif isinstance(outcome, errors.Rejected) and not outcome.config_error:
+            if len(chunk) > 1:
+                queue[:0] = [[task_id] for task_id in chunk]
+                continue
+            code = outcome.code or ""
+            meaning = " ".join(p for p in (outcome.meaning or errors.meaning_of(code), outcome.message or "") if p)
+            result.refused.append(RefusedTask(chunk[0], code, meaning))
+        else:
+            result.failure = _failure_text(outcome)
+            result.remaining = [task_id for rest in (chunk, *queue) for task_id in rest]
+            logger.error("CancelPushScheduler failed for campaign %s: %s", campaign.pk, outcome)
+            break
+    return result
+
+
+def _mark_cancelled(campaign: Campaign, task_ids: list[str], request_id: str, *, request: Any) -> None:
+    with transaction.atomic():
+        trail.record(
+            "delivery.mpaas_tasks_cancelled",
+            request=request,
+            workspace=campaign.workspace,
+            obj=campaign,
+            detail={"task_ids": task_ids, "request_id": request_id},
         )
-        if not isinstance(result.outcome, errors.Accepted):
-            logger.error("CancelPushScheduler failed for campaign %s: %s", campaign.pk, result.outcome)
+        _task_ids([campaign.pk]).filter(task_id__in=task_ids).update(
+            status=MessageStatus.CANCELLED,
+            result_message="Cancelled on mPaaS before its scheduled task ran.",
+            updated_at=timezone.now(),
+        )

@@ -66,6 +66,7 @@ def sweep(now: datetime | None = None) -> SweepReport:
     report.recovered_jobs += import_recovery.redrive_imports(now)
     report.recovered_jobs += build_recovery.redrive_builds(now)
     report.started = scheduling.start_due_campaigns(now)
+    scheduling.finish_fired_campaigns(now)
     for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING).values_list("pk", flat=True):
         if sending.finish_if_done(campaign_id) is not None:
             report.finished.append(campaign_id)
@@ -186,7 +187,7 @@ def _approved_but_not_dispatched(now: datetime, report: SweepReport) -> None:
     waiting = Campaign.objects.filter(status=CampaignStatus.APPROVED, approved_at__lt=settled_before)
     for campaign_id in waiting.values_list("pk", flat=True):
         report.redispatched.append(campaign_id)
-        dispatch.on_approved(campaign_id)
+        dispatch.dispatch_lost(campaign_id)
 
 
 def _pending_in_cancelled_campaigns(now: datetime, report: SweepReport) -> None:
