@@ -92,7 +92,7 @@ def registered_on_mpaas(campaign: Campaign) -> bool:
     return campaign.status == CampaignStatus.SCHEDULED and campaign.started_at is not None
 
 
-def _task_ids(campaign_ids: Sequence[int] | QuerySet[Any]) -> QuerySet[Message]:
+def _accepted_with_task_id(campaign_ids: Sequence[int] | QuerySet[Any]) -> QuerySet[Message]:
     """Messages whose scheduled task may still be waiting on mPaaS."""
     return Message.objects.filter(campaign_id__in=campaign_ids, status=MessageStatus.ACCEPTED).exclude(task_id="")
 
@@ -119,7 +119,7 @@ def unexecuted_known_locally(campaign: Campaign, now: datetime | None = None) ->
     waiting = [c.pk for c in candidates if (last := last_fire_time(c)) is not None and last > now]
     if not waiting:
         return 0
-    return _task_ids(waiting).values("task_id").distinct().count()
+    return _accepted_with_task_id(waiting).values("task_id").distinct().count()
 
 
 def scheduling_plan(campaign: Campaign, *, unexecuted: int | None = None) -> tuple[str, str]:
@@ -156,7 +156,7 @@ def scheduling_plan(campaign: Campaign, *, unexecuted: int | None = None) -> tup
 
 def registered_description(campaign: Campaign) -> str:
     """What the campaign page says of a campaign waiting on mPaaS."""
-    tasks = _task_ids([campaign.pk]).values("task_id").distinct().count()
+    tasks = _accepted_with_task_id([campaign.pk]).values("task_id").distinct().count()
     when = summary(Strategy.from_json(campaign.strategy))
     return (
         f"Scheduled on mPaaS as {tasks} task{'s' if tasks != 1 else ''}: it fires {when}. "
@@ -237,7 +237,7 @@ def status_once_all_sent(campaign: Campaign, outcome_status: str) -> str:
     last = last_fire_time(campaign)
     if last is None or last <= timezone.now() + FIRE_MARGIN:
         return outcome_status  # it went out as an immediate push, or mPaaS has run it already
-    if not _task_ids([campaign.pk]).exists():
+    if not _accepted_with_task_id([campaign.pk]).exists():
         return outcome_status  # nothing of it was accepted, so nothing waits on mPaaS
     return CampaignStatus.SCHEDULED
 
@@ -379,7 +379,7 @@ def cancel_on_mpaas(campaign: Campaign, *, request: Any = None) -> MpaasCancella
     result = MpaasCancellation()
     if strategy_kind(campaign) == IMMEDIATE:
         return result
-    ids = sorted(set(_task_ids([campaign.pk]).values_list("task_id", flat=True)))
+    ids = sorted(set(_accepted_with_task_id([campaign.pk]).values_list("task_id", flat=True)))
     if not ids:
         return result
     workspace = campaign.workspace
@@ -432,7 +432,7 @@ def _mark_cancelled(campaign: Campaign, task_ids: list[str], request_id: str, *,
             obj=campaign,
             detail={"task_ids": task_ids, "request_id": request_id},
         )
-        _task_ids([campaign.pk]).filter(task_id__in=task_ids).update(
+        _accepted_with_task_id([campaign.pk]).filter(task_id__in=task_ids).update(
             status=MessageStatus.CANCELLED,
             result_message="Cancelled on mPaaS before its scheduled task ran.",
             updated_at=timezone.now(),
