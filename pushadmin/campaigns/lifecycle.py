@@ -31,8 +31,10 @@ ALLOWED: dict[str, set[str]] = {
     S.SENDING: {S.PAUSED, S.SCHEDULED, S.SENT, S.PARTLY_SENT, S.FAILED, S.CANCELLED},
     S.PAUSED: {S.SENDING, S.CANCELLED},
     S.SENT: set(),
-    S.PARTLY_SENT: {S.SENDING},  # "resend failed only" starts a new round
-    S.FAILED: {S.SENDING},
+    # "Resend failed only" starts a new round; an answer that came in after its call's lease
+    # expired (see delivery.sending._record_late) can correct how an ended campaign went.
+    S.PARTLY_SENT: {S.SENDING, S.SENT},
+    S.FAILED: {S.SENDING, S.SENT, S.PARTLY_SENT},
     S.CANCELLED: set(),
 }
 

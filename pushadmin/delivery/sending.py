@@ -328,6 +328,8 @@ def _send_for_campaign(batches: list[Batch], token: str) -> dict[int, str]:
         if called.sent:
             recorded, marked = _record(campaign, workspace, token, called.sent, mark_next=following)
             results.update(recorded)
+            if "late outcome recorded" in recorded.values():
+                correct_ended(campaign.pk)
         results.update(called.given_back)
         if called.stopped:
             results.update(_give_back(to_send[position:], token, delay=0, why="given back"))
@@ -491,13 +493,12 @@ def _record(
                 pk__in=[s.batch.pk for s, _ in settling], claim_token=token, status=BatchStatus.IN_FLIGHT
             ).values_list("pk", flat=True)
         )
+        late = {s.batch.pk: _record_late(s, o) for s, o in settling if s.batch.pk not in held}
+        results.update((pk, "late outcome recorded" if n else "claim lost") for pk, n in late.items())
         Attempt.objects.bulk_create(
-            _attempt_row(s, o, recorded=s.batch.pk in held) for s, o in zip(sent, outcomes, strict=True)
+            _attempt_row(s, o, settled=len(s.messages) if s.batch.pk in held else late.get(s.batch.pk, 0))
+            for s, o in zip(sent, outcomes, strict=True)
         )
-        for s, _ in settling:
-            if s.batch.pk not in held:
-                logger.error("batch %s: claim lost before its outcome was recorded", s.batch.pk)
-                results[s.batch.pk] = "claim lost"
         done = [(s, o) for s, o in settling if s.batch.pk in held]
         if done:
             Batch.objects.filter(pk__in=[s.batch.pk for s, _ in done]).update(
@@ -530,7 +531,39 @@ def _sent_detail(settling: list[tuple[SentBatch, Outcome]]) -> dict[str, Any]:
     }
 
 
-def _attempt_row(sent: SentBatch, outcome: Outcome, *, recorded: bool) -> Attempt:
+def _record_late(sent: SentBatch, outcome: Outcome) -> int:
+    """The outcome of a call whose lease expired before it was recorded: keep what it tells.
+
+    The sweeper has already taken the batch back. Under "mark unknown" its messages became
+    unknown; a definite answer (accepted or rejected) replaces that. Under "resend" the batch
+    went back to pending; if no worker has claimed it again, the answer settles it and the
+    resend (a possible duplicate) never happens. Returns how many messages it settled.
+    """
+    if outcome.treat_as == AttemptOutcome.AMBIGUOUS:
+        logger.error("batch %s: claim lost before its outcome was recorded", sent.batch.pk)
+        return 0
+    ids = [m.pk for m in sent.messages]
+    rescued = Batch.objects.filter(pk=sent.batch.pk, status=BatchStatus.PENDING, claim_token="").update(
+        status=BatchStatus.DONE, lease_until=None, updated_at=timezone.now()
+    )
+    if rescued:
+        rows = Message.objects.filter(pk__in=ids, status__in=SENDABLE)
+    else:
+        rows = Message.objects.filter(pk__in=ids, status=MessageStatus.UNKNOWN, result_code=WORKER_LOST)
+    ids = list(rows.values_list("pk", flat=True))
+    if not ids:
+        logger.error("batch %s: claim lost and already sent again; outcome kept in its attempt", sent.batch.pk)
+        return 0
+    learned = set(ids)
+    _record_messages([(sent._replace(messages=[m for m in sent.messages if m.pk in learned]), outcome)])
+    logger.warning("batch %s: answer came after its lease expired: %s now %s", sent.batch.pk, len(ids), outcome.final)
+    return len(ids)
+
+
+WORKER_LOST = "WorkerLost"
+
+
+def _attempt_row(sent: SentBatch, outcome: Outcome, *, settled: int) -> Attempt:
     attempt = sent.result.attempt
     return Attempt(
         batch=sent.batch,
@@ -542,7 +575,7 @@ def _attempt_row(sent: SentBatch, outcome: Outcome, *, recorded: bool) -> Attemp
         code=outcome.code,
         message=outcome.message,
         request_id=(sent.result.outcome.request_id or "")[:64],
-        settled=len(sent.messages) if outcome.settles and recorded else 0,
+        settled=settled if outcome.settles else 0,
     )
 
 
@@ -662,10 +695,7 @@ def finish_if_done(campaign_id: int) -> Campaign | None:
     if campaign.status != CampaignStatus.SENDING:
         return None
     counts = message_counts(campaign_id)
-    sent = counts.get(MessageStatus.ACCEPTED, 0)
-    failed = sum(counts.get(s, 0) for s in (MessageStatus.REJECTED, MessageStatus.UNKNOWN))
-    to = CampaignStatus.SENT if not failed else CampaignStatus.PARTLY_SENT if sent else CampaignStatus.FAILED
-    to = scheduling.status_once_all_sent(campaign, to)
+    to = scheduling.status_once_all_sent(campaign, _outcome_status(counts))
     try:
         return transition(
             campaign,
@@ -673,6 +703,36 @@ def finish_if_done(campaign_id: int) -> Campaign | None:
             action=f"campaign.{to}",
             expected=[CampaignStatus.SENDING],
             detail={"counts": {str(k): v for k, v in counts.items()}},
+        )
+    except TransitionRefused:
+        return None
+
+
+def _outcome_status(counts: dict[str, int]) -> str:
+    sent = counts.get(MessageStatus.ACCEPTED, 0)
+    failed = sum(counts.get(s, 0) for s in (MessageStatus.REJECTED, MessageStatus.UNKNOWN))
+    return CampaignStatus.SENT if not failed else CampaignStatus.PARTLY_SENT if sent else CampaignStatus.FAILED
+
+
+def correct_ended(campaign_id: int) -> Campaign | None:
+    """An ended campaign whose unknown messages got their answer late takes the status its messages now say."""
+    campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
+    if campaign.status not in (CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED):
+        return None
+    counts = message_counts(campaign_id)
+    to = _outcome_status(counts)
+    if to == campaign.status:
+        return None
+    try:
+        return transition(
+            campaign,
+            to,
+            action="campaign.outcome_corrected",
+            expected=[campaign.status],
+            detail={
+                "counts": {str(k): v for k, v in counts.items()},
+                "reason": "mPaaS's answer to a call whose lease had expired came in after the campaign ended",
+            },
         )
     except TransitionRefused:
         return None

@@ -37,7 +37,7 @@ from pushadmin.workspaces.models import AmbiguousPolicy
 
 logger = logging.getLogger(__name__)
 
-WORKER_LOST = "WorkerLost"
+WORKER_LOST = sending.WORKER_LOST
 WORKER_LOST_MEANING = "The worker sending this batch stopped before it recorded the outcome; it may have been applied."
 
 

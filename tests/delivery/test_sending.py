@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import RequestFactory
 from django.utils import timezone
 
+from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import CampaignStatus, MissingDataPolicy
-from pushadmin.delivery import controls, sending, sweeper
+from pushadmin.delivery import clients, controls, sending, sweeper
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -208,6 +210,79 @@ def test_an_expired_lease_is_sent_again_with_the_same_msg_keys_under_the_resend_
     assert report.expired_resent == [batch.pk] and enqueued == [batch.pk]
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
     assert campaign.status == CampaignStatus.SENT
+
+
+@pytest.fixture
+def lease_expires_during_the_call(monkeypatch):
+    """The worker stalls in its call long enough for the sweeper to take the batch back."""
+    real_client_for = clients.client_for
+
+    class StalledClient:
+        def __init__(self, client):
+            self.client = client
+
+        def push_multiple(self, request):
+            result = self.client.push_multiple(request)
+            sweeper.sweep(now=timezone.now() + timedelta(seconds=settings.PUSHADMIN_SEND_LEASE_SECONDS + 1))
+            return result
+
+    monkeypatch.setattr(clients, "client_for", lambda workspace: StalledClient(real_client_for(workspace)))
+
+
+def test_an_answer_that_comes_after_the_lease_expired_replaces_unknown_with_accepted(
+    cast, mpaas_sandbox, enqueued, lease_expires_during_the_call, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
+
+    assert drive(campaign, enqueued, django_capture_on_commit_callbacks) == ["late outcome recorded"]
+
+    messages = Message.objects.filter(campaign=campaign)
+    assert messages.filter(status=MessageStatus.ACCEPTED).exclude(request_id="").count() == 100
+    attempts = {a.code or a.outcome: a.settled for a in Attempt.objects.filter(campaign=campaign)}
+    assert attempts == {sweeper.WORKER_LOST: 100, "OK": 100}
+    assert len(mpaas_sandbox.messages()) == 100
+    # The sweeper ended the campaign on the unknowns; the late answer corrects it.
+    entries = AuditEntry.objects.filter(object_type="campaigns.campaign", object_id=str(campaign.pk)).order_by("seq")
+    steps = [a for a in entries.values_list("action", flat=True) if a.startswith("campaign.")]
+    assert steps[-2:] == ["campaign.failed", "campaign.outcome_corrected"]
+    assert campaign.status == CampaignStatus.SENT
+
+
+def test_under_the_resend_policy_a_late_answer_settles_the_batch_before_it_is_sent_again(
+    cast, mpaas_sandbox, enqueued, lease_expires_during_the_call, django_capture_on_commit_callbacks
+):
+    cast.workspace.ambiguous_policy = AmbiguousPolicy.RESEND
+    campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
+
+    results = drive(campaign, enqueued, django_capture_on_commit_callbacks)
+
+    assert results[0] == "late outcome recorded" and set(results[1:]) <= {"not claimable"}
+    assert campaign.status == CampaignStatus.SENT
+    assert Message.objects.filter(campaign=campaign, status=MessageStatus.ACCEPTED).count() == 100
+    assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0 and len(mpaas_sandbox.messages()) == 100
+
+
+def test_batches_claimed_by_a_dead_worker_but_never_called_go_back_without_doubt(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 300, django_capture_on_commit_callbacks)
+    first, *rest = Batch.objects.filter(campaign=campaign).order_by("seq")
+    expired = timezone.now() - timedelta(seconds=1)
+    Batch.objects.filter(pk=first.pk).update(status=BatchStatus.IN_FLIGHT, claim_token="dead", lease_until=expired)
+    Batch.objects.filter(pk__in=[b.pk for b in rest]).update(
+        status=BatchStatus.CLAIMED, claim_token="dead", lease_until=expired, attempts=1
+    )
+    enqueued.clear()
+
+    report = sweeper.sweep()
+
+    assert report.expired_unknown == [first.pk] and sorted(report.released) == sorted(b.pk for b in rest)
+    assert sorted(enqueued) == sorted(b.pk for b in rest)
+    drive(campaign, enqueued, django_capture_on_commit_callbacks)
+    assert campaign.status == CampaignStatus.PARTLY_SENT
+    counts = sending.message_counts(campaign.pk)
+    assert counts == {MessageStatus.UNKNOWN: 100, MessageStatus.ACCEPTED: 200}
+    assert len(mpaas_sandbox.messages()) == 200
 
 
 def test_a_stalled_campaign_has_its_pending_batches_queued_again(
