@@ -243,7 +243,7 @@ def status_once_all_sent(campaign: Campaign, outcome_status: str) -> str:
 
 
 def outcome_status(counts: Mapping[str, int]) -> str:
-    """Sent, partly sent or failed, from a campaign's message counts (as sending.finish_if_done decides)."""
+    """Sent, partly sent or failed, from a campaign's message counts."""
     sent = counts.get(MessageStatus.ACCEPTED, 0)
     failed = sum(counts.get(s, 0) for s in (MessageStatus.REJECTED, MessageStatus.UNKNOWN))
     if not failed:

@@ -695,7 +695,7 @@ def finish_if_done(campaign_id: int) -> Campaign | None:
     if campaign.status != CampaignStatus.SENDING:
         return None
     counts = message_counts(campaign_id)
-    to = scheduling.status_once_all_sent(campaign, _outcome_status(counts))
+    to = scheduling.status_once_all_sent(campaign, scheduling.outcome_status(counts))
     try:
         return transition(
             campaign,
@@ -708,19 +708,13 @@ def finish_if_done(campaign_id: int) -> Campaign | None:
         return None
 
 
-def _outcome_status(counts: dict[str, int]) -> str:
-    sent = counts.get(MessageStatus.ACCEPTED, 0)
-    failed = sum(counts.get(s, 0) for s in (MessageStatus.REJECTED, MessageStatus.UNKNOWN))
-    return CampaignStatus.SENT if not failed else CampaignStatus.PARTLY_SENT if sent else CampaignStatus.FAILED
-
-
 def correct_ended(campaign_id: int) -> Campaign | None:
     """An ended campaign whose unknown messages got their answer late takes the status its messages now say."""
     campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
     if campaign.status not in (CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED):
         return None
     counts = message_counts(campaign_id)
-    to = _outcome_status(counts)
+    to = scheduling.outcome_status(counts)
     if to == campaign.status:
         return None
     try:
