@@ -12,6 +12,7 @@ beat-driven scheduler (`scheduling_plan` says which, and why, for the builder to
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -24,24 +25,22 @@ logger = logging.getLogger(__name__)
 
 def on_approved(campaign_id: int) -> None:
     """Start an approved immediate campaign at once; enqueue the scheduling of a fixed-time or loop one."""
-    campaign = _still_approved(campaign_id)
-    if campaign is None:
-        return
-    if scheduling.strategy_kind(campaign) == scheduling.IMMEDIATE:
-        sending.start_campaign(campaign.pk)
-    else:
-        transaction.on_commit(lambda: enqueue_scheduling(campaign.pk))
+    _dispatch(campaign_id, schedule=lambda campaign_id: transaction.on_commit(lambda: enqueue_scheduling(campaign_id)))
 
 
 def dispatch_lost(campaign_id: int) -> None:
     """An approved campaign nobody started (its dispatch or its task was lost): do it here, in a worker."""
+    _dispatch(campaign_id, schedule=scheduling.schedule_campaign)
+
+
+def _dispatch(campaign_id: int, *, schedule: Callable[[int], None]) -> None:
     campaign = _still_approved(campaign_id)
     if campaign is None:
         return
     if scheduling.strategy_kind(campaign) == scheduling.IMMEDIATE:
         sending.start_campaign(campaign.pk)
     else:
-        scheduling.schedule_campaign(campaign.pk)
+        schedule(campaign.pk)
 
 
 def enqueue_scheduling(campaign_id: int) -> None:

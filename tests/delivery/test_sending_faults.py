@@ -85,23 +85,34 @@ def test_replies_dropped_after_accepting_leave_unknown_messages_and_no_duplicate
     )
 
 
+def kill_mid_campaign(cast, sandbox, worker, *, ambiguous_policy: str) -> tuple[Campaign, int]:
+    """Send 20,000 targets, SIGKILL the worker a fifth of the way in, restart it and wait for the end.
+
+    Returns the campaign and how many of its batches were in flight when the worker died.
+    """
+    point_at(cast.workspace, sandbox.url, calls_per_second=1000, ambiguous_policy=ambiguous_policy)
+    sandbox.faults(latencyMs=5)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 20_000), cast.reviewer)
+    dispatch.on_approved(campaign.pk)
+    wait_for(lambda: sandbox.stats()["messagesAccepted"] >= 4000, timeout=60, what="a fifth of the campaign")
+
+    worker.kill()
+    in_flight_at_kill = Batch.objects.filter(campaign=campaign, status=BatchStatus.IN_FLIGHT).count()
+    time.sleep(1)
+    worker.start()
+
+    wait_for(lambda: status_of(campaign) in ENDED, timeout=180, what="the campaign to complete")
+    return campaign, in_flight_at_kill
+
+
 def test_a_worker_killed_mid_campaign_and_restarted_completes_with_every_target_accepted_once(
     cast, mpaas_sandbox, celery_worker
 ):
     # Resending with the same MsgKeys is the policy that can finish a batch whose call a dead
     # worker left unanswered; the sandbox keeps the first copy of a MsgKey (mPaaS-style dedup).
-    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000, ambiguous_policy=AmbiguousPolicy.RESEND)
-    mpaas_sandbox.faults(latencyMs=5)
-    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 20_000), cast.reviewer)
-    dispatch.on_approved(campaign.pk)
-    wait_for(lambda: mpaas_sandbox.stats()["messagesAccepted"] >= 4000, timeout=60, what="a fifth of the campaign")
-
-    celery_worker.kill()
-    in_flight_at_kill = Batch.objects.filter(campaign=campaign, status=BatchStatus.IN_FLIGHT).count()
-    time.sleep(1)
-    celery_worker.start()
-
-    wait_for(lambda: status_of(campaign) in ENDED, timeout=180, what="the campaign to complete")
+    campaign, in_flight_at_kill = kill_mid_campaign(
+        cast, mpaas_sandbox, celery_worker, ambiguous_policy=AmbiguousPolicy.RESEND
+    )
     assert status_of(campaign) == CampaignStatus.SENT
     stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
     assert len(stored) == len(set(stored)) == 20_000
@@ -115,18 +126,9 @@ def test_a_worker_killed_under_the_default_policy_leaves_only_its_calls_in_doubt
 ):
     # Default policy: no duplicates. Only calls the dead worker may have made become unknown;
     # batches it had claimed but not yet called go back and are sent normally.
-    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
-    mpaas_sandbox.faults(latencyMs=5)
-    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 20_000), cast.reviewer)
-    dispatch.on_approved(campaign.pk)
-    wait_for(lambda: mpaas_sandbox.stats()["messagesAccepted"] >= 4000, timeout=60, what="a fifth of the campaign")
-
-    celery_worker.kill()
-    in_flight_at_kill = Batch.objects.filter(campaign=campaign, status=BatchStatus.IN_FLIGHT).count()
-    time.sleep(1)
-    celery_worker.start()
-
-    wait_for(lambda: status_of(campaign) in ENDED, timeout=180, what="the campaign to complete")
+    campaign, in_flight_at_kill = kill_mid_campaign(
+        cast, mpaas_sandbox, celery_worker, ambiguous_policy=AmbiguousPolicy.MARK_UNKNOWN
+    )
     unknown = Message.objects.filter(campaign=campaign, status=MessageStatus.UNKNOWN)
     assert in_flight_at_kill <= sending.CALLS_PER_STEP * celery_worker.concurrency
     assert unknown.count() <= in_flight_at_kill * sending.BATCH_SIZE
