@@ -109,6 +109,15 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def registered_on_mpaas(self) -> bool:
+        """Scheduled on mPaaS (its calls were answered and mPaaS holds its tasks), not held here."""
+        return self.status == CampaignStatus.SCHEDULED and self.started_at is not None
+
+    @property
+    def status_label(self) -> str:
+        return "Scheduled on mPaaS" if self.registered_on_mpaas else self.get_status_display()
+
     def msg_key_for(self, seq: int, send_round: int = 1) -> str:
         """The MsgKey of row `seq`: fixed when the row is created, new only for a resend round."""
         suffix = "" if send_round == 1 else f"-r{send_round}"

@@ -89,7 +89,7 @@ def registered_campaigns() -> QuerySet[Campaign]:
 
 
 def registered_on_mpaas(campaign: Campaign) -> bool:
-    return campaign.status == CampaignStatus.SCHEDULED and campaign.started_at is not None
+    return campaign.registered_on_mpaas
 
 
 def _accepted_with_task_id(campaign_ids: Sequence[int] | QuerySet[Any]) -> QuerySet[Message]:
