@@ -235,8 +235,9 @@ def send_batches(batch_ids: Sequence[int]) -> dict[int, str]:
     One conditional UPDATE claims them all, committed before the first call; the calls go out
     one after the other on the workspace's kept-open connection, `CALLS_PER_STEP` at a time,
     each step recorded in one transaction (one audit entry, one UPDATE per outcome). A group
-    stops early, giving its unsent batches back, when a call is not accepted, the campaign
-    stops sending, or the group runs long.
+    stops early, giving its unsent batches back, when a call gets no definite answer
+    (throttled, failed, unknown, or refused for the workspace's settings), the campaign stops
+    sending, or the group runs long.
     """
     results = {batch_id: "not claimable" for batch_id in batch_ids}
     token = str(uuid.uuid4())
@@ -375,10 +376,17 @@ def _call_step(
             time.sleep(wait)
         result = client.push_multiple(request)
         sent.append(SentBatch(claimed_batch.batch, claimed_batch.messages, result))
-        if not isinstance(result.outcome, errors.Accepted):
-            # Something is wrong (throttling, errors): the rest waits for another task.
+        if not _answered(result.outcome):
+            # Something is wrong (throttling, errors, settings): the rest waits for another task.
             return StepCalls(sent, _give_back(step[index + 1 :], token, delay=0, why="given back"), stopped=True)
     return StepCalls(sent, {}, stopped=False)
+
+
+def _answered(outcome: errors.Outcome) -> bool:
+    """A definite answer about this call's messages (accepted, or rejected for their own sake)."""
+    if isinstance(outcome, errors.Rejected):
+        return not outcome.config_error
+    return isinstance(outcome, errors.Accepted)
 
 
 def _mark_calling(step: list[ClaimedBatch], token: str) -> bool:
