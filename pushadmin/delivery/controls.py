@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, Max, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -149,7 +149,12 @@ def resendable(campaign: Campaign) -> int:
 
 
 def resend_failed(campaign: Campaign, *, request: Any) -> Campaign:
-    """A new round for rejected messages only, each with a new MsgKey; accepted and unknown ones stay."""
+    """A new round for rejected messages only, each with a new MsgKey; accepted and unknown ones stay.
+
+    The first `RESEND_IN_REQUEST_ROWS` rows are cut into batches here, so the round's first
+    calls leave at once; a bigger round is cut on by the `cut_resend_round` task, a slice per
+    transaction (a web request must not run for a minute over a million rows).
+    """
     with transaction.atomic():
         new_round = campaign.send_round + 1
         campaign = transition(
@@ -160,49 +165,70 @@ def resend_failed(campaign: Campaign, *, request: Any) -> Campaign:
             expected=[CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED],
             changes={"send_round": new_round, "finished_at": None, "pause_reason": ""},
         )
-        resent, batch_ids = _new_round_for_rejected(campaign)
         trail.record(
             "delivery.resend_round",
             request=request,
             workspace=campaign.workspace,
             obj=campaign,
-            detail={"round": new_round, "messages": resent},
+            detail={"round": new_round, "messages": sending.rejected_before_this_round(campaign).count()},
         )
-        if not batch_ids:
+        batch_ids, more = cut_resend_rows(campaign, RESEND_IN_REQUEST_ROWS)
+        if not batch_ids and not more:
             transaction.on_commit(lambda: sending.finish_if_done(campaign.pk))
+    if more:
+        transaction.on_commit(lambda: sending.enqueue_resend_cutting(campaign.pk))
     transaction.on_commit(lambda: sending.enqueue(batch_ids))
     return campaign
 
 
+def cut_resend_remaining(campaign_id: int) -> int:
+    """Cut the rest of a resend round, one committed slice at a time (the `cut_resend_round` task)."""
+    cut = 0
+    while True:
+        with transaction.atomic():
+            # The row lock keeps a second cutting task (a redelivery, the sweeper) from numbering
+            # the same batches; it is released with each slice.
+            campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+            if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.PAUSED):
+                return cut
+            batch_ids, more = cut_resend_rows(campaign, RESEND_SLICE_ROWS)
+        sending.enqueue(batch_ids)
+        cut += len(batch_ids)
+        if not more:
+            sending.finish_if_done(campaign_id)
+            return cut
+
+
 # Rejected rows are read a slice at a time, so a round of a million rows needs no more memory than one slice.
 RESEND_SLICE_ROWS = 5000
+# Rows of a resend round cut in the web request; the rest is cut by a worker.
+RESEND_IN_REQUEST_ROWS = 20_000
 
 
-def _new_round_for_rejected(campaign: Campaign) -> tuple[int, list[int]]:
-    """Give the rejected rows (by seq) new MsgKeys of `campaign.send_round` and batches of at most 100.
+def cut_resend_rows(campaign: Campaign, limit: int) -> tuple[list[int], bool]:
+    """Give up to `limit` rejected rows (by seq) new MsgKeys of `campaign.send_round` and batches of at most 100.
 
-    Returns (rows resent, batch ids). Batch k of the round holds the (k-1)*100+1th to the
+    Returns (batch ids, more rows left). Batch k of the round holds the (k-1)*100+1th to the
     k*100th rejected row, as a cut of the first round does. Each batch's rows are rewritten
     by one UPDATE that makes their MsgKeys in SQL, the same keys `Campaign.msg_key_for` makes.
     """
     new_round = campaign.send_round
-    rejected = Message.objects.filter(campaign=campaign, status=MessageStatus.REJECTED).order_by("seq")
+    rejected = sending.rejected_before_this_round(campaign).order_by("seq")
     # Campaign.msg_key_for(seq, new_round), in SQL (a test holds the two to the same keys).
     new_key = Concat(Value(f"pa{campaign.msg_key_prefix}-"), Cast("seq", CharField()), Value(f"-r{new_round}"))
     batch_ids: list[int] = []
     resent = 0
-    after_seq = 0
     now = timezone.now()
+    size = sending.BATCH_SIZE
     # Whole batches per slice, so every batch but the round's last one holds 100 rows.
-    slice_rows = max(RESEND_SLICE_ROWS // sending.BATCH_SIZE, 1) * sending.BATCH_SIZE
+    slice_rows = max(RESEND_SLICE_ROWS // size, 1) * size
+    numbered = Batch.objects.filter(campaign=campaign, send_round=new_round).aggregate(last=Max("seq"))["last"] or 0
     while True:
-        rows = list(rejected.filter(seq__gt=after_seq).values_list("pk", "seq")[:slice_rows])
-        if not rows:
-            return resent, batch_ids
-        after_seq = rows[-1][1]
-        size = sending.BATCH_SIZE
+        rows = list(rejected.values_list("pk", "seq")[:slice_rows])
+        if not rows or resent >= limit:
+            return batch_ids, bool(rows)
         batches = Batch.objects.bulk_create(
-            Batch(campaign=campaign, seq=len(batch_ids) + number, send_round=new_round, queued_at=now)
+            Batch(campaign=campaign, seq=numbered + len(batch_ids) + number, send_round=new_round, queued_at=now)
             for number in range(1, (len(rows) + size - 1) // size + 1)
         )
         for index, batch in enumerate(batches):

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -117,6 +117,17 @@ def enqueue_cutting(campaign_id: int) -> None:
     from pushadmin.delivery.tasks import cut_batches
 
     cut_batches.apply_async((campaign_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+def enqueue_resend_cutting(campaign_id: int) -> None:
+    from pushadmin.delivery.tasks import cut_resend_round
+
+    cut_resend_round.apply_async((campaign_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+def rejected_before_this_round(campaign: Campaign) -> QuerySet[Message]:
+    """Rejected rows a resend round has still to take (rows rejected in this round stay as they are)."""
+    return Message.objects.filter(campaign=campaign, status=MessageStatus.REJECTED, send_round__lt=campaign.send_round)
 
 
 def cut_remaining(campaign_id: int) -> int:
@@ -702,6 +713,8 @@ def finish_if_done(campaign_id: int) -> Campaign | None:
     campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
     if campaign.status != CampaignStatus.SENDING:
         return None
+    if campaign.send_round > 1 and rejected_before_this_round(campaign).exists():
+        return None  # a resend round not all cut into batches yet
     counts = message_counts(campaign_id)
     to = scheduling.status_once_all_sent(campaign, scheduling.outcome_status(counts))
     try:

@@ -167,6 +167,10 @@ def _stalled_campaigns(now: datetime, report: SweepReport) -> None:
             # Its cut_batches task was lost with the broker, or its worker died while cutting.
             report.recut.append(campaign_id)
             sending.enqueue_cutting(campaign_id)
+        elif sending.rejected_before_this_round(Campaign.objects.get(pk=campaign_id)).exists():
+            # The same for the cutting of a resend round.
+            report.recut.append(campaign_id)
+            sending.enqueue_resend_cutting(campaign_id)
         if not ids:
             continue
         Batch.objects.filter(pk__in=ids).update(queued_at=now)

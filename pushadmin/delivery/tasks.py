@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from pushadmin.delivery import scheduling, sending, sweeper
+from pushadmin.delivery import controls, scheduling, sending, sweeper
 
 # A task must end well inside its batch's lease, or the sweeper could re-drive a live call.
 SEND_TIME_LIMIT = settings.PUSHADMIN_SEND_LEASE_SECONDS * 3 // 4
@@ -46,3 +46,8 @@ def schedule_campaign(campaign_id: int) -> None:
 @shared_task(name="pushadmin.delivery.tasks.cut_batches", acks_late=True, ignore_result=True)
 def cut_batches(campaign_id: int) -> None:
     sending.cut_remaining(campaign_id)
+
+
+@shared_task(name="pushadmin.delivery.tasks.cut_resend_round", acks_late=True, ignore_result=True)
+def cut_resend_round(campaign_id: int) -> None:
+    controls.cut_resend_remaining(campaign_id)

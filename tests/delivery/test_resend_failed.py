@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test import RequestFactory
@@ -11,7 +13,7 @@ from django.utils import timezone
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import CampaignStatus
-from pushadmin.delivery import controls, sending
+from pushadmin.delivery import controls, sending, sweeper
 from pushadmin.delivery.models import Batch, Message, MessageStatus
 from tests.delivery.campaigns import approve, draft_campaign
 
@@ -106,3 +108,52 @@ def test_resend_with_nothing_rejected_finishes_the_round_at_once(cast, enqueued,
 
     campaign.refresh_from_db()
     assert enqueued == [] and campaign.status == CampaignStatus.PARTLY_SENT and campaign.send_round == 2
+
+
+def test_a_round_bigger_than_the_request_cuts_is_cut_on_by_a_worker_and_not_finished_before(
+    cast, enqueued, monkeypatch, django_capture_on_commit_callbacks
+):
+    campaign = partly_sent(cast)
+    rejected_seqs = [seq for seq in range(1, 1001) if outcome_of(seq) == MessageStatus.REJECTED]
+    monkeypatch.setattr(controls, "RESEND_IN_REQUEST_ROWS", SLICE)
+    handed_on: list[int] = []
+    monkeypatch.setattr(sending, "enqueue_resend_cutting", handed_on.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign = controls.resend_failed(campaign, request=request_by(cast.marketer))
+
+    assert handed_on == [campaign.pk]
+    assert Message.objects.filter(campaign=campaign, send_round=2).count() == SLICE
+    # Everything cut so far has been answered, but the round is not over: rows are still to cut.
+    Batch.objects.filter(campaign=campaign).update(status="done")
+    assert sending.finish_if_done(campaign.pk) is None
+
+    assert controls.cut_resend_remaining(campaign.pk) == -(-(len(rejected_seqs) - SLICE) // 100)
+
+    resent = list(Message.objects.filter(campaign=campaign, send_round=2).order_by("seq"))
+    assert [m.seq for m in resent] == rejected_seqs
+    assert all(m.msg_key == campaign.msg_key_for(m.seq, 2) for m in resent)
+    batches = list(Batch.objects.filter(campaign=campaign, send_round=2).order_by("seq"))
+    assert [b.seq for b in batches] == list(range(1, len(batches) + 1))
+    assert enqueued == [b.pk for b in batches]
+    by_batch = [[m.seq for m in resent if m.batch_id == b.pk] for b in batches]
+    assert by_batch == [rejected_seqs[i : i + 100] for i in range(0, len(rejected_seqs), 100)]
+
+
+def test_the_sweeper_hands_a_stalled_resend_cut_to_a_worker_again(
+    cast, enqueued, monkeypatch, django_capture_on_commit_callbacks
+):
+    campaign = partly_sent(cast)
+    monkeypatch.setattr(controls, "RESEND_IN_REQUEST_ROWS", SLICE)
+    handed_on: list[int] = []
+    monkeypatch.setattr(sending, "enqueue_resend_cutting", handed_on.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign = controls.resend_failed(campaign, request=request_by(cast.marketer))
+    # The cutting task was lost: nothing has moved for a long while.
+    long_ago = timezone.now() - timedelta(minutes=10)
+    Batch.objects.filter(campaign=campaign).update(status="done", updated_at=long_ago, queued_at=long_ago)
+    handed_on.clear()
+
+    report = sweeper.sweep()
+
+    assert report.recut == [campaign.pk] and handed_on == [campaign.pk]
