@@ -155,3 +155,44 @@ def test_tasks_lost_by_the_broker_are_re_driven_from_the_database(cast, mpaas_sa
     stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
     assert len(stored) == len(set(stored)) == 3000
     assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
+
+
+def test_a_broker_restarted_mid_campaign_loses_nothing(cast, mpaas_sandbox, celery_worker):
+    """Redis restarted without its data: every connection drops and every queued task is gone."""
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip("the embedded filesystem broker has no server to restart (its lost tasks: the test above)")
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=20)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 3000), cast.reviewer)
+    dispatch.on_approved(campaign.pk)
+    wait_for(lambda: mpaas_sandbox.stats()["messagesAccepted"] >= 300, timeout=30, what="the first batches")
+
+    restart_redis_for_this_app(settings.CELERY_BROKER_URL)
+
+    wait_for(lambda: status_of(campaign) in ENDED, timeout=90, what="the campaign to complete")
+    assert status_of(campaign) == CampaignStatus.SENT
+    stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
+    assert len(stored) == len(set(stored)) == 3000
+    assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
+    assert celery_worker.running
+
+
+def restart_redis_for_this_app(url: str) -> None:
+    """What a restart without persistence does to this app: its connections drop and its data is gone.
+
+    Only this app's Redis database is touched (its clients killed, its keys flushed), so other
+    users of the same server on this machine are left alone.
+    """
+    import redis
+
+    server = redis.Redis.from_url(url)
+    database = server.connection_pool.connection_kwargs.get("db", 0)
+    own_id = server.client_id()
+    clients = [c for c in server.client_list() if int(c["db"]) == database and int(c["id"]) != own_id]
+    assert clients, "the worker should be connected to the broker"
+    assert server.dbsize() > 0, "the broker should hold queued tasks to lose"
+    server.flushdb()
+    for client in clients:
+        server.client_kill_filter(_id=client["id"])
+    server.close()
