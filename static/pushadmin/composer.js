@@ -42,4 +42,19 @@
       if (input) input.focus();
     }
   });
+
+  // Rows typed and settings changed but not saved are not lost without a warning: leaving the
+  // page asks first. Saving (a submit of that form, plain or through htmx) clears the mark.
+  const unsaved = new Set();
+  document.addEventListener("input", (event) => {
+    const form = event.target instanceof HTMLElement ? event.target.closest("form[data-warn-unsaved]") : null;
+    if (form) unsaved.add(form);
+  });
+  document.addEventListener("submit", (event) => unsaved.delete(event.target), true);
+  window.addEventListener("beforeunload", (event) => {
+    if ([...unsaved].some((form) => form.isConnected)) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 })();

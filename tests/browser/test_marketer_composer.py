@@ -101,6 +101,15 @@ def test_marketer_builds_a_three_row_campaign_with_live_preview_and_is_stopped_b
     screenshot(page, "marketer-builder")
     page.locator("#rows").screenshot(path=str(SCREENSHOT_DIR / "marketer-builder-rows.png"))
 
+    # Leaving with typed rows not saved asks first; staying keeps them, saving ends the question.
+    dialogs: list[str] = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="Review and submit").click()
+    expect(page.locator("#row-1-v-name")).to_have_value("Li Si")
+    assert dialogs == ["beforeunload"]
+    page.get_by_role("button", name="Save rows").click()
+    expect(page.get_by_text("Rows saved.")).to_be_visible()
+
     # Submitting under the block policy is refused with the reason.
     page.get_by_role("link", name="Review and submit").click()
     page.get_by_role("button", name="Submit for review").click()
