@@ -17,12 +17,18 @@ class MessageStatus(models.TextChoices):
 
 
 class Message(models.Model):
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: (campaign, seq) and (campaign, status) start with it. Every index is
+    # written again each time a message changes state, twice per message sent.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     seq = models.PositiveIntegerField(help_text="Row number within the campaign, from 1.")
     target = models.CharField(max_length=128)
     values = models.JSONField(default=dict)
     extended_params = models.JSONField(null=True, blank=True)
-    msg_key = models.CharField(max_length=64, unique=True)
+    # Unique by a constraint, not `unique=True`: that would add a second, pattern-matching index on
+    # PostgreSQL that no query uses (MsgKeys are looked up exactly).
+    msg_key = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.DRAFT)
     send_round = models.PositiveIntegerField(default=1)
     batch = models.ForeignKey(
@@ -36,7 +42,10 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["campaign", "seq"]
-        constraints = [models.UniqueConstraint(fields=["campaign", "seq"], name="message_seq_unique_in_campaign")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "seq"], name="message_seq_unique_in_campaign"),
+            models.UniqueConstraint(fields=["msg_key"], name="message_msg_key_unique"),
+        ]
         indexes = [
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["target"]),
