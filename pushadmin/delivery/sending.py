@@ -250,6 +250,7 @@ def send_batches(batch_ids: Sequence[int]) -> dict[int, str]:
     (throttled, failed, unknown, or refused for the workspace's settings), the campaign stops
     sending, or the group runs long.
     """
+    deadline = time.monotonic() + _group_budget_seconds()
     results = {batch_id: "not claimable" for batch_id in batch_ids}
     token = str(uuid.uuid4())
     claimed = _claim(batch_ids, token)
@@ -257,7 +258,7 @@ def send_batches(batch_ids: Sequence[int]) -> dict[int, str]:
     for batch in claimed:
         by_campaign.setdefault(batch.campaign_id, []).append(batch)
     for batches in by_campaign.values():
-        results.update(_send_for_campaign(batches, token))
+        results.update(_send_for_campaign(batches, token, deadline))
     return results
 
 
@@ -301,7 +302,7 @@ def _load_messages(batches: list[Batch]) -> list[ClaimedBatch]:
 SENDABLE = (MessageStatus.PENDING, MessageStatus.IN_FLIGHT)
 
 
-def _send_for_campaign(batches: list[Batch], token: str) -> dict[int, str]:
+def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dict[int, str]:
     """Send a campaign's claimed batches a few calls at a time, recording each step as it ends.
 
     Before its calls, a step's batches go from claimed to in flight (committed, and only while
@@ -326,8 +327,11 @@ def _send_for_campaign(batches: list[Batch], token: str) -> dict[int, str]:
     except Exception as exc:  # e.g. an unusable endpoint or an unreadable secret: nothing was sent
         return results | _not_prepared(campaign, to_send, token, exc)
     slots = ratelimit.Slots(workspace.pk, workspace.calls_per_second, len(to_send))
-    deadline = time.monotonic() + _group_budget_seconds()
-    marked = _mark_calling(to_send[:CALLS_PER_STEP], token)
+    with transaction.atomic():
+        # Under the chain's lock, as later markings are (in `_record`): a pause or a cancel
+        # then comes wholly before or wholly after it, never between its check and its update.
+        trail.lock_chain()
+        marked = _mark_calling(to_send[:CALLS_PER_STEP], token)
     position = 0
     while position < len(to_send):
         if not marked:
@@ -406,15 +410,17 @@ def _mark_calling(step: list[ClaimedBatch], token: str) -> bool:
     if not Campaign.objects.filter(pk=step[0].batch.campaign_id, status=CampaignStatus.SENDING).exists():
         return False
     marked = Batch.objects.filter(pk__in=ids, claim_token=token, status=BatchStatus.CLAIMED).update(
-        status=BatchStatus.IN_FLIGHT
+        status=BatchStatus.IN_FLIGHT, lease_until=timezone.now() + _lease()
     )
     return marked == len(ids)
 
 
 def _group_budget_seconds() -> float:
-    """How long a group may keep starting calls: its task's time limit less the longest single call."""
+    """How long a task may keep starting calls: its time limit less the longest single call and
+    a tenth of the lease for recording the last step (which may wait for the audit chain)."""
     longest_call = DEFAULT_CONNECT_TIMEOUT + settings.PUSHADMIN_SEND_HTTP_TIMEOUT + ratelimit.MAX_WAIT_SECONDS
-    return settings.PUSHADMIN_SEND_LEASE_SECONDS * 3 // 4 - longest_call
+    lease = settings.PUSHADMIN_SEND_LEASE_SECONDS
+    return lease * 3 // 4 - longest_call - lease / 10
 
 
 def _not_prepared(campaign: Campaign, unsent: list[ClaimedBatch], token: str, exc: Exception) -> dict[int, str]:
@@ -430,8 +436,11 @@ def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float, why: str
         return {}
     now = timezone.now()
     ids = [c.batch.pk for c in unsent]
-    back = list(Batch.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True))
-    Batch.objects.filter(pk__in=back, claim_token=token).update(
+    mine = Batch.objects.filter(pk__in=ids, claim_token=token, status__in=[BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT])
+    back = list(mine.values_list("pk", flat=True))
+    Batch.objects.filter(
+        pk__in=back, claim_token=token, status__in=[BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT]
+    ).update(
         status=BatchStatus.PENDING,
         lease_until=None,
         claim_token="",
@@ -439,8 +448,28 @@ def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float, why: str
         next_attempt_at=now + timedelta(seconds=delay),
         queued_at=now,
     )
-    transaction.on_commit(lambda: enqueue(back, countdown=delay or None))
+    if back and Campaign.objects.filter(pk=unsent[0].batch.campaign_id, status=CampaignStatus.CANCELLED).exists():
+        cancel_pending_batches(back)
+    else:
+        transaction.on_commit(lambda: enqueue(back, countdown=delay or None))
     return dict.fromkeys(ids, why)
+
+
+def cancel_pending_batches(batch_ids: Iterable[int]) -> list[int]:
+    """Pending batches of a cancelled campaign, and their unsent rows, become cancelled; returns which."""
+    done = []
+    for batch_id in batch_ids:
+        with transaction.atomic():
+            now = timezone.now()
+            if not Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
+                status=BatchStatus.CANCELLED, updated_at=now
+            ):
+                continue
+            Message.objects.filter(batch_id=batch_id, status=MessageStatus.PENDING).update(
+                status=MessageStatus.CANCELLED, result_message="Cancelled before it was sent.", updated_at=now
+            )
+            done.append(batch_id)
+    return done
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
@@ -498,9 +527,11 @@ def _record(
     settling = [(s, o) for s, o in zip(sent, outcomes, strict=True) if o.settles]
     results: dict[int, str] = {}
     with transaction.atomic():
+        # The audit chain's lock before any row lock (an attempt row's foreign keys lock its
+        # campaign and batch too), as a cancel or a pause does: the other order deadlocks on
+        # PostgreSQL. Taken even when nothing settles, since a retry may auto-pause.
+        trail.lock_chain()
         if settling:
-            # The audit chain's lock is taken before any row lock, as a cancel or a pause
-            # does (campaign row, then chain): the other order deadlocks on PostgreSQL.
             trail.record(
                 "delivery.batches_sent",
                 workspace=workspace,
@@ -520,9 +551,9 @@ def _record(
         )
         done = [(s, o) for s, o in settling if s.batch.pk in held]
         if done:
-            Batch.objects.filter(pk__in=[s.batch.pk for s, _ in done]).update(
-                status=BatchStatus.DONE, lease_until=None, updated_at=timezone.now()
-            )
+            Batch.objects.filter(
+                pk__in=[s.batch.pk for s, _ in done], claim_token=token, status=BatchStatus.IN_FLIGHT
+            ).update(status=BatchStatus.DONE, lease_until=None, updated_at=timezone.now())
             _record_messages(done)
             results.update((s.batch.pk, str(o.treat_as)) for s, o in done)
         for s, o in zip(sent, outcomes, strict=True):
@@ -705,16 +736,20 @@ def _auto_pause(campaign: Campaign, reason: str) -> None:
 
 
 def finish_if_done(campaign_id: int) -> Campaign | None:
-    """When no batch of a sending campaign is open any more, it becomes sent, partly sent or failed."""
-    if Batch.objects.filter(campaign_id=campaign_id, status__in=OPEN_BATCH).exists():
-        return None
-    if Message.objects.filter(campaign_id=campaign_id, status=MessageStatus.DRAFT).exists():
-        return None  # not all cut into batches yet
+    """When no batch of a sending campaign is open any more, it becomes sent, partly sent or failed.
+
+    Rows still to cut are looked for before open batches: a cut turns rows into open batches
+    in one transaction, so seeing neither in this order means there is nothing left to send.
+    """
     campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
     if campaign.status != CampaignStatus.SENDING:
         return None
+    if Message.objects.filter(campaign_id=campaign_id, status=MessageStatus.DRAFT).exists():
+        return None  # not all cut into batches yet
     if campaign.send_round > 1 and rejected_before_this_round(campaign).exists():
         return None  # a resend round not all cut into batches yet
+    if Batch.objects.filter(campaign_id=campaign_id, status__in=OPEN_BATCH).exists():
+        return None
     counts = message_counts(campaign_id)
     to = scheduling.status_once_all_sent(campaign, scheduling.outcome_status(counts))
     try:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from pushadmin.audiences import recovery as import_recovery
@@ -52,6 +52,7 @@ class SweepReport:
     finished: list[int] = field(default_factory=list)
     redispatched: list[int] = field(default_factory=list)
     cancelled_batches: list[int] = field(default_factory=list)
+    cancelled_campaigns: list[int] = field(default_factory=list)
     recovered_jobs: list[str] = field(default_factory=list)  # audience imports and row builds re-driven
 
 
@@ -63,6 +64,7 @@ def sweep(now: datetime | None = None) -> SweepReport:
     _stalled_campaigns(now, report)
     _approved_but_not_dispatched(now, report)
     _pending_in_cancelled_campaigns(now, report)
+    _unsent_in_cancelled_campaigns(report)
     report.recovered_jobs += import_recovery.redrive_imports(now)
     report.recovered_jobs += build_recovery.redrive_builds(now)
     report.started = scheduling.start_due_campaigns(now)
@@ -87,16 +89,18 @@ def sweep(now: datetime | None = None) -> SweepReport:
 def _expired_claims(now: datetime, report: SweepReport) -> None:
     """Batches a dead worker had claimed but not yet called: nothing was sent, so they simply go back."""
     expired = Batch.objects.filter(status=BatchStatus.CLAIMED, lease_until__lt=now)
-    # Campaign by campaign, so a task's group never mixes campaigns.
-    ids = list(expired.order_by("campaign_id", "send_round", "seq").values_list("pk", flat=True))
-    if not ids:
+    rows = list(expired.order_by("campaign_id", "send_round", "seq").values_list("campaign_id", "pk"))
+    if not rows:
         return
+    ids = [pk for _, pk in rows]
     # Conditional on the claim still being expired; a duplicate task for a batch taken meanwhile is harmless.
     Batch.objects.filter(pk__in=ids, status=BatchStatus.CLAIMED, lease_until__lt=now).update(
         status=BatchStatus.PENDING, claim_token="", lease_until=None, attempts=F("attempts") - 1, queued_at=now
     )
     report.released.extend(ids)
-    sending.enqueue(ids)
+    # Campaign by campaign, so a task's group never mixes campaigns.
+    for campaign_id in dict.fromkeys(campaign_id for campaign_id, _ in rows):
+        sending.enqueue([pk for owner, pk in rows if owner == campaign_id])
 
 
 def _expired_leases(now: datetime, report: SweepReport) -> None:
@@ -194,15 +198,19 @@ def _approved_but_not_dispatched(now: datetime, report: SweepReport) -> None:
         dispatch.dispatch_lost(campaign_id)
 
 
+def _unsent_in_cancelled_campaigns(report: SweepReport) -> None:
+    """A cancel whose process died before it had cancelled every unsent row is finished here."""
+    from pushadmin.delivery import controls
+
+    unsent = Message.objects.filter(
+        campaign=OuterRef("pk"), status__in=[MessageStatus.DRAFT, MessageStatus.PENDING]
+    ).exclude(batch__status__in=[BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT])
+    leftover = Campaign.objects.filter(status=CampaignStatus.CANCELLED).filter(Exists(unsent))
+    for campaign_id in leftover.values_list("pk", flat=True):
+        if controls.cancel_unsent_messages(campaign_id):
+            report.cancelled_campaigns.append(campaign_id)
+
+
 def _pending_in_cancelled_campaigns(now: datetime, report: SweepReport) -> None:
     leftover = Batch.objects.filter(campaign__status=CampaignStatus.CANCELLED, status=BatchStatus.PENDING)
-    for batch_id in leftover.values_list("pk", flat=True):
-        with transaction.atomic():
-            if not Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
-                status=BatchStatus.CANCELLED, updated_at=now
-            ):
-                continue
-            Message.objects.filter(batch_id=batch_id, status=MessageStatus.PENDING).update(
-                status=MessageStatus.CANCELLED, updated_at=now
-            )
-            report.cancelled_batches.append(batch_id)
+    report.cancelled_batches.extend(sending.cancel_pending_batches(leftover.values_list("pk", flat=True)))

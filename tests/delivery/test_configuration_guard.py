@@ -25,6 +25,9 @@ def test_a_send_task_ends_well_inside_its_batch_lease():
     # The HTTP call (connect + read) and the longest rate-limit wait must fit in the task too.
     longest_call = DEFAULT_CONNECT_TIMEOUT + settings.PUSHADMIN_SEND_HTTP_TIMEOUT + ratelimit.MAX_WAIT_SECONDS
     assert tasks.send_batch.time_limit > longest_call
+    # A group starts no call so late that the call and the recording of its step overrun the limit.
+    assert tasks.send_batches.time_limit == tasks.send_batch.time_limit
+    assert sending._group_budget_seconds() + longest_call + lease / 10 <= tasks.send_batches.time_limit
 
 
 def test_retry_countdowns_stay_far_below_the_redis_visibility_timeout():

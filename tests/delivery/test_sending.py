@@ -480,3 +480,56 @@ def test_a_call_that_cannot_be_prepared_pauses_the_campaign_and_keeps_every_mess
     assert Batch.objects.filter(campaign=campaign, status=BatchStatus.PENDING).count() == 2
     assert Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).count() == 150
     assert mpaas_sandbox.stats()["calls"] == 0
+
+
+@pytest.mark.parametrize("model", ["Message", "Batch"])
+def test_a_campaign_does_not_finish_when_its_last_slice_is_cut_between_its_looks(
+    cast, mpaas_sandbox, enqueued, monkeypatch, model, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(sending, "FIRST_CUT_ROWS", 100)
+    monkeypatch.setattr(sending, "enqueue_cutting", lambda campaign_id: None)
+    campaign = started(cast, mpaas_sandbox, 250, django_capture_on_commit_callbacks)
+    # The first batch was sent and recorded before the cutting task's last slice commits.
+    Batch.objects.filter(campaign=campaign).update(status=BatchStatus.DONE)
+    Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).update(status=MessageStatus.ACCEPTED)
+    real = getattr(sending, model)
+
+    class CutAfterFirstLook:
+        """`model.objects.filter(...).exists()` answers, then the cutting task commits its last slice."""
+
+        class objects:
+            @staticmethod
+            def filter(*args, **kwargs):
+                found = real.objects.filter(*args, **kwargs).exists()
+                monkeypatch.setattr(sending, model, real)
+                with monkeypatch.context() as inner:
+                    inner.setattr(sending, "finish_if_done", lambda campaign_id: None)
+                    sending.cut_remaining(campaign.pk)
+                return type("Answer", (), {"exists": staticmethod(lambda: found)})()
+
+    monkeypatch.setattr(sending, model, CutAfterFirstLook)
+    sending.finish_if_done(campaign.pk)
+    monkeypatch.setattr(sending, model, real)
+
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENDING
+    sending.cut_remaining(campaign.pk)  # done already if the look came before the other
+    assert Batch.objects.filter(campaign=campaign, status=BatchStatus.PENDING).count() == 2
+    assert sending.finish_if_done(campaign.pk) is None
+
+
+def test_a_cancel_that_died_half_way_is_finished_by_the_sweeper(
+    cast, mpaas_sandbox, enqueued, monkeypatch, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 250, django_capture_on_commit_callbacks)
+    # The cancel committed, then its process died before it had cancelled the unsent rows.
+    with monkeypatch.context() as died:
+        died.setattr(controls, "cancel_unsent_messages", lambda campaign_id: 0)
+        controls.cancel(campaign, request=request_by(cast.marketer))
+    assert Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).count() == 250
+
+    report = sweeper.sweep()
+
+    assert report.cancelled_campaigns == [campaign.pk]
+    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
+    assert sweeper.sweep().cancelled_campaigns == []
