@@ -173,7 +173,8 @@ def resend_failed(campaign: Campaign, *, request: Any) -> Campaign:
     """A new round for rejected messages only, each with a new MsgKey; accepted and unknown ones stay.
 
     The first `RESEND_IN_REQUEST_ROWS` rows are cut into batches here, so the round's first
-    calls leave at once; a bigger round is cut on by the `cut_resend_round` task, a slice per
+    calls leave at once (few: this holds the audit chain's lock, which every sending worker
+    waits for); a bigger round is cut on by the `cut_resend_round` task, a slice per
     transaction (a web request must not run for a minute over a million rows).
     """
     with transaction.atomic():
@@ -223,7 +224,7 @@ def cut_resend_remaining(campaign_id: int) -> int:
 # Rejected rows are read a slice at a time, so a round of a million rows needs no more memory than one slice.
 RESEND_SLICE_ROWS = 5000
 # Rows of a resend round cut in the web request; the rest is cut by a worker.
-RESEND_IN_REQUEST_ROWS = 20_000
+RESEND_IN_REQUEST_ROWS = 5_000
 
 
 def cut_resend_rows(campaign: Campaign, limit: int) -> tuple[list[int], bool]:

@@ -265,7 +265,13 @@ def send_batches(batch_ids: Sequence[int]) -> dict[int, str]:
 def _claim(batch_ids: Sequence[int], token: str) -> list[Batch]:
     now = timezone.now()
     claimed = (
-        Batch.objects.filter(pk__in=batch_ids, status=BatchStatus.PENDING, campaign__status=CampaignStatus.SENDING)
+        # No join in this UPDATE: with one, Django moves every condition into a subquery, and
+        # PostgreSQL would then not re-check `status` on a row another worker claimed meanwhile.
+        Batch.objects.filter(
+            pk__in=batch_ids,
+            status=BatchStatus.PENDING,
+            campaign_id__in=Campaign.objects.filter(status=CampaignStatus.SENDING).values("pk"),
+        )
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .update(
             status=BatchStatus.CLAIMED,
