@@ -699,7 +699,7 @@ def _attempt_outcome(outcome: errors.Outcome) -> str:
 def _retry_delay(batch: Batch, outcome: errors.Outcome, kind: str, workspace: Workspace) -> float:
     if kind == AttemptOutcome.CONFIG_ERROR:
         return 0.0
-    delay = backoff_seconds(batch.attempts + 1, getattr(outcome, "retry_after", None))
+    delay = backoff_seconds(batch.attempts, getattr(outcome, "retry_after", None))
     if kind == AttemptOutcome.THROTTLED:
         # Everyone sending for this workspace backs off, not just this batch.
         ratelimit.hold_off(workspace.pk, min(delay, ratelimit.MAX_WAIT_SECONDS))
@@ -709,8 +709,8 @@ def _retry_delay(batch: Batch, outcome: errors.Outcome, kind: str, workspace: Wo
 def _pause_reason(campaign: Campaign, batch: Batch, outcome: Any, kind: str, meaning: str, code: str) -> str:
     if kind == AttemptOutcome.CONFIG_ERROR:
         return f"mPaaS refused the credentials or settings ({code}): {meaning or outcome.message}"
-    if batch.attempts + 1 >= MAX_ATTEMPTS_PER_BATCH:
-        return f"Batch {batch.seq} failed {batch.attempts + 1} times; last error {code or kind}: {meaning}"
+    if batch.attempts >= MAX_ATTEMPTS_PER_BATCH:
+        return f"Batch {batch.seq} failed {batch.attempts} times; last error {code or kind}: {meaning}"
     if kind not in FAILURE_OUTCOMES:
         return ""
     limit = settings.PUSHADMIN_AUTO_PAUSE_AFTER

@@ -533,3 +533,25 @@ def test_a_cancel_that_died_half_way_is_finished_by_the_sweeper(
     assert report.cancelled_campaigns == [campaign.pk]
     assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
     assert sweeper.sweep().cancelled_campaigns == []
+
+
+def test_a_batch_failing_its_last_allowed_attempt_pauses_the_campaign_and_says_how_many(
+    cast, mpaas_sandbox, enqueued, fast_backoff, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
+    batch = Batch.objects.get(campaign=campaign)
+    Batch.objects.filter(pk=batch.pk).update(attempts=sending.MAX_ATTEMPTS_PER_BATCH - 2)
+    mpaas_sandbox.faults(error5xx=1.0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sending.send_batch(batch.pk) == AttemptOutcome.RETRYABLE
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENDING  # 39 calls: one more is allowed
+
+    Batch.objects.filter(pk=batch.pk).update(next_attempt_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.send_batch(batch.pk)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.PAUSED
+    assert campaign.pause_reason.startswith(f"Batch 1 failed {sending.MAX_ATTEMPTS_PER_BATCH} times")
+    assert Attempt.objects.filter(batch=batch).count() == 2
