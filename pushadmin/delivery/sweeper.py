@@ -108,7 +108,11 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
         "campaign__workspace"
     )
     for batch in expired:
-        resend = batch.campaign.workspace.ambiguous_policy == AmbiguousPolicy.RESEND
+        # A cancelled campaign sends nothing more: its calls in doubt stay in doubt (unknown).
+        resend = batch.campaign.workspace.ambiguous_policy == AmbiguousPolicy.RESEND and batch.campaign.status in (
+            CampaignStatus.SENDING,
+            CampaignStatus.PAUSED,
+        )
         unknown = 0
         with transaction.atomic():
             mine = Batch.objects.filter(

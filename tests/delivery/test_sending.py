@@ -555,3 +555,21 @@ def test_a_batch_failing_its_last_allowed_attempt_pauses_the_campaign_and_says_h
     assert campaign.status == CampaignStatus.PAUSED
     assert campaign.pause_reason.startswith(f"Batch 1 failed {sending.MAX_ATTEMPTS_PER_BATCH} times")
     assert Attempt.objects.filter(batch=batch).count() == 2
+
+
+def test_under_the_resend_policy_a_call_in_doubt_of_a_cancelled_campaign_becomes_unknown(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    cast.workspace.ambiguous_policy = AmbiguousPolicy.RESEND
+    campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
+    batch = Batch.objects.get(campaign=campaign)
+    Batch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.IN_FLIGHT, claim_token="dead-worker", lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    controls.cancel(campaign, request=request_by(cast.marketer))
+
+    report = sweeper.sweep()
+
+    # It may have reached mPaaS: "cancelled before it was sent" would be a guess.
+    assert report.expired_unknown == [batch.pk] and report.expired_resent == []
+    assert sending.message_counts(campaign.pk) == {MessageStatus.UNKNOWN: 100}
