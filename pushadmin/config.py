@@ -122,6 +122,17 @@ def database_url(env: Env, folder: Path) -> str:
     return url
 
 
+def caches(env: Env, folder: Path) -> dict[str, dict[str, object]]:
+    """Shared by every web process and worker: files under the var folder, or Redis when named."""
+    url = env.text("PUSHADMIN_CACHE_URL")
+    if not url:
+        files = "django.core.cache.backends.filebased.FileBasedCache"
+        return {"default": {"BACKEND": files, "LOCATION": str(folder / "cache")}}
+    if urlparse(url).scheme not in ("redis", "rediss"):
+        raise ConfigError(f"PUSHADMIN_CACHE_URL must start with redis:// or rediss://, got {urlparse(url).scheme!r}")
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+
+
 def broker_url(env: Env) -> str:
     url = env.text("CELERY_BROKER_URL", "filesystem://")
     scheme = urlparse(url).scheme

@@ -180,6 +180,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The builder's scans of large campaigns are kept here, shared by the web processes and the
+# workers (a worker scans a campaign once its rows are built, so the builder opens at once).
+CACHES = config.caches(env, VAR_DIR)
 CELERY_BROKER_URL = config.broker_url(env)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "broker" / "queue"

@@ -25,6 +25,7 @@ def start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     [
         ("DATABASE_URL", "mysql://root@localhost/x", "DATABASE_URL must start with"),
         ("CELERY_BROKER_URL", "kafka://localhost", "CELERY_BROKER_URL must be"),
+        ("PUSHADMIN_CACHE_URL", "memcached://localhost", "PUSHADMIN_CACHE_URL must start with redis://"),
         ("DEBUG", "maybe", "DEBUG must be true or false"),
         ("PUSHADMIN_ENV", "staging", "PUSHADMIN_ENV must be one of"),
         ("PUSHADMIN_ENCRYPTION_KEYS", "not-a-key", "PUSHADMIN_ENCRYPTION_KEYS key #1 is not a valid Fernet key"),

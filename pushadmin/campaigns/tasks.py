@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from pushadmin.campaigns import rows
+from pushadmin.campaigns import preflight, rows
 
 
 @shared_task(name="pushadmin.campaigns.tasks.build_campaign_rows", acks_late=True, reject_on_worker_lost=True)
 def build_campaign_rows(campaign_id: int) -> None:
     rows.build_rows(campaign_id)
+    preflight.warm_cache(campaign_id)

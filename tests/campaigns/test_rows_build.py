@@ -64,3 +64,31 @@ def test_a_real_worker_builds_the_rows(cast: Cast, celery_worker: Any, monkeypat
         timeout=90,
         what="rows",
     )
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_builds_a_large_campaign_scans_it_once_for_every_web_process(
+    cast: Cast, celery_worker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from pushadmin.campaigns import preflight as scans
+    from pushadmin.campaigns.models import Campaign
+
+    monkeypatch.setattr(rows, "INLINE_BUILD_LIMIT", 100)
+    size = scans.CACHE_FROM_ROWS + 500
+    campaign = make_campaign(cast, [], audience=make_audience(cast, size))
+    with transaction.atomic():
+        rows.replace_rows_from_audience(campaign)
+
+    def scanned() -> object:
+        built = Campaign.objects.select_related("template").get(pk=campaign.pk)
+        if built.rows_state != RowsState.READY:
+            return None
+        return cache.get(f"campaign-preflight-rows:{scans.version_key(built, size)}")
+
+    # Read here, in this process, from what the worker process stored.
+    report = wait_for(scanned, timeout=120, what="the worker's scan of the built rows")
+    assert report.total_rows == size and report.rows_to_send == size
