@@ -36,6 +36,11 @@ def reserve(workspace_id: int, calls_per_second: float, now: float | None = None
     The slots follow each other 1/rate apart. A wait above MAX_WAIT_SECONDS is returned
     without taking any slot.
     """
+    return _reserve(workspace_id, calls_per_second, now, count)[0]
+
+
+def _reserve(workspace_id: int, calls_per_second: float, now: float | None, count: int) -> tuple[float, float | None]:
+    """(seconds to wait, the bucket's new theoretical arrival, or None when no slot was taken)."""
     now = time.time() if now is None else now
     interval = 1.0 / max(calls_per_second, 0.001)
     with connection.cursor() as cursor:
@@ -44,11 +49,18 @@ def reserve(workspace_id: int, calls_per_second: float, now: float | None = None
     if row is None:
         next_free = RateBucket.objects.filter(workspace_id=workspace_id).values_list("theoretical_arrival", flat=True)
         if next_free:
-            return max(0.0, next_free[0] - now)
+            return max(0.0, next_free[0] - now), None
         RateBucket.objects.get_or_create(workspace_id=workspace_id)
-        return reserve(workspace_id, calls_per_second, now, count=count)
+        return _reserve(workspace_id, calls_per_second, now, count)
     slot_starts_at = row[0] - interval * count
-    return max(0.0, slot_starts_at - now)
+    return max(0.0, slot_starts_at - now), row[0]
+
+
+# Slots taken but not used go back only while nobody has booked after them.
+_GIVE_BACK_SQL = (
+    "UPDATE delivery_ratebucket SET theoretical_arrival = theoretical_arrival - %s "
+    "WHERE workspace_id = %s AND theoretical_arrival = %s"
+)
 
 
 class Slots:
@@ -65,19 +77,29 @@ class Slots:
         self.remaining = calls
         self.retry_in = 0.0
         self._starts: list[float] = []
+        self._booked_until: float | None = None
 
     def wait_for_next(self) -> float | None:
         """Seconds to wait before the next call, or None when the workspace is booked too far ahead."""
         if not self._starts:
             count = max(1, min(self.remaining, int(MAX_WAIT_SECONDS * self.calls_per_second)))
-            wait = reserve(self.workspace_id, self.calls_per_second, count=count)
-            if wait > MAX_WAIT_SECONDS:
+            wait, self._booked_until = _reserve(self.workspace_id, self.calls_per_second, None, count)
+            if self._booked_until is None:
                 self.retry_in = wait
                 return None
             first = time.time() + wait
             self._starts = [first + i * self.interval for i in range(count)]
         self.remaining -= 1
         return max(0.0, self._starts.pop(0) - time.time())
+
+    def give_back_unused(self) -> None:
+        """A group that stopped early returns the slots it took and will not use, if still the last booked."""
+        if self._starts and self._booked_until is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _GIVE_BACK_SQL, [self.interval * len(self._starts), self.workspace_id, self._booked_until]
+                )
+            self._starts = []
 
 
 def hold_off(workspace_id: int, seconds: float, now: float | None = None) -> None:

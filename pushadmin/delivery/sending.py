@@ -356,6 +356,7 @@ def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dic
         if called.stopped:
             results.update(_give_back(to_send[position:], token, delay=0, why="given back"))
             break
+    slots.give_back_unused()
     finish_if_done(campaign.pk)
     return results
 

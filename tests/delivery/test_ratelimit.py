@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pushadmin.delivery import ratelimit
+from pushadmin.delivery.models import RateBucket
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +42,31 @@ def test_a_slot_too_far_ahead_is_reported_but_not_taken(cast):
     # Every caller is told the same wait: the refused reservations did not push the next slot further.
     assert refused == pytest.approx([3.0] * 5)
     assert ratelimit.reserve(cast.workspace.pk, 1, now=now + 1.0) == pytest.approx(2.0)
+
+
+def bucket(workspace) -> float:
+    return RateBucket.objects.get(workspace=workspace).theoretical_arrival
+
+
+def test_a_group_takes_several_slots_at_once_and_returns_those_it_did_not_use(cast):
+    slots = ratelimit.Slots(cast.workspace.pk, 10, calls=5)
+    assert slots.wait_for_next() == pytest.approx(0.0, abs=0.01)
+    booked = bucket(cast.workspace)
+    slots.wait_for_next()
+
+    slots.give_back_unused()
+
+    # Five were booked in one go; the three never used are free again for other workers.
+    assert bucket(cast.workspace) == pytest.approx(booked - 0.3)
+    assert ratelimit.reserve(cast.workspace.pk, 10) == pytest.approx(0.2, abs=0.05)
+
+
+def test_unused_slots_stay_taken_when_someone_booked_after_them(cast):
+    slots = ratelimit.Slots(cast.workspace.pk, 10, calls=5)
+    slots.wait_for_next()
+    ratelimit.reserve(cast.workspace.pk, 10)
+    after_other = bucket(cast.workspace)
+
+    slots.give_back_unused()
+
+    assert bucket(cast.workspace) == after_other
