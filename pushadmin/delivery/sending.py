@@ -45,6 +45,7 @@ BATCH_SIZE = MAX_TARGETS_PER_CALL
 # Failures that count towards the auto-pause; throttling is flow control, not a failure.
 FAILURE_OUTCOMES = (AttemptOutcome.RETRYABLE, AttemptOutcome.AMBIGUOUS)
 OPEN_BATCH = (BatchStatus.PENDING, BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT)
+HELD_BATCH = (BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT)
 # Beyond this many attempts a batch stops being retried and pauses its campaign.
 MAX_ATTEMPTS_PER_BATCH = 40
 # Rows cut into batches when a campaign starts; the rest follows in slices (see start_campaign).
@@ -381,7 +382,7 @@ def _call_step(
     *,
     first: bool,
 ) -> StepCalls:
-    """Make a step's calls one after the other; stop at the first that is not accepted."""
+    """Make a step's calls one after the other; stop at the first without a definite answer."""
     sent: list[SentBatch] = []
     for index, claimed_batch in enumerate(step):
         unsent = step[index:]
@@ -443,11 +444,9 @@ def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float, why: str
         return {}
     now = timezone.now()
     ids = [c.batch.pk for c in unsent]
-    mine = Batch.objects.filter(pk__in=ids, claim_token=token, status__in=[BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT])
+    mine = Batch.objects.filter(pk__in=ids, claim_token=token, status__in=HELD_BATCH)
     back = list(mine.values_list("pk", flat=True))
-    Batch.objects.filter(
-        pk__in=back, claim_token=token, status__in=[BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT]
-    ).update(
+    Batch.objects.filter(pk__in=back, claim_token=token, status__in=HELD_BATCH).update(
         status=BatchStatus.PENDING,
         lease_until=None,
         claim_token="",

@@ -58,7 +58,6 @@ def test_a_group_takes_several_slots_at_once_and_returns_those_it_did_not_use(ca
 
     # Five were booked in one go; the three never used are free again for other workers.
     assert bucket(cast.workspace) == pytest.approx(booked - 0.3)
-    assert ratelimit.reserve(cast.workspace.pk, 10) == pytest.approx(0.2, abs=0.05)
 
 
 def test_unused_slots_stay_taken_when_someone_booked_after_them(cast):
