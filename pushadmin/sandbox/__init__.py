@@ -33,6 +33,8 @@ Behaviour where Alibaba documents nothing (tests rely on these):
   ``TemplateKeyValue.<k>`` fields are ignored, which makes them 3023.
 * **Faults** (throttle, error5xx, dropAfterAccept) hit only correctly signed
   calls, after the nonce has been recorded: a throttled call is a spent call.
+  ``POST /_sandbox/faults`` with ``"seed": N`` also reseeds the fault dice, so
+  the same calls meet the same faults in the same order.
 * Undocumented length caps live in :mod:`pushadmin.sandbox.limits`.
 * All state is in one process and in memory; ``POST /_sandbox/reset`` clears it.
 """

@@ -254,7 +254,14 @@ class SandboxApp:
                 changes = json.loads(request.body or b"{}")
                 if not isinstance(changes, dict):
                     raise ValueError("body must be a JSON object")
+                seed = changes.pop("seed", None)
+                if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+                    raise ValueError("seed must be an integer")
                 self.options.faults.update(changes)
+                if seed is not None:
+                    # The same seed rolls the same faults in the same order of calls: tests that need
+                    # a fault to come up are certain of it instead of very likely.
+                    self.dice = random.Random(seed)
             except ValueError as exc:
                 return _json_reply(400, {"error": str(exc)})
             return _json_reply(200, self.options.faults.to_json())

@@ -106,9 +106,24 @@ def test_latency_delays_the_answer(sandbox: Sandbox) -> None:
     assert response.json()["ResultCode"] == "OK"
 
 
+def test_a_seed_makes_the_fault_dice_repeat_themselves(sandbox: Sandbox) -> None:
+    def codes() -> list[str]:
+        sandbox.post("/_sandbox/faults", {"throttle": 0.5, "seed": 42}).raise_for_status()
+        return [
+            call_v3(sandbox, push_fields(1, key_prefix=f"s{index}-")).json().get("Code") or "OK" for index in range(12)
+        ]
+
+    first = codes()
+    sandbox.post("/_sandbox/reset").raise_for_status()
+
+    assert codes() == first
+    assert set(first) == {"OK", "Throttling.User"}
+
+
 def test_bad_fault_settings_are_refused(sandbox: Sandbox) -> None:
     assert sandbox.post("/_sandbox/faults", {"throttle": 2}).status_code == 400
     assert sandbox.post("/_sandbox/faults", {"explode": 1}).status_code == 400
+    assert sandbox.post("/_sandbox/faults", {"throttle": 1.0, "seed": "seven"}).status_code == 400
     assert sandbox.get("/_sandbox/faults")["throttle"] == 0.0
 
 
