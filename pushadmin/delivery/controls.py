@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Max, Value
+from django.db.models import CharField, Max, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -114,17 +114,22 @@ def cancel_unsent_messages(campaign_id: int) -> int:
 
     The sweeper calls it again for a cancel whose process died half-way.
     """
-    unsent = Message.objects.filter(
-        campaign_id=campaign_id, status__in=[MessageStatus.DRAFT, MessageStatus.PENDING]
-    ).exclude(batch__status=BatchStatus.IN_FLIGHT)
+    unsent = unsent_messages().filter(campaign_id=campaign_id)
     cancelled = 0
     while True:
         ids = list(unsent.values_list("pk", flat=True)[:CANCEL_SLICE_ROWS])
         if not ids:
             return cancelled
         cancelled += unsent.filter(pk__in=ids).update(
-            status=MessageStatus.CANCELLED, result_message="Cancelled before it was sent.", updated_at=timezone.now()
+            status=MessageStatus.CANCELLED, result_message=sending.CANCELLED_UNSENT, updated_at=timezone.now()
         )
+
+
+def unsent_messages() -> QuerySet[Message]:
+    """Rows not sent and not in a call that is under way: what a cancel turns into cancelled."""
+    return Message.objects.filter(status__in=[MessageStatus.DRAFT, MessageStatus.PENDING]).exclude(
+        batch__status=BatchStatus.IN_FLIGHT
+    )
 
 
 def _cancel_registered(campaign: Campaign, *, request: Any) -> Campaign:

@@ -461,6 +461,9 @@ def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float, why: str
     return dict.fromkeys(ids, why)
 
 
+CANCELLED_UNSENT = "Cancelled before it was sent."
+
+
 def cancel_pending_batches(batch_ids: Iterable[int]) -> list[int]:
     """Pending batches of a cancelled campaign, and their unsent rows, become cancelled; returns which."""
     done = []
@@ -472,7 +475,7 @@ def cancel_pending_batches(batch_ids: Iterable[int]) -> list[int]:
             ):
                 continue
             Message.objects.filter(batch_id=batch_id, status=MessageStatus.PENDING).update(
-                status=MessageStatus.CANCELLED, result_message="Cancelled before it was sent.", updated_at=now
+                status=MessageStatus.CANCELLED, result_message=CANCELLED_UNSENT, updated_at=now
             )
             done.append(batch_id)
     return done

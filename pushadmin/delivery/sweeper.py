@@ -163,7 +163,8 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
 
 def _stalled_campaigns(now: datetime, report: SweepReport) -> None:
     quiet_since = now - timedelta(seconds=settings.PUSHADMIN_SEND_STALL_SECONDS)
-    for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING).values_list("pk", flat=True):
+    for campaign in Campaign.objects.filter(status=CampaignStatus.SENDING).only("pk", "send_round"):
+        campaign_id = campaign.pk
         batches = Batch.objects.filter(campaign_id=campaign_id)
         if batches.filter(updated_at__gte=quiet_since).exists():
             continue  # making progress, or just started
@@ -175,7 +176,7 @@ def _stalled_campaigns(now: datetime, report: SweepReport) -> None:
             # Its cut_batches task was lost with the broker, or its worker died while cutting.
             report.recut.append(campaign_id)
             sending.enqueue_cutting(campaign_id)
-        elif sending.rejected_before_this_round(Campaign.objects.get(pk=campaign_id)).exists():
+        elif sending.rejected_before_this_round(campaign).exists():
             # The same for the cutting of a resend round.
             report.recut.append(campaign_id)
             sending.enqueue_resend_cutting(campaign_id)
@@ -206,9 +207,7 @@ def _unsent_in_cancelled_campaigns(report: SweepReport) -> None:
     """A cancel whose process died before it had cancelled every unsent row is finished here."""
     from pushadmin.delivery import controls
 
-    unsent = Message.objects.filter(
-        campaign=OuterRef("pk"), status__in=[MessageStatus.DRAFT, MessageStatus.PENDING]
-    ).exclude(batch__status__in=[BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT])
+    unsent = controls.unsent_messages().filter(campaign=OuterRef("pk"))
     leftover = Campaign.objects.filter(status=CampaignStatus.CANCELLED).filter(Exists(unsent))
     for campaign_id in leftover.values_list("pk", flat=True):
         if controls.cancel_unsent_messages(campaign_id):
