@@ -21,7 +21,6 @@ import json
 import multiprocessing as mp
 import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pushadmin.mpaas import signing, wire  # noqa: E402
+from pushadmin.sandbox.process import start_sandbox_process  # noqa: E402
 
 KEY_ID, SECRET = "pushadmin-demo", "pushadmin-demo-secret"
 
@@ -93,21 +93,6 @@ def _worker(host: str, port: int, worker: int, args: argparse.Namespace, out: mp
     out.put((len(latencies), failures, latencies))
 
 
-def _start_sandbox() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pushadmin.sandbox", "--host", "127.0.0.1", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "listening on" not in line:
-        process.kill()
-        raise SystemExit(f"sandbox did not start: {line!r}")
-    return process, line.rsplit(" ", 1)[1].strip()
-
-
 def _cpu_seconds(pid: int) -> float | None:
     """User + system CPU time the process has used so far (from /proc)."""
     try:
@@ -139,7 +124,7 @@ def main() -> None:
     process = None
     url = args.url
     if url is None:
-        process, url = _start_sandbox()
+        process, url = start_sandbox_process()
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     if not host.startswith("127.") and host not in ("localhost", "::1"):

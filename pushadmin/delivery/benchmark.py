@@ -30,6 +30,7 @@ from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, Template
 from pushadmin.delivery import dispatch
 from pushadmin.delivery.models import Attempt, Batch, Message, MessageStatus
+from pushadmin.sandbox.process import start_sandbox_process
 from pushadmin.workspaces.models import Workspace
 
 ROOT = Path(settings.BASE_DIR)
@@ -111,23 +112,7 @@ def cpu_seconds(pid: int) -> float:
 def start_sandbox(folder: Path) -> tuple[subprocess.Popen[str], str]:
     templates = folder / "templates.json"
     templates.write_text(json.dumps([{"name": TEMPLATE_NAME, "title": TEMPLATE_TITLE, "content": TEMPLATE_CONTENT}]))
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "pushadmin.sandbox", "--host", "127.0.0.1", "--port", "0"),
-            *("--templates", str(templates), "--credential", ":".join(BENCH_CREDENTIAL)),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "listening on http://" not in line:
-        process.kill()
-        raise RuntimeError(f"the sandbox did not start: {line!r}")
-    return process, line.strip().rsplit(" ", 1)[1]
+    return start_sandbox_process(["--templates", str(templates), "--credential", ":".join(BENCH_CREDENTIAL)])
 
 
 def start_workers(count: int, queue: str) -> list[subprocess.Popen[str]]:
