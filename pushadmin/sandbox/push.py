@@ -190,7 +190,7 @@ def _names_of_first(count: int) -> tuple[list[str], list[str], list[str], list[s
 def _target_columns(params: Mapping[str, str]) -> Columns:
     # Every entry carries a MsgKey in calls the SDKs build, so counting MsgKey
     # fields gives the number of entries; the field lookups then run in C. Any
-    # other shape is left to _group_targets, whose answer this one must equal.
+    # other shape is left to _group_targets_slowly, whose answer this one must equal.
     listed = "\n" + "\n".join(params) + "\n"
     expected = listed.count("\nTargetMsg.")
     count = listed.count(".MsgKey\n")
@@ -205,36 +205,11 @@ def _target_columns(params: Mapping[str, str]) -> Columns:
             found = 4 * count - targets.count(None) - values.count(None) - extended.count(None)
             if found == expected:
                 return targets, keys, values, extended
-    entries = _group_targets(params)
+    entries = _group_targets_slowly(params)
     if not entries:
         return [], [], [], []
     targets, keys, values, extended = map(list, zip(*entries, strict=True))
     return targets, keys, values, extended
-
-
-def _group_targets(params: Mapping[str, str]) -> list[Entry]:
-    # Fast path: the SDKs number targets 1..N with known field names; if that
-    # accounts for every TargetMsg.* field, no per-field parsing is needed.
-    expected = ("\n" + "\n".join(params)).count("\nTargetMsg.")
-    get = params.get
-    entries: list[Entry] = []
-    consumed = 0
-    while consumed < expected:
-        prefix = f"TargetMsg.{len(entries) + 1}."
-        entry = (
-            get(prefix + "Target"),
-            get(prefix + "MsgKey"),
-            get(prefix + "TemplateKeyValue"),
-            get(prefix + "ExtendedParams"),
-        )
-        found = 4 - entry.count(None)
-        if not found:
-            break
-        consumed += found
-        entries.append(entry)
-    if consumed == expected:
-        return entries
-    return _group_targets_slowly(params)
 
 
 def _group_targets_slowly(params: Mapping[str, str]) -> list[Entry]:
