@@ -39,7 +39,6 @@ def template_list(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/template_list.html", {"rows": rows})
 
 
-# Campaigns whose messages are going out (or about to) must keep the text they were approved with.
 # Campaigns that may still send (a "resend failed only" round included) must keep the approved text.
 LOCKING_STATES = [
     CampaignStatus.SCHEDULED,
