@@ -22,6 +22,7 @@ from django.utils import timezone
 from pushadmin.audiences import importing
 from pushadmin.audiences.models import MAX_IMPORT_TRIES, AudienceImport, ImportRunStatus
 from pushadmin.audit import trail
+from pushadmin.redrive import redrive
 
 logger = logging.getLogger(__name__)
 
@@ -37,23 +38,15 @@ GAVE_UP = (
 def redrive_imports(now: datetime | None = None) -> list[str]:
     """One sweeper pass over imports; returns what it did, one line per import."""
     now = now or timezone.now()
-    done: list[str] = []
     expired = AudienceImport.objects.filter(_lease_ran_out(now), status=ImportRunStatus.RUNNING)
-    for job in expired.select_related("audience__workspace", "created_by"):
-        try:
-            done.append(_take_back(job, now))
-        except Exception:  # one broken import must not stop the rest of the sweep
-            logger.exception("audience import %s could not be re-driven", job.pk)
     waiting = AudienceImport.objects.filter(status=ImportRunStatus.QUEUED, queued_at__lt=now - QUEUED_GRACE)
-    for import_id, queued_at in waiting.values_list("pk", "queued_at"):
-        try:
-            done.append(_send_again(import_id, queued_at, now))
-        except Exception:
-            logger.exception("the task of audience import %s could not be sent again", import_id)
-    done = [line for line in done if line]
-    if done:
-        logger.info("imports re-driven: %s", "; ".join(done))
-    return done
+    return redrive(
+        "audience import",
+        expired.select_related("audience__workspace", "created_by"),
+        lambda job: _take_back(job, now),
+        waiting.values_list("pk", "queued_at"),
+        lambda import_id, queued_at: _send_again(import_id, queued_at, now),
+    )
 
 
 def _lease_ran_out(now: datetime) -> Q:

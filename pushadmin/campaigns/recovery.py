@@ -19,6 +19,7 @@ from django.utils import timezone
 from pushadmin.audit import trail
 from pushadmin.campaigns import rows
 from pushadmin.campaigns.models import Campaign, RowsState
+from pushadmin.redrive import redrive
 
 logger = logging.getLogger(__name__)
 
@@ -34,26 +35,18 @@ GAVE_UP = (
 def redrive_builds(now: datetime | None = None) -> list[str]:
     """One sweeper pass over row builds; returns what it did, one line per campaign."""
     now = now or timezone.now()
-    done: list[str] = []
     building = Campaign.objects.filter(rows_state=RowsState.BUILDING)
     expired = building.exclude(rows_claim_token="").filter(rows_lease_until__lt=now)
-    for campaign in expired.select_related("workspace"):
-        try:
-            done.append(_take_back(campaign, now))
-        except Exception:  # one broken build must not stop the rest of the sweep
-            logger.exception("the row build of campaign %s could not be re-driven", campaign.pk)
     waiting = building.filter(rows_claim_token="").filter(
         Q(rows_queued_at__lt=now - QUEUED_GRACE) | Q(rows_queued_at__isnull=True)
     )
-    for campaign_id, queued_at in waiting.values_list("pk", "rows_queued_at"):
-        try:
-            done.append(_send_again(campaign_id, queued_at, now))
-        except Exception:
-            logger.exception("the row build task of campaign %s could not be sent again", campaign_id)
-    done = [line for line in done if line]
-    if done:
-        logger.info("row builds re-driven: %s", "; ".join(done))
-    return done
+    return redrive(
+        "row build of campaign",
+        expired.select_related("workspace"),
+        lambda campaign: _take_back(campaign, now),
+        waiting.values_list("pk", "rows_queued_at"),
+        lambda campaign_id, queued_at: _send_again(campaign_id, queued_at, now),
+    )
 
 
 def _send_again(campaign_id: int, queued_at: datetime | None, now: datetime) -> str:
