@@ -150,10 +150,13 @@ class _Run:
 
 def renew_claim(import_id: int, token: str, **progress: Any) -> None:
     """Extend the lease of a claimed import (with its progress); ClaimLost if `token` no longer holds it."""
-    renewed = AudienceImport.objects.filter(pk=import_id, status=ImportRunStatus.RUNNING, claim_token=token).update(
-        lease_until=timezone.now() + IMPORT_LEASE, **progress
-    )
-    if renewed != 1:
+    _update_held(import_id, token, lease_until=timezone.now() + IMPORT_LEASE, **progress)
+
+
+def _update_held(import_id: int, token: str, **fields: Any) -> None:
+    """Write `fields` only while `token` holds the running import; ClaimLost, writing nothing, otherwise."""
+    held = AudienceImport.objects.filter(pk=import_id, status=ImportRunStatus.RUNNING, claim_token=token)
+    if held.update(**fields) != 1:
         raise ClaimLost(f"audience import {import_id} is no longer held by this run")
 
 
@@ -311,15 +314,15 @@ def fail_claimed(job: AudienceImport, token: str, message: str) -> AudienceImpor
         RejectedRow.objects.filter(audience_import=job).delete()
     with transaction.atomic():
         trail.lock_chain()  # before the import's row lock, in the order the sweeper takes them
-        failed = AudienceImport.objects.filter(pk=job.pk, status=ImportRunStatus.RUNNING, claim_token=token).update(
+        _update_held(
+            job.pk,
+            token,
             status=ImportRunStatus.FAILED,
             claim_token="",
             lease_until=None,
             error=message[:500],
             finished_at=timezone.now(),
         )
-        if failed != 1:
-            raise ClaimLost(f"audience import {job.pk} is no longer held by this run")
         Audience.objects.filter(pk=audience.pk).update(import_status=ImportStatus.FAILED)
         trail.record(
             "audience.import_failed",

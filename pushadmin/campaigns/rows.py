@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, RowReject, check_row, detect_delimiter
@@ -146,10 +146,18 @@ def _claim_build(campaign_id: int, token: str) -> bool:
 
 
 def _renew_build(campaign_id: int, token: str, **progress: Any) -> None:
-    renewed = Campaign.objects.filter(pk=campaign_id, rows_state=RowsState.BUILDING, rows_claim_token=token).update(
-        rows_lease_until=timezone.now() + BUILD_LEASE, **progress
+    _update_held(
+        _held_build(campaign_id, token), campaign_id, rows_lease_until=timezone.now() + BUILD_LEASE, **progress
     )
-    if renewed != 1:
+
+
+def _held_build(campaign_id: int, token: str) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(pk=campaign_id, rows_state=RowsState.BUILDING, rows_claim_token=token)
+
+
+def _update_held(held: QuerySet[Campaign], campaign_id: int, **fields: Any) -> None:
+    """Write `fields` only while the build is still held; BuildClaimLost, writing nothing, otherwise."""
+    if held.update(**fields) != 1:
         raise BuildClaimLost(f"the rows of campaign {campaign_id} are no longer built by this task")
 
 
@@ -179,11 +187,13 @@ def _build(campaign_id: int, token: str) -> None:
         with transaction.atomic():
             _renew_build(campaign_id, token, rows_built=written, updated_at=timezone.now())
             Message.objects.bulk_create(chunk, batch_size=1000)
-    finished = Campaign.objects.filter(pk=campaign_id, rows_state=RowsState.BUILDING, rows_claim_token=token).update(
-        rows_state=RowsState.READY, rows_claim_token="", rows_lease_until=None
+    _update_held(
+        _held_build(campaign_id, token),
+        campaign_id,
+        rows_state=RowsState.READY,
+        rows_claim_token="",
+        rows_lease_until=None,
     )
-    if finished != 1:
-        raise BuildClaimLost(f"the rows of campaign {campaign_id} are no longer built by this task")
 
 
 def fail_build(campaign_id: int, token: str, reason: str, *, lease_ran_out_before: datetime | None = None) -> None:
@@ -193,7 +203,7 @@ def fail_build(campaign_id: int, token: str, reason: str, *, lease_ran_out_befor
     Raises BuildClaimLost, changing nothing, if `token` does not hold the build (any more).
     """
     campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
-    held = Campaign.objects.filter(pk=campaign_id, rows_state=RowsState.BUILDING, rows_claim_token=token)
+    held = _held_build(campaign_id, token)
     if lease_ran_out_before is not None:
         held = held.filter(rows_lease_until__lt=lease_ran_out_before)
     with transaction.atomic():
@@ -203,11 +213,14 @@ def fail_build(campaign_id: int, token: str, reason: str, *, lease_ran_out_befor
             obj=campaign,
             detail={"error": reason, "tries": campaign.rows_tries, "rows_written": campaign.rows_built},
         )
-        failed = held.update(
-            rows_state=RowsState.FAILED, rows_error=reason[:300], rows_claim_token="", rows_lease_until=None
+        _update_held(
+            held,
+            campaign_id,
+            rows_state=RowsState.FAILED,
+            rows_error=reason[:300],
+            rows_claim_token="",
+            rows_lease_until=None,
         )
-        if failed != 1:
-            raise BuildClaimLost(f"the rows of campaign {campaign_id} are no longer built by this task")
         Message.objects.filter(campaign_id=campaign_id).delete()
 
 
