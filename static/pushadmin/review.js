@@ -56,4 +56,7 @@
   document.addEventListener("focusout", (event) => {
     if (event.target === approveButton()) disarmApproval();
   });
+
+  // Marks the page once the shortcuts listen, so a keystroke sent right after loading is not lost.
+  document.documentElement.dataset.reviewKeys = "ready";
 })();

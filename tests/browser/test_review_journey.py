@@ -38,6 +38,7 @@ def approve_with_keyboard(page: Page, base: str, cast: Cast) -> None:
     screenshot(page, "review-queue")
     page.keyboard.press("j")  # opens the oldest campaign in the queue
     expect(page.get_by_role("heading", name="Decision")).to_be_visible()
+    expect(page.locator("html[data-review-keys=ready]")).to_have_count(1)  # the shortcuts listen
     page.keyboard.press("a")
     expect(page.locator("#approve-hint")).to_be_visible()
     page.keyboard.press("Enter")
