@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Max, QuerySet, Value
+from django.db.models import CharField, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import scheduling, sending
+from pushadmin.delivery import membership, scheduling, sending
 from pushadmin.delivery.models import Batch, BatchStatus, Message, MessageStatus
 
 
@@ -127,8 +127,16 @@ def cancel_unsent_messages(campaign_id: int) -> int:
 
 def unsent_messages() -> QuerySet[Message]:
     """Rows not sent and not in a call that is under way: what a cancel turns into cancelled."""
-    return Message.objects.filter(status__in=[MessageStatus.DRAFT, MessageStatus.PENDING]).exclude(
-        batch__status=BatchStatus.IN_FLIGHT
+    first_round_in_flight = Batch.objects.filter(
+        campaign_id=OuterRef("campaign_id"),
+        send_round=membership.FIRST_ROUND,
+        seq=membership.batch_number_of_row(OuterRef("seq")),
+        status=BatchStatus.IN_FLIGHT,
+    )
+    return (
+        Message.objects.filter(status__in=[MessageStatus.DRAFT, MessageStatus.PENDING])
+        .exclude(batch__status=BatchStatus.IN_FLIGHT)
+        .exclude(Q(status=MessageStatus.DRAFT) & Exists(first_round_in_flight))
     )
 
 

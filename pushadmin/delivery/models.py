@@ -6,8 +6,8 @@ from django.db import models
 
 
 class MessageStatus(models.TextChoices):
-    DRAFT = "draft", "Not yet approved"
-    PENDING = "pending", "Waiting to be sent"
+    DRAFT = "draft", "Not sent yet"
+    PENDING = "pending", "Waiting to be resent"
     IN_FLIGHT = "in_flight", "Being sent"
     ACCEPTED = "accepted", "Accepted by mPaaS"
     REJECTED = "rejected", "Rejected by mPaaS"

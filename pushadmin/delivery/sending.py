@@ -25,23 +25,21 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
-from pushadmin.delivery import clients, ratelimit, requests, scheduling
+from pushadmin.delivery import clients, membership, ratelimit, requests, scheduling
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
-from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
 from pushadmin.workspaces.models import AmbiguousPolicy, Workspace
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = MAX_TARGETS_PER_CALL
+BATCH_SIZE = membership.BATCH_SIZE
 # Failures that count towards the auto-pause; throttling is flow control, not a failure.
 FAILURE_OUTCOMES = (AttemptOutcome.RETRYABLE, AttemptOutcome.AMBIGUOUS)
 OPEN_BATCH = (BatchStatus.PENDING, BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT)
@@ -148,39 +146,32 @@ def cut_remaining(campaign_id: int) -> int:
 
 
 def cut_next_rows(campaign: Campaign, rows: int) -> tuple[list[int], bool]:
-    """Make the next `rows` rows (by seq) still in draft pending, in batches; returns (batch ids, more left)."""
-    drafts = Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT)
-    first = drafts.order_by("seq").values_list("seq", flat=True).first()
+    """Cut the next `rows` rows (by seq) of the first round into batches; returns (batch ids, more left).
+
+    Only batch rows are written: a first-round batch holds its rows by number (see `membership`).
+    """
+    first = membership.first_uncut_seq(campaign.pk)
     if first is None:
         return [], False
     # Whole batches only: batch k always holds rows (k-1)*100+1 … k*100.
-    low = (first - 1) // BATCH_SIZE * BATCH_SIZE + 1
+    low = membership.seq_range(membership.batch_number_of(first))[0]
     high = low + (rows + BATCH_SIZE - 1) // BATCH_SIZE * BATCH_SIZE - 1
-    in_range = drafts.filter(seq__gte=low, seq__lte=high)
-    top = in_range.order_by("-seq").values_list("seq", flat=True).first() or low
-    seqs = range((low - 1) // BATCH_SIZE + 1, (top - 1) // BATCH_SIZE + 2)
+    # Batches whose rows were all skipped would have nothing to send: none is made for them.
+    numbers = membership.draft_batch_numbers(campaign.pk, low, high)
     now = timezone.now()
     Batch.objects.bulk_create(
-        [Batch(campaign=campaign, seq=k, send_round=campaign.send_round, queued_at=now) for k in seqs],
+        [Batch(campaign=campaign, seq=k, send_round=membership.FIRST_ROUND, queued_at=now) for k in numbers],
         batch_size=2000,
         ignore_conflicts=True,
     )
-    batch_of_row = Batch.objects.filter(
-        campaign=campaign,
-        send_round=campaign.send_round,
-        seq=Cast((OuterRef("seq") - 1) / BATCH_SIZE, IntegerField()) + 1,
-    ).values("pk")[:1]
-    in_range.update(status=MessageStatus.PENDING, send_round=campaign.send_round, batch=Subquery(batch_of_row))
-    batches = Batch.objects.filter(
-        campaign=campaign, send_round=campaign.send_round, seq__in=list(seqs), status=BatchStatus.PENDING
+    batch_ids = list(
+        Batch.objects.filter(
+            campaign=campaign, send_round=membership.FIRST_ROUND, seq__in=numbers, status=BatchStatus.PENDING
+        )
+        .order_by("seq")
+        .values_list("pk", flat=True)
     )
-    # Batches whose rows were all skipped have nothing to send.
-    filled = Message.objects.filter(
-        campaign=campaign, status=MessageStatus.PENDING, seq__gte=low, seq__lte=high
-    ).values("batch")
-    batches.exclude(pk__in=filled).update(status=BatchStatus.DONE)
-    batch_ids = list(batches.filter(status=BatchStatus.PENDING).order_by("seq").values_list("pk", flat=True))
-    return batch_ids, drafts.filter(seq__gt=high).exists()
+    return batch_ids, membership.first_draft_after(campaign.pk, high) is not None
 
 
 def _skip_rows_missing_values(campaign: Campaign) -> int:
@@ -196,17 +187,6 @@ def _skip_rows_missing_values(campaign: Campaign) -> int:
             status=MessageStatus.SKIPPED, result_message="Skipped: a placeholder value is missing."
         )
     return len(missing)
-
-
-def cut_rows(campaign: Campaign, message_ids: Sequence[int]) -> list[int]:
-    """Batches for an arbitrary set of rows (a resend round)."""
-    now = timezone.now()
-    batch_ids = []
-    for number, start in enumerate(range(0, len(message_ids), BATCH_SIZE), start=1):
-        batch = Batch.objects.create(campaign=campaign, seq=number, send_round=campaign.send_round, queued_at=now)
-        Message.objects.filter(pk__in=message_ids[start : start + BATCH_SIZE]).update(batch=batch)
-        batch_ids.append(batch.pk)
-    return batch_ids
 
 
 def enqueue(batch_ids: Iterable[int], countdown: float | None = None) -> None:
@@ -292,21 +272,22 @@ def _claim(batch_ids: Sequence[int], token: str) -> list[Batch]:
 
 
 def _load_messages(batches: list[Batch]) -> list[ClaimedBatch]:
-    # By batch only, so the batch index is used whatever the planner's statistics say; a
-    # status filter in SQL can send PostgreSQL through the campaign-wide status index instead.
+    # By batch (seq ranges, or the batch reference) only, so those indexes are used whatever the
+    # planner's statistics say; a status filter in SQL can send PostgreSQL through the
+    # campaign-wide status index instead.
     rows = (
-        Message.objects.filter(batch__in=[b.pk for b in batches])
+        Message.objects.filter(membership.in_batches(batches))
         .order_by()
-        .values_list("batch_id", "seq", "status", *OutgoingMessage._fields)
+        .values_list("batch_id", "seq", "send_round", "status", *OutgoingMessage._fields)
     )
+    by_key: dict[Any, Batch] = {b.pk: b for b in batches}
+    by_key.update((("first", b.seq), b) for b in batches if b.send_round == membership.FIRST_ROUND)
     grouped: dict[int, list[tuple[int, OutgoingMessage]]] = {b.pk: [] for b in batches}
-    for batch_id, seq, status, *row in rows:
-        if status in SENDABLE:
-            grouped[batch_id].append((seq, OutgoingMessage(*row)))
+    for batch_id, seq, send_round, status, *row in rows:
+        batch = membership.batch_of_row(seq, send_round, batch_id, by_key)
+        if batch is not None and status in membership.OPEN_ROWS:
+            grouped[batch.pk].append((seq, OutgoingMessage(*row)))
     return [ClaimedBatch(b, [m for _, m in sorted(grouped[b.pk])]) for b in batches]
-
-
-SENDABLE = (MessageStatus.PENDING, MessageStatus.IN_FLIGHT)
 
 
 def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dict[int, str]:
@@ -474,7 +455,8 @@ def cancel_pending_batches(batch_ids: Iterable[int]) -> list[int]:
                 status=BatchStatus.CANCELLED, updated_at=now
             ):
                 continue
-            Message.objects.filter(batch_id=batch_id, status=MessageStatus.PENDING).update(
+            batch = Batch.objects.get(pk=batch_id)
+            membership.rows_of(batch).filter(status__in=membership.OPEN_ROWS).update(
                 status=MessageStatus.CANCELLED, result_message=CANCELLED_UNSENT, updated_at=now
             )
             done.append(batch_id)
@@ -606,15 +588,14 @@ def _record_late(sent: SentBatch, outcome: Outcome) -> int:
         status=BatchStatus.DONE, lease_until=None, updated_at=timezone.now()
     )
     if rescued:
-        rows = Message.objects.filter(pk__in=ids, status__in=SENDABLE)
+        rows = Message.objects.filter(pk__in=ids, status__in=membership.OPEN_ROWS)
     else:
         rows = Message.objects.filter(pk__in=ids, status=MessageStatus.UNKNOWN, result_code=WORKER_LOST)
     ids = list(rows.values_list("pk", flat=True))
     if not ids:
         logger.error("batch %s: claim lost and already sent again; outcome kept in its attempt", sent.batch.pk)
         return 0
-    learned = set(ids)
-    _record_messages([(sent._replace(messages=[m for m in sent.messages if m.pk in learned]), outcome)])
+    _record_messages([(sent, outcome)], only=ids)
     logger.warning("batch %s: answer came after its lease expired: %s now %s", sent.batch.pk, len(ids), outcome.final)
     return len(ids)
 
@@ -638,31 +619,47 @@ def _attempt_row(sent: SentBatch, outcome: Outcome, *, settled: int) -> Attempt:
     )
 
 
-def _record_messages(done: list[tuple[SentBatch, Outcome]]) -> None:
-    """One UPDATE per final state and code; each batch's RequestId and task id picked by batch."""
+def _record_messages(done: list[tuple[SentBatch, Outcome]], *, only: Sequence[int] | None = None) -> None:
+    """One UPDATE per final state and code; each batch's RequestId and task id picked by batch.
+
+    The rows are those the calls sent, or `only` these of them.
+    """
     now = timezone.now()
     by_state: dict[tuple[str, str, str], list[SentBatch]] = {}
     for s, o in done:
         text = o.meaning if o.final != MessageStatus.ACCEPTED else ""
         by_state.setdefault((o.final, o.code, text[:300]), []).append(s)
     for (final, code, text), group in by_state.items():
-        request_ids = {s.batch.pk: (s.result.outcome.request_id or "")[:64] for s in group}
-        task_ids = {s.batch.pk: (getattr(s.result.outcome, "push_result_data", None) or "")[:64] for s in group}
-        Message.objects.filter(pk__in=[m.pk for s in group for m in s.messages]).update(
+        per_batch = {
+            "request_id": [(s.batch, (s.result.outcome.request_id or "")[:64]) for s in group],
+            "task_id": [(s.batch, (getattr(s.result.outcome, "push_result_data", None) or "")[:64]) for s in group],
+        }
+        if any(s.batch.send_round == membership.FIRST_ROUND for s in group):
+            # First-round rows point to their batch from now on (see `membership`).
+            per_batch["batch_id"] = [(s.batch, s.batch.pk) for s in group]
+        pks = only if only is not None else [m.pk for s in group for m in s.messages]
+        Message.objects.filter(membership.pk_condition(pks)).update(
             status=final,
-            request_id=_by_batch(request_ids),
-            task_id=_by_batch(task_ids),
             result_code=code,
             result_message=text,
             updated_at=now,
+            **{field: _by_batch(field, values) for field, values in per_batch.items()},
         )
 
 
-def _by_batch(values: dict[int, str]) -> Any:
-    distinct = set(values.values())
+def _by_batch(field: str, values: list[tuple[Batch, Any]]) -> Any:
+    """One value per batch, in SQL: the value itself when every batch has the same."""
+    distinct = {v for _, v in values}
     if len(distinct) == 1:
         return distinct.pop()
-    return Case(*(When(batch_id=pk, then=Value(v)) for pk, v in values.items()), default=Value(""))
+    column = Message._meta.get_field(field)
+    output = column.target_field if column.is_relation else column
+    # Later rounds' rows point to their batch. First-round rows do not yet: among the group's
+    # rows, a row belongs to the first batch (by number) whose last row is not before it.
+    later = [When(batch_id=b.pk, then=Value(v)) for b, v in values if b.send_round != membership.FIRST_ROUND]
+    first_round = sorted((b.seq, v) for b, v in values if b.send_round == membership.FIRST_ROUND)
+    by_number = [When(seq__lte=membership.seq_range(number)[1], then=Value(v)) for number, v in first_round]
+    return Case(*later, *by_number, default=F(field), output_field=output)
 
 
 def _schedule_retry(sent: SentBatch, outcome: Outcome, token: str, workspace: Workspace) -> str:
@@ -749,15 +746,19 @@ def finish_if_done(campaign_id: int) -> Campaign | None:
 
     Rows still to cut are looked for before open batches: a cut turns rows into open batches
     in one transaction, so seeing neither in this order means there is nothing left to send.
+    (An open batch seen first only ends the look early: "not yet" is always safe to answer.)
     """
+    open_batches = Batch.objects.filter(campaign_id=campaign_id, status__in=OPEN_BATCH)
+    if open_batches.exists():
+        return None
     campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
     if campaign.status != CampaignStatus.SENDING:
         return None
-    if Message.objects.filter(campaign_id=campaign_id, status=MessageStatus.DRAFT).exists():
+    if membership.first_uncut_seq(campaign_id) is not None:
         return None  # not all cut into batches yet
     if campaign.send_round > 1 and rejected_before_this_round(campaign).exists():
         return None  # a resend round not all cut into batches yet
-    if Batch.objects.filter(campaign_id=campaign_id, status__in=OPEN_BATCH).exists():
+    if open_batches.exists():
         return None
     counts = message_counts(campaign_id)
     to = scheduling.status_once_all_sent(campaign, scheduling.outcome_status(counts))

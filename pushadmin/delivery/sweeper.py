@@ -31,8 +31,8 @@ from pushadmin.audiences import recovery as import_recovery
 from pushadmin.audit import trail
 from pushadmin.campaigns import recovery as build_recovery
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import scheduling, sending
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
+from pushadmin.delivery import membership, scheduling, sending
+from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 
 logger = logging.getLogger(__name__)
@@ -124,9 +124,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                 report.expired_resent.append(batch.pk)
                 transaction.on_commit(lambda b=batch.pk: sending.enqueue([b]))
             else:
-                open_rows = Message.objects.filter(
-                    batch=batch, status__in=[MessageStatus.PENDING, MessageStatus.IN_FLIGHT]
-                )
+                open_rows = membership.rows_of(batch).filter(status__in=membership.OPEN_ROWS)
                 # The audit chain's lock before any row lock (see sending._record).
                 trail.record(
                     "delivery.batch_sent",
@@ -145,6 +143,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                     continue
                 report.expired_unknown.append(batch.pk)
                 unknown = open_rows.update(
+                    batch=batch,
                     status=MessageStatus.UNKNOWN,
                     result_code=WORKER_LOST,
                     result_message=WORKER_LOST_MEANING,
@@ -172,7 +171,7 @@ def _stalled_campaigns(now: datetime, report: SweepReport) -> None:
             Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         )
         ids = list(due.order_by("send_round", "seq").values_list("pk", flat=True))
-        if Message.objects.filter(campaign_id=campaign_id, status=MessageStatus.DRAFT).exists():
+        if membership.first_uncut_seq(campaign_id) is not None:
             # Its cut_batches task was lost with the broker, or its worker died while cutting.
             report.recut.append(campaign_id)
             sending.enqueue_cutting(campaign_id)

@@ -67,7 +67,7 @@ def test_the_evidence_pack_holds_content_approvals_outcomes_and_a_verified_trail
     assert approvals[0]["reviewer"] == "rob.reviewer" and approvals[0]["void_reason"] == "edited after submission"
     messages = list(csv.DictReader(io.StringIO(pack.read("messages.csv").decode("utf-8-sig"))))
     assert [m["Target"] for m in messages] == ["userid1024", "userid1025", "userid1026"]
-    assert messages[0]["State"] == "Not yet approved" and messages[0]["MsgKey"] == campaign.msg_key_for(1)
+    assert messages[0]["State"] == "Not sent yet" and messages[0]["MsgKey"] == campaign.msg_key_for(1)
     trail = list(csv.DictReader(io.StringIO(pack.read("trail.csv").decode("utf-8-sig"))))
     assert [t["action"] for t in trail] == [
         "campaign.submitted",

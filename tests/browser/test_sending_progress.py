@@ -13,7 +13,8 @@ from playwright.sync_api import Page, expect
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery import dispatch
-from pushadmin.delivery.models import Message, MessageStatus
+from pushadmin.delivery.models import Batch, Message, MessageStatus
+from pushadmin.delivery.sending import HELD_BATCH
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 from tests.fixtures.browser import screenshot
 from tests.fixtures.processes import wait_for
@@ -55,7 +56,7 @@ def test_the_bar_moves_while_sending_and_pause_resume_cancel_take_effect(
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("alert").filter(has_text="Paused by mia.marketer.")).to_be_visible()
     expect(page.locator("#live .badge").first).to_have_text("Paused")
-    wait_for(lambda: not Message.objects.filter(campaign=campaign, batch__status="in_flight").exists(), timeout=10)
+    wait_for(lambda: not Batch.objects.filter(campaign=campaign, status__in=HELD_BATCH).exists(), timeout=10)
     paused_at = Message.objects.filter(campaign=campaign, status=MessageStatus.ACCEPTED).count()
     page.wait_for_timeout(1500)
     assert Message.objects.filter(campaign=campaign, status=MessageStatus.ACCEPTED).count() == paused_at
@@ -67,7 +68,7 @@ def test_the_bar_moves_while_sending_and_pause_resume_cancel_take_effect(
 
     page.get_by_role("button", name="Cancel campaign").click()
     expect(page.locator("#live .badge").first).to_have_text("Cancelled")
-    wait_for(lambda: not Message.objects.filter(campaign=campaign, batch__status="in_flight").exists(), timeout=10)
+    wait_for(lambda: not Batch.objects.filter(campaign=campaign, status__in=HELD_BATCH).exists(), timeout=10)
     page.reload()
     accepted, cancelled = bar(page, "accepted"), bar(page, "cancelled")
     assert accepted > paused_at and cancelled > 0 and accepted + cancelled == 6000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.utils import timezone
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import CampaignStatus, MissingDataPolicy
-from pushadmin.delivery import clients, controls, sending, sweeper
+from pushadmin.delivery import clients, controls, membership, sending, sweeper
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -65,9 +66,11 @@ def test_starting_cuts_batches_of_at_most_100_and_queues_each_once(
 
     assert campaign.status == CampaignStatus.SENDING
     batches = list(Batch.objects.filter(campaign=campaign).order_by("seq"))
-    assert [b.messages.count() for b in batches] == [100, 100, 50]
+    assert [membership.rows_of(b).count() for b in batches] == [100, 100, 50]
     assert enqueued == [b.pk for b in batches]
-    assert not Message.objects.filter(campaign=campaign).exclude(status=MessageStatus.PENDING).exists()
+    # The cut writes batch rows only: each message is written once, with its outcome.
+    assert not Message.objects.filter(campaign=campaign).exclude(status=MessageStatus.DRAFT, batch=None).exists()
+    assert membership.first_uncut_seq(campaign.pk) is None
 
 
 def test_a_batch_is_sent_once_however_often_its_task_runs(
@@ -126,7 +129,7 @@ def test_a_wrong_secret_pauses_the_campaign_with_the_reason_instead_of_burning_r
     assert campaign.status == CampaignStatus.PAUSED
     assert "SignatureDoesNotMatch" in campaign.pause_reason and "secret is probably wrong" in campaign.pause_reason
     assert Attempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.CONFIG_ERROR).count() == 1
-    assert Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).count() == 250
+    assert Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).count() == 250
 
 
 def test_repeated_server_errors_pause_the_campaign_after_the_configured_count(
@@ -418,7 +421,8 @@ def test_a_big_campaign_starts_sending_its_first_rows_while_the_rest_is_cut(
     campaign = started(cast, mpaas_sandbox, 2550, django_capture_on_commit_callbacks)
 
     assert len(enqueued) == 20 and cut_later == [campaign.pk]
-    assert Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).count() == 550
+    assert membership.first_uncut_seq(campaign.pk) == 2001
+    assert Message.objects.filter(campaign=campaign, seq__gt=membership.cut_upto(campaign.pk)).count() == 550
     for batch_id in list(enqueued):
         sending.send_batch(batch_id)
     campaign.refresh_from_db()
@@ -426,7 +430,8 @@ def test_a_big_campaign_starts_sending_its_first_rows_while_the_rest_is_cut(
 
     enqueued.clear()
     sending.cut_remaining(campaign.pk)
-    assert [b.messages.count() for b in Batch.objects.filter(pk__in=enqueued).order_by("seq")] == [100] * 5 + [50]
+    cut = Batch.objects.filter(pk__in=enqueued).order_by("seq")
+    assert [membership.rows_of(b).count() for b in cut] == [100] * 5 + [50]
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
     assert campaign.status == CampaignStatus.SENT and mpaas_sandbox.stats()["messagesAccepted"] == 2550
 
@@ -458,7 +463,7 @@ def test_a_batch_put_back_to_pending_after_cancel_is_cancelled_with_its_messages
     campaign = controls.cancel(campaign, request=request_by(cast.marketer))
     # The call in flight came back retryable: the worker put the batch back to pending.
     Batch.objects.filter(pk=in_flight.pk).update(status=BatchStatus.PENDING, claim_token="")
-    Message.objects.filter(batch=in_flight).update(status=MessageStatus.PENDING)
+    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 100, MessageStatus.DRAFT: 100}
 
     report = sweeper.sweep()
 
@@ -481,38 +486,51 @@ def test_a_call_that_cannot_be_prepared_pauses_the_campaign_and_keeps_every_mess
     assert campaign.status == CampaignStatus.PAUSED and "could not be prepared" in campaign.pause_reason
     assert not Attempt.objects.filter(campaign=campaign).exists()
     assert Batch.objects.filter(campaign=campaign, status=BatchStatus.PENDING).count() == 2
-    assert Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).count() == 150
+    assert Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).count() == 150
     assert mpaas_sandbox.stats()["calls"] == 0
 
 
-@pytest.mark.parametrize("model", ["Message", "Batch"])
+@pytest.mark.parametrize("look", ["rows still to cut", "open batches"])
 def test_a_campaign_does_not_finish_when_its_last_slice_is_cut_between_its_looks(
-    cast, mpaas_sandbox, enqueued, monkeypatch, model, django_capture_on_commit_callbacks
+    cast, mpaas_sandbox, enqueued, monkeypatch, look, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(sending, "FIRST_CUT_ROWS", 100)
     monkeypatch.setattr(sending, "enqueue_cutting", lambda campaign_id: None)
     campaign = started(cast, mpaas_sandbox, 250, django_capture_on_commit_callbacks)
     # The first batch was sent and recorded before the cutting task's last slice commits.
     Batch.objects.filter(campaign=campaign).update(status=BatchStatus.DONE)
-    Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).update(status=MessageStatus.ACCEPTED)
-    real = getattr(sending, model)
+    Message.objects.filter(campaign=campaign, seq__lte=100).update(status=MessageStatus.ACCEPTED)
+    # Where finish_if_done looks, and what it asks there first.
+    owner, name = (membership, "first_uncut_seq") if look == "rows still to cut" else (sending, "Batch")
+    real = getattr(owner, name)
 
-    class CutAfterFirstLook:
-        """`model.objects.filter(...).exists()` answers, then the cutting task commits its last slice."""
+    def then_cut(answer):
+        """The look has answered; now the cutting task commits its last slice."""
+        monkeypatch.setattr(owner, name, real)
+        with monkeypatch.context() as inner:
+            inner.setattr(sending, "finish_if_done", lambda campaign_id: None)
+            sending.cut_remaining(campaign.pk)
+        return answer
 
+    class Answered:
+        """The first answer as it was before the cut; any later look asks again."""
+
+        def __init__(self, rows):
+            self.rows, self.first = rows, [then_cut(rows.exists())]
+
+        def exists(self):
+            return self.first.pop() if self.first else self.rows.exists()
+
+    class BatchLookedAtOnce:
         class objects:
             @staticmethod
             def filter(*args, **kwargs):
-                found = real.objects.filter(*args, **kwargs).exists()
-                monkeypatch.setattr(sending, model, real)
-                with monkeypatch.context() as inner:
-                    inner.setattr(sending, "finish_if_done", lambda campaign_id: None)
-                    sending.cut_remaining(campaign.pk)
-                return type("Answer", (), {"exists": staticmethod(lambda: found)})()
+                return Answered(real.objects.filter(*args, **kwargs))
 
-    monkeypatch.setattr(sending, model, CutAfterFirstLook)
+    stub = (lambda campaign_id: then_cut(real(campaign_id))) if owner is membership else BatchLookedAtOnce
+    monkeypatch.setattr(owner, name, stub)
     sending.finish_if_done(campaign.pk)
-    monkeypatch.setattr(sending, model, real)
+    monkeypatch.setattr(owner, name, real)
 
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENDING
@@ -529,7 +547,7 @@ def test_a_cancel_that_died_half_way_is_finished_by_the_sweeper(
     with monkeypatch.context() as died:
         died.setattr(controls, "cancel_unsent_messages", lambda campaign_id: 0)
         controls.cancel(campaign, request=request_by(cast.marketer))
-    assert Message.objects.filter(campaign=campaign, status=MessageStatus.PENDING).count() == 250
+    assert Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).count() == 250
 
     report = sweeper.sweep()
 
@@ -576,3 +594,73 @@ def test_under_the_resend_policy_a_call_in_doubt_of_a_cancelled_campaign_becomes
     # It may have reached mPaaS: "cancelled before it was sent" would be a guess.
     assert report.expired_unknown == [batch.pk] and report.expired_resent == []
     assert sending.message_counts(campaign.pk) == {MessageStatus.UNKNOWN: 100}
+
+
+def test_one_step_records_each_batch_of_either_round_with_its_own_request_id_and_batch(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 300, django_capture_on_commit_callbacks)
+    first, second, _third = Batch.objects.filter(campaign=campaign).order_by("seq")
+    # Rows 1-50 went to a later round's batch (as a resend does); the first round's batch 1 keeps 51-100.
+    later = Batch.objects.create(campaign=campaign, seq=1, send_round=2)
+    Message.objects.filter(campaign=campaign, seq__lte=50).update(
+        send_round=2, status=MessageStatus.PENDING, batch=later
+    )
+
+    loaded = sending._load_messages([first, second, later])
+    assert [len(c.messages) for c in loaded] == [50, 100, 50]
+    accepted = sending.Outcome(AttemptOutcome.ACCEPTED, AttemptOutcome.ACCEPTED, "OK", "", "")
+    sending._record_messages(
+        [
+            (
+                sending.SentBatch(
+                    c.batch,
+                    c.messages,
+                    SimpleNamespace(
+                        outcome=SimpleNamespace(request_id=f"REQ-{c.batch.pk}", push_result_data=f"task-{c.batch.pk}")
+                    ),
+                ),
+                accepted,
+            )
+            for c in loaded
+        ]
+    )
+
+    rows = Message.objects.filter(campaign=campaign, seq__lte=200)
+    by_row = {
+        seq: (status, request_id, task_id, batch_id)
+        for seq, status, request_id, task_id, batch_id in rows.values_list(
+            "seq", "status", "request_id", "task_id", "batch_id"
+        )
+    }
+    for seq in range(1, 201):
+        batch = later if seq <= 50 else first if seq <= 100 else second
+        assert by_row[seq] == (MessageStatus.ACCEPTED, f"REQ-{batch.pk}", f"task-{batch.pk}", batch.pk), seq
+    assert set(Message.objects.filter(campaign=campaign, seq__gt=200).values_list("status", "batch_id")) == {
+        (MessageStatus.DRAFT, None)
+    }
+
+
+def test_a_long_run_of_skipped_rows_gets_no_batch_and_does_not_hide_the_rows_after_it(
+    cast, mpaas_sandbox, enqueued, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(sending, "FIRST_CUT_ROWS", 100)
+    monkeypatch.setattr(sending, "enqueue_cutting", lambda campaign_id: None)
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 1500), cast.reviewer)
+    # As the skip policy leaves them: rows 101-1250 will not be sent.
+    Message.objects.filter(campaign=campaign, seq__gt=100, seq__lte=1250).update(status=MessageStatus.SKIPPED)
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.start_campaign(campaign.pk)
+
+    assert membership.first_uncut_seq(campaign.pk) == 1251
+    sending.cut_remaining(campaign.pk)
+    assert list(Batch.objects.filter(campaign=campaign).order_by("seq").values_list("seq", flat=True)) == [
+        1,
+        13,
+        14,
+        15,
+    ]
+    drive(campaign, enqueued, django_capture_on_commit_callbacks)
+    assert campaign.status == CampaignStatus.SENT
+    assert sending.message_counts(campaign.pk) == {MessageStatus.ACCEPTED: 350, MessageStatus.SKIPPED: 1150}
