@@ -222,8 +222,10 @@ PUSHADMIN_SEND_BACKOFF_BASE_MS = env.integer("PUSHADMIN_SEND_BACKOFF_BASE_MS", 5
 PUSHADMIN_SEND_BACKOFF_CAP_MS = env.integer("PUSHADMIN_SEND_BACKOFF_CAP_MS", 60_000, minimum=1)
 PUSHADMIN_AUTO_PAUSE_AFTER = env.integer("PUSHADMIN_AUTO_PAUSE_AFTER", 10, minimum=1)
 PUSHADMIN_SEND_HTTP_TIMEOUT = env.integer("PUSHADMIN_SEND_HTTP_TIMEOUT", 10, minimum=1)
-# Batches claimed, sent and recorded together by one task (one claim, one recording transaction).
-PUSHADMIN_SEND_GROUP_BATCHES = env.integer("PUSHADMIN_SEND_GROUP_BATCHES", 10, minimum=1)
+# Batches claimed and sent together by one task (one claim); they are recorded a step at a time.
+PUSHADMIN_SEND_GROUP_BATCHES = env.integer("PUSHADMIN_SEND_GROUP_BATCHES", 20, minimum=1)
+# Calls between two recording transactions: also how many calls a killed worker can leave in doubt.
+PUSHADMIN_SEND_CALLS_PER_STEP = env.integer("PUSHADMIN_SEND_CALLS_PER_STEP", 10, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = env.text("PUSHADMIN_CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE["delivery-sweep"] = {
     "task": "pushadmin.delivery.tasks.sweep",

@@ -225,7 +225,7 @@ def send_batches(batch_ids: Sequence[int]) -> dict[int, str]:
     """Claim, send and record a group of batches; returns what happened to each, for logs and tests.
 
     One conditional UPDATE claims them all, committed before the first call; the calls go out
-    one after the other on the workspace's kept-open connection, `CALLS_PER_STEP` at a time,
+    one after the other on the workspace's kept-open connection, a step of calls at a time,
     each step recorded in one transaction (one audit entry, one UPDATE per outcome). A group
     stops early, giving its unsent batches back, when a call gets no definite answer
     (throttled, failed, unknown, or refused for the workspace's settings), the campaign stops
@@ -315,20 +315,22 @@ def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dic
     except Exception as exc:  # e.g. an unusable endpoint or an unreadable secret: nothing was sent
         return results | _not_prepared(campaign, to_send, token, exc)
     slots = ratelimit.Slots(workspace.pk, workspace.calls_per_second, len(to_send))
+    # Calls between two recording transactions: also how many a killed worker can leave in doubt.
+    per_step = settings.PUSHADMIN_SEND_CALLS_PER_STEP
     with transaction.atomic():
         # Under the chain's lock, as later markings are (in `_record`): a pause or a cancel
         # then comes wholly before or wholly after it, never between its check and its update.
         trail.lock_chain()
-        marked = _mark_calling(to_send[:CALLS_PER_STEP], token)
+        marked = _mark_calling(to_send[:per_step], token)
     position = 0
     while position < len(to_send):
         if not marked:
             results.update(_give_back(to_send[position:], token, delay=0, why="campaign no longer sending"))
             break
-        step = to_send[position : position + CALLS_PER_STEP]
+        step = to_send[position : position + per_step]
         called = _call_step(campaign, client, slots, step, token, deadline, first=position == 0)
         position += len(step)
-        following = [] if called.stopped else to_send[position : position + CALLS_PER_STEP]
+        following = [] if called.stopped else to_send[position : position + per_step]
         if called.sent:
             recorded, marked = _record(campaign, workspace, token, called.sent, mark_next=following)
             results.update(recorded)
@@ -341,10 +343,6 @@ def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dic
     slots.give_back_unused()
     finish_if_done(campaign.pk)
     return results
-
-
-# Calls made between two recording transactions; also how many calls a killed worker can leave in doubt.
-CALLS_PER_STEP = 5
 
 
 class StepCalls(NamedTuple):

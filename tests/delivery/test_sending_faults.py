@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.celery import app as celery_app
@@ -131,7 +132,7 @@ def test_a_worker_killed_under_the_default_policy_leaves_only_its_calls_in_doubt
         cast, mpaas_sandbox, celery_worker, ambiguous_policy=AmbiguousPolicy.MARK_UNKNOWN
     )
     unknown = Message.objects.filter(campaign=campaign, status=MessageStatus.UNKNOWN)
-    assert in_flight_at_kill <= sending.CALLS_PER_STEP * celery_worker.concurrency
+    assert in_flight_at_kill <= settings.PUSHADMIN_SEND_CALLS_PER_STEP * celery_worker.concurrency
     assert unknown.count() <= in_flight_at_kill * sending.BATCH_SIZE
     stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
     assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0 and len(stored) == len(set(stored))
@@ -143,7 +144,9 @@ def test_a_worker_killed_under_the_default_policy_leaves_only_its_calls_in_doubt
 
 def test_tasks_lost_by_the_broker_are_re_driven_from_the_database(cast, mpaas_sandbox, celery_worker):
     point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=20)
-    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 3000), cast.reviewer)
+    # Enough batches for tasks to wait in the queue behind the one running and the one prefetched.
+    targets = 3 * settings.PUSHADMIN_SEND_GROUP_BATCHES * sending.BATCH_SIZE
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, targets), cast.reviewer)
     dispatch.on_approved(campaign.pk)
     wait_for(lambda: mpaas_sandbox.stats()["messagesAccepted"] >= 300, timeout=30, what="the first batches")
 
@@ -154,7 +157,7 @@ def test_tasks_lost_by_the_broker_are_re_driven_from_the_database(cast, mpaas_sa
     wait_for(lambda: status_of(campaign) in ENDED, timeout=90, what="the campaign to complete")
     assert status_of(campaign) == CampaignStatus.SENT
     stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
-    assert len(stored) == len(set(stored)) == 3000
+    assert len(stored) == len(set(stored)) == targets
     assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
 
 
