@@ -130,48 +130,68 @@ def rejected_before_this_round(campaign: Campaign) -> QuerySet[Message]:
 
 
 def cut_remaining(campaign_id: int) -> int:
-    """Cut the rest of a started campaign, one committed slice at a time (the `cut_batches` task)."""
+    """Cut the rest of a started campaign, one committed slice at a time (the `cut_batches` task).
+
+    Each slice is planned (read) before its transaction, which then only writes batch rows: on
+    SQLite, whose one write lock the sending workers need too, the lock is held for milliseconds.
+    """
     cut = 0
     while True:
+        slice_ = plan_cut(campaign_id, CUT_SLICE_ROWS)
         with transaction.atomic():
-            campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
+            campaign = Campaign.objects.get(pk=campaign_id)
             if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.PAUSED):
                 return cut
-            batch_ids, more = cut_next_rows(campaign, CUT_SLICE_ROWS)
+            batch_ids = make_batches(campaign, slice_.numbers)
         enqueue(batch_ids)
         cut += len(batch_ids)
-        if not more:
+        if not slice_.more:
             finish_if_done(campaign_id)
             return cut
 
 
-def cut_next_rows(campaign: Campaign, rows: int) -> tuple[list[int], bool]:
-    """Cut the next `rows` rows (by seq) of the first round into batches; returns (batch ids, more left).
+class CutSlice(NamedTuple):
+    numbers: list[int]  # first-round batches to make
+    more: bool  # rows left to cut after them
 
-    Only batch rows are written: a first-round batch holds its rows by number (see `membership`).
+
+def cut_next_rows(campaign: Campaign, rows: int) -> tuple[list[int], bool]:
+    """Cut the next `rows` rows (by seq) of the first round into batches; returns (batch ids, more left)."""
+    slice_ = plan_cut(campaign.pk, rows)
+    return make_batches(campaign, slice_.numbers), slice_.more
+
+
+def plan_cut(campaign_id: int, rows: int) -> CutSlice:
+    """Which batches the next `rows` rows (by seq) of the first round make.
+
+    Only batch rows are written for them: a first-round batch holds its rows by number (see
+    `membership`). Batches whose rows were all skipped would have nothing to send: none is made.
     """
-    first = membership.first_uncut_seq(campaign.pk)
+    first = membership.first_uncut_seq(campaign_id)
     if first is None:
-        return [], False
+        return CutSlice([], False)
     # Whole batches only: batch k always holds rows (k-1)*100+1 … k*100.
     low = membership.seq_range(membership.batch_number_of(first))[0]
     high = low + (rows + BATCH_SIZE - 1) // BATCH_SIZE * BATCH_SIZE - 1
-    # Batches whose rows were all skipped would have nothing to send: none is made for them.
-    numbers = membership.draft_batch_numbers(campaign.pk, low, high)
+    numbers = membership.draft_batch_numbers(campaign_id, low, high)
+    return CutSlice(numbers, membership.first_draft_after(campaign_id, high) is not None)
+
+
+def make_batches(campaign: Campaign, numbers: list[int]) -> list[int]:
+    """The first-round batches of these numbers, pending (made unless another cut made them); their ids."""
     now = timezone.now()
     Batch.objects.bulk_create(
         [Batch(campaign=campaign, seq=k, send_round=membership.FIRST_ROUND, queued_at=now) for k in numbers],
         batch_size=2000,
         ignore_conflicts=True,
     )
-    batch_ids = list(
+    return list(
         Batch.objects.filter(
             campaign=campaign, send_round=membership.FIRST_ROUND, seq__in=numbers, status=BatchStatus.PENDING
         )
         .order_by("seq")
         .values_list("pk", flat=True)
     )
-    return batch_ids, membership.first_draft_after(campaign.pk, high) is not None
 
 
 def _skip_rows_missing_values(campaign: Campaign) -> int:
