@@ -16,11 +16,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.delivery import membership
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Message, MessageStatus
 from pushadmin.reviews.models import Approval
 from pushadmin.workspaces.models import Workspace
@@ -129,11 +130,25 @@ def calls(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
         qs = qs.filter(outcome=data["state"])
     if data.get("code"):
         qs = qs.filter(code=data["code"])
-    if data.get("msg_key"):
-        qs = qs.filter(batch__messages__msg_key=data["msg_key"])
-    if data.get("target"):
-        qs = qs.filter(batch__messages__target=data["target"])
+    for key in ("msg_key", "target"):
+        if data.get(key):
+            qs = qs.filter(_calls_carrying(Message.objects.filter(**{key: data[key]})))
     return qs
+
+
+# First-round rows still waiting for their outcome looked up by number, at most this many.
+UNRECORDED_ROWS_LOOKED_UP = 200
+
+
+def _calls_carrying(rows: QuerySet[Message]) -> Q:
+    """Calls whose batch holds one of these rows: by the row's batch reference, or by number for
+    a first-round row whose outcome is not recorded yet (it has no reference until then)."""
+    condition = Q(batch__in=rows.exclude(batch=None).values("batch_id"))
+    unrecorded = rows.filter(batch=None, send_round=membership.FIRST_ROUND, status=MessageStatus.DRAFT)
+    for campaign_id, seq in unrecorded.values_list("campaign_id", "seq")[:UNRECORDED_ROWS_LOOKED_UP]:
+        number = membership.batch_number_of(seq)
+        condition |= Q(batch__campaign_id=campaign_id, batch__send_round=membership.FIRST_ROUND, batch__seq=number)
+    return condition
 
 
 def trail_entries(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:

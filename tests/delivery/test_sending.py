@@ -10,9 +10,10 @@ from django.conf import settings
 from django.test import RequestFactory
 from django.utils import timezone
 
+from pushadmin.audit import history
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import TransitionRefused
-from pushadmin.campaigns.models import CampaignStatus, MissingDataPolicy
+from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
 from pushadmin.delivery import clients, controls, membership, sending, sweeper
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
@@ -664,3 +665,30 @@ def test_a_long_run_of_skipped_rows_gets_no_batch_and_does_not_hide_the_rows_aft
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
     assert campaign.status == CampaignStatus.SENT
     assert sending.message_counts(campaign.pk) == {MessageStatus.ACCEPTED: 350, MessageStatus.SKIPPED: 1150}
+
+
+def test_the_history_finds_the_calls_of_a_row_before_and_after_its_outcome_is_recorded(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    campaign = started(cast, mpaas_sandbox, 250, django_capture_on_commit_callbacks)
+    secret = cast.workspace.reveal_secret_for_signing()
+    cast.workspace.set_secret("not-the-secret")
+    cast.workspace.save()
+    sending.send_batch(enqueued[0])  # refused for the workspace's settings: the rows wait, unrecorded
+    refused = Attempt.objects.get(campaign=campaign)
+
+    def calls_for(**search):
+        return list(history.calls(cast.workspace, search).order_by("pk"))
+
+    assert calls_for(msg_key=campaign.msg_key_for(7)) == [refused]
+    assert calls_for(target=Message.objects.get(campaign=campaign, seq=7).target) == [refused]
+    assert calls_for(msg_key=campaign.msg_key_for(150)) == []  # batch 2: no call yet
+
+    cast.workspace.set_secret(secret)
+    cast.workspace.save()
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENDING, pause_reason="")
+    Batch.objects.filter(campaign=campaign).update(next_attempt_at=None)
+    sending.send_batch(enqueued[0])
+    accepted = Attempt.objects.get(campaign=campaign, outcome=AttemptOutcome.ACCEPTED)
+    assert Message.objects.get(campaign=campaign, seq=7).batch_id == accepted.batch_id
+    assert calls_for(msg_key=campaign.msg_key_for(7)) == [refused, accepted]
