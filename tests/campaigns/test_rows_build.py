@@ -3,10 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
+from django.db import transaction
 
 from pushadmin.audiences.models import Audience, AudienceMember
+from pushadmin.campaigns import preflight as scans
 from pushadmin.campaigns import rows
-from pushadmin.campaigns.models import RowsState
+from pushadmin.campaigns.models import Campaign, RowsState
 from pushadmin.campaigns.preflight import preflight
 from tests.campaigns.composing import make_campaign
 from tests.fixtures.processes import wait_for
@@ -71,12 +74,6 @@ def test_a_real_worker_builds_the_rows(cast: Cast, celery_worker: Any, monkeypat
 def test_a_worker_that_builds_a_large_campaign_scans_it_once_for_every_web_process(
     cast: Cast, celery_worker: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django.core.cache import cache
-    from django.db import transaction
-
-    from pushadmin.campaigns import preflight as scans
-    from pushadmin.campaigns.models import Campaign
-
     monkeypatch.setattr(rows, "INLINE_BUILD_LIMIT", 100)
     size = scans.CACHE_FROM_ROWS + 500
     campaign = make_campaign(cast, [], audience=make_audience(cast, size))

@@ -60,6 +60,13 @@ def drive(campaign, enqueued, django_capture_on_commit_callbacks, rounds=50):
     return results
 
 
+def left_in_flight_by_a_dead_worker(batch):
+    """As a worker killed during the call leaves its batch: in flight, its lease already expired."""
+    Batch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.IN_FLIGHT, claim_token="dead-worker", lease_until=timezone.now() - timedelta(seconds=1)
+    )
+
+
 def test_starting_cuts_batches_of_at_most_100_and_queues_each_once(
     cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
 ):
@@ -188,9 +195,7 @@ def test_an_expired_lease_makes_its_messages_unknown_under_the_default_policy(
 ):
     campaign = started(cast, mpaas_sandbox, 150, django_capture_on_commit_callbacks)
     first, second = Batch.objects.filter(campaign=campaign).order_by("seq")
-    Batch.objects.filter(pk=first.pk).update(
-        status=BatchStatus.IN_FLIGHT, claim_token="dead-worker", lease_until=timezone.now() - timedelta(seconds=1)
-    )
+    left_in_flight_by_a_dead_worker(first)
 
     report = sweeper.sweep()
 
@@ -206,9 +211,7 @@ def test_an_expired_lease_is_sent_again_with_the_same_msg_keys_under_the_resend_
     cast.workspace.ambiguous_policy = AmbiguousPolicy.RESEND
     campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
     batch = Batch.objects.get(campaign=campaign)
-    Batch.objects.filter(pk=batch.pk).update(
-        status=BatchStatus.IN_FLIGHT, claim_token="dead-worker", lease_until=timezone.now() - timedelta(seconds=1)
-    )
+    left_in_flight_by_a_dead_worker(batch)
     enqueued.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -585,9 +588,7 @@ def test_under_the_resend_policy_a_call_in_doubt_of_a_cancelled_campaign_becomes
     cast.workspace.ambiguous_policy = AmbiguousPolicy.RESEND
     campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
     batch = Batch.objects.get(campaign=campaign)
-    Batch.objects.filter(pk=batch.pk).update(
-        status=BatchStatus.IN_FLIGHT, claim_token="dead-worker", lease_until=timezone.now() - timedelta(seconds=1)
-    )
+    left_in_flight_by_a_dead_worker(batch)
     controls.cancel(campaign, request=request_by(cast.marketer))
 
     report = sweeper.sweep()
