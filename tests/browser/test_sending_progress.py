@@ -67,6 +67,7 @@ def test_the_bar_moves_while_sending_and_pause_resume_cancel_take_effect(
     wait_for(lambda: bar(page, "accepted") > paused_at, timeout=15, what="sending to carry on after resuming")
 
     page.get_by_role("button", name="Cancel campaign").click()
+    expect(page.get_by_role("status").filter(has_text="unsent messages are marked cancelled")).to_be_visible()
     expect(page.locator("#live .badge").first).to_have_text("Cancelled")
     wait_for(lambda: not Batch.objects.filter(campaign=campaign, status__in=HELD_BATCH).exists(), timeout=10)
     page.reload()
@@ -102,6 +103,8 @@ def test_resend_failed_only_sends_the_rejected_rows_again_with_new_msg_keys(
 
     Message.objects.filter(campaign=campaign, seq__gt=100, seq__lte=200).update(values={"name": "Fixed", "money": "9"})
     page.get_by_role("button", name="Resend failed only (100)").click()
+    # The POST's redirect must land before the page is reloaded, or the reload races it.
+    expect(page.get_by_role("status").filter(has_text="are being sent again with new MsgKeys")).to_be_visible()
     wait_for(lambda: status_of(campaign) == CampaignStatus.SENT, timeout=20, what="the resend round")
     page.reload()
     assert (bar(page, "accepted"), bar(page, "rejected")) == (300, 0)
