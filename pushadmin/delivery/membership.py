@@ -62,13 +62,13 @@ def in_batches(batches: Iterable[Batch]) -> Q:
     if numbers:
         (campaign_id,) = campaign_ids
         ranges = Q()
-        for first, last in _runs(sorted(numbers)):
+        for first, last in runs(sorted(numbers)):
             ranges |= Q(seq__gte=seq_range(first)[0], seq__lte=seq_range(last)[1])
         conditions.append(Q(campaign_id=campaign_id, send_round=FIRST_ROUND) & ranges)
     return functools.reduce(operator.or_, conditions)
 
 
-def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+def runs(numbers: list[int]) -> list[tuple[int, int]]:
     """Consecutive numbers as (first, last) runs: one seq range each in SQL."""
     runs: list[tuple[int, int]] = []
     for number in numbers:
@@ -128,18 +128,3 @@ def draft_batch_numbers(campaign_id: int, low: int, high: int) -> list[int]:
     """The first-round batches between rows `low` and `high` that hold a draft row (by row, as above)."""
     rows = Message.objects.filter(campaign_id=campaign_id, seq__gte=low, seq__lte=high).values_list("seq", "status")
     return sorted({batch_number_of(seq) for seq, status in rows.order_by() if status == MessageStatus.DRAFT})
-
-
-def pk_condition(pks: Iterable[int]) -> Q:
-    """`pk IN pks` as ranges of consecutive ids where it can: a step's rows are mostly one run of
-    ids, and a range is far cheaper to build and to run than hundreds of literals."""
-    singles: list[int] = []
-    condition = Q()
-    for first, last in _runs(sorted(set(pks))):
-        if last - first >= 2:
-            condition |= Q(pk__gte=first, pk__lte=last)
-        else:
-            singles.extend(range(first, last + 1))
-    if singles:
-        condition |= Q(pk__in=singles)
-    return condition

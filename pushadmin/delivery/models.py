@@ -31,8 +31,16 @@ class Message(models.Model):
     msg_key = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.DRAFT)
     send_round = models.PositiveIntegerField(default=1)
+    # No foreign key constraint in the database: PostgreSQL would check it row by row when the
+    # outcome is recorded (a fifth of that UPDATE's cost). Only the send engine writes it, with
+    # the batch's own state, and deleting a batch through Django still clears it.
     batch = models.ForeignKey(
-        "delivery.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+        "delivery.Batch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        db_constraint=False,
     )
     request_id = models.CharField(max_length=64, blank=True)
     task_id = models.CharField(max_length=64, blank=True)

@@ -25,13 +25,13 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
-from pushadmin.delivery import clients, membership, ratelimit, requests, scheduling
+from pushadmin.delivery import clients, membership, ratelimit, requests, row_outcomes, scheduling
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
@@ -648,36 +648,16 @@ def _record_messages(done: list[tuple[SentBatch, Outcome]], *, only: Sequence[in
         text = o.meaning if o.final != MessageStatus.ACCEPTED else ""
         by_state.setdefault((o.final, o.code, text[:300]), []).append(s)
     for (final, code, text), group in by_state.items():
-        per_batch = {
-            "request_id": [(s.batch, (s.result.outcome.request_id or "")[:64]) for s in group],
-            "task_id": [(s.batch, (getattr(s.result.outcome, "push_result_data", None) or "")[:64]) for s in group],
-        }
-        if any(s.batch.send_round == membership.FIRST_ROUND for s in group):
-            # First-round rows point to their batch from now on (see `membership`).
-            per_batch["batch_id"] = [(s.batch, s.batch.pk) for s in group]
+        answers = [
+            row_outcomes.BatchAnswer(
+                s.batch,
+                (s.result.outcome.request_id or "")[:64],
+                (getattr(s.result.outcome, "push_result_data", None) or "")[:64],
+            )
+            for s in group
+        ]
         pks = only if only is not None else [m.pk for s in group for m in s.messages]
-        Message.objects.filter(membership.pk_condition(pks)).update(
-            status=final,
-            result_code=code,
-            result_message=text,
-            updated_at=now,
-            **{field: _by_batch(field, values) for field, values in per_batch.items()},
-        )
-
-
-def _by_batch(field: str, values: list[tuple[Batch, Any]]) -> Any:
-    """One value per batch, in SQL: the value itself when every batch has the same."""
-    distinct = {v for _, v in values}
-    if len(distinct) == 1:
-        return distinct.pop()
-    column = Message._meta.get_field(field)
-    output = column.target_field if column.is_relation else column
-    # Later rounds' rows point to their batch. First-round rows do not yet: among the group's
-    # rows, a row belongs to the first batch (by number) whose last row is not before it.
-    later = [When(batch_id=b.pk, then=Value(v)) for b, v in values if b.send_round != membership.FIRST_ROUND]
-    first_round = sorted((b.seq, v) for b, v in values if b.send_round == membership.FIRST_ROUND)
-    by_number = [When(seq__lte=membership.seq_range(number)[1], then=Value(v)) for number, v in first_round]
-    return Case(*later, *by_number, default=F(field), output_field=output)
+        row_outcomes.write(pks, answers, status=final, code=code, text=text, now=now)
 
 
 def _schedule_retry(sent: SentBatch, outcome: Outcome, token: str, workspace: Workspace) -> str:

@@ -232,7 +232,10 @@ class MpaasClient:
             body_bytes=len(http_request.content),
             error=error,
         )
-        logger.info(
+        # Accepted calls at debug level: the attempt rows record every call, and a line per call
+        # at a worker's usual level cost a noticeable share of its time.
+        logger.log(
+            logging.DEBUG if isinstance(outcome, errors.Accepted) else logging.INFO,
             "mpaas %s -> %s status=%s request_id=%s code=%s duration_ms=%d",
             request.ACTION,
             type(outcome).__name__,
