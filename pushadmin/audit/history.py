@@ -16,13 +16,14 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery import membership
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Message, MessageStatus
+from pushadmin.delivery.models import UNINDEXED_RESULT_CODES, Attempt, AttemptOutcome, Message, MessageStatus
 from pushadmin.reviews.models import Approval
 from pushadmin.workspaces.models import Workspace
 
@@ -120,7 +121,18 @@ def messages(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
     for key, field in (("state", "status"), ("target", "target"), ("msg_key", "msg_key"), ("code", "result_code")):
         if data.get(key):
             qs = qs.filter(**{field: data[key]})
+    if data.get("code") and data["code"] not in UNINDEXED_RESULT_CODES:
+        qs = qs.filter(_failure_codes_only())
     return qs
+
+
+def _failure_codes_only() -> RawSQL:
+    """The condition of the code index, written out with its literals: SQLite uses a partial index
+    only for a query that carries the same condition, and a bound parameter does not count."""
+    assert not any("'" in code for code in UNINDEXED_RESULT_CODES)
+    literals = ", ".join(f"'{code}'" for code in UNINDEXED_RESULT_CODES)
+    column = f'"{Message._meta.db_table}"."result_code"'
+    return RawSQL(f"NOT ({column} IN ({literals}))", [], output_field=BooleanField())  # noqa: S611 (constants only)
 
 
 def calls(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
