@@ -144,11 +144,12 @@ def calls(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
         qs = qs.filter(code=data["code"])
     for key in ("msg_key", "target"):
         if data.get(key):
-            qs = qs.filter(_calls_carrying(Message.objects.filter(**{key: data[key]})))
+            rows = Message.objects.filter(campaign_id__in=_campaign_ids(workspace, data), **{key: data[key]})
+            qs = qs.filter(_calls_carrying(rows))
     return qs
 
 
-# First-round rows still waiting for their outcome looked up by number, at most this many.
+# First-round rows still waiting for their outcome looked up by number, at most this many (newest first).
 UNRECORDED_ROWS_LOOKED_UP = 200
 
 
@@ -157,7 +158,8 @@ def _calls_carrying(rows: QuerySet[Message]) -> Q:
     a first-round row whose outcome is not recorded yet (it has no reference until then)."""
     condition = Q(batch__in=rows.exclude(batch=None).values("batch_id"))
     unrecorded = rows.filter(batch=None, send_round=membership.FIRST_ROUND, status=MessageStatus.DRAFT)
-    for campaign_id, seq in unrecorded.values_list("campaign_id", "seq")[:UNRECORDED_ROWS_LOOKED_UP]:
+    newest_first = unrecorded.order_by("-pk").values_list("campaign_id", "seq")
+    for campaign_id, seq in newest_first[:UNRECORDED_ROWS_LOOKED_UP]:
         number = membership.batch_number_of(seq)
         condition |= Q(batch__campaign_id=campaign_id, batch__send_round=membership.FIRST_ROUND, batch__seq=number)
     return condition

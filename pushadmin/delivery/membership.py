@@ -70,13 +70,13 @@ def in_batches(batches: Iterable[Batch]) -> Q:
 
 def runs(numbers: list[int]) -> list[tuple[int, int]]:
     """Consecutive numbers as (first, last) runs: one seq range each in SQL."""
-    runs: list[tuple[int, int]] = []
+    found: list[tuple[int, int]] = []
     for number in numbers:
-        if runs and runs[-1][1] + 1 == number:
-            runs[-1] = (runs[-1][0], number)
+        if found and found[-1][1] + 1 == number:
+            found[-1] = (found[-1][0], number)
         else:
-            runs.append((number, number))
-    return runs
+            found.append((number, number))
+    return found
 
 
 def batch_of_row(seq: int, send_round: int, batch_id: int | None, batches: dict[Any, Batch]) -> Batch | None:

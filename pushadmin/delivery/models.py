@@ -24,7 +24,7 @@ UNINDEXED_RESULT_CODES = ("", "100", "OK")
 
 class Message(models.Model):
     # No index of its own: (campaign, seq) and (campaign, status) start with it. Every index is
-    # written again each time a message changes state, twice per message sent.
+    # written again each time a message changes state (once per message sent).
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="messages", db_index=False
     )

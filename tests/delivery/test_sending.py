@@ -669,7 +669,7 @@ def test_a_long_run_of_skipped_rows_gets_no_batch_and_does_not_hide_the_rows_aft
 
 
 def test_the_history_finds_the_calls_of_a_row_before_and_after_its_outcome_is_recorded(
-    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks, monkeypatch
 ):
     campaign = started(cast, mpaas_sandbox, 250, django_capture_on_commit_callbacks)
     secret = cast.workspace.reveal_secret_for_signing()
@@ -684,6 +684,10 @@ def test_the_history_finds_the_calls_of_a_row_before_and_after_its_outcome_is_re
     assert calls_for(msg_key=campaign.msg_key_for(7)) == [refused]
     assert calls_for(target=Message.objects.get(campaign=campaign, seq=7).target) == [refused]
     assert calls_for(msg_key=campaign.msg_key_for(150)) == []  # batch 2: no call yet
+    # Another workspace's newer unrecorded rows for the same target use up none of the rows looked up.
+    monkeypatch.setattr(history, "UNRECORDED_ROWS_LOOKED_UP", 1)
+    draft_campaign(cast.other_workspace, cast.outsider, 10, name="Theirs")
+    assert calls_for(target=Message.objects.get(campaign=campaign, seq=7).target) == [refused]
 
     cast.workspace.set_secret(secret)
     cast.workspace.save()
