@@ -15,7 +15,7 @@ from pushadmin.campaigns import rows as campaign_rows
 from pushadmin.campaigns import workflow
 from pushadmin.campaigns.builder_page import builder_context, render_fragment, rows_context
 from pushadmin.campaigns.lifecycle import TransitionRefused
-from pushadmin.campaigns.models import Campaign
+from pushadmin.campaigns.models import Campaign, RowsState
 from pushadmin.campaigns.row_html import RowRenderer, output_cell
 from pushadmin.campaigns.views import CAMPAIGNS, settings_forms
 
@@ -152,3 +152,25 @@ def rows_progress(request: HttpRequest, campaign_id: int) -> HttpResponse:
     if campaign.rows_state != "building" and request.htmx:  # type: ignore[attr-defined]
         response["HX-Refresh"] = "true"  # the rows are there: show them
     return response
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+def rebuild_rows(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """After a failed build: build the rows from the campaign's audience again, in one click."""
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    try:
+        with transaction.atomic():
+            # Checked again under the campaign's lock (taken by record_edit): one click, one build.
+            workflow.record_edit(campaign, request=request, after={"rows": "built again from the audience"})
+            if (
+                campaign.audience is None
+                or not Campaign.objects.filter(pk=campaign.pk, rows_state=RowsState.FAILED).exists()
+            ):
+                raise workflow.EditRefused(f"The rows of “{campaign.name}” did not fail to build; nothing was started.")
+            campaign_rows.replace_rows_from_audience(campaign)
+    except (workflow.EditRefused, TransitionRefused) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Building the rows again from “{campaign.audience.name}”.")  # type: ignore[union-attr]
+    return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)

@@ -24,4 +24,5 @@ urlpatterns = [
     path(C + "rows/blank/", row_views.blank_row, name="blank_row"),
     path(C + "rows/paste/", row_views.paste_rows, name="paste_rows"),
     path(C + "rows/progress/", row_views.rows_progress, name="rows_progress"),
+    path(C + "rows/rebuild/", row_views.rebuild_rows, name="rebuild_rows"),
 ]

@@ -123,7 +123,7 @@ def test_a_build_interrupted_on_every_try_fails_with_the_reason_on_the_builder(
     assert actions(campaign)[-2:] == ["campaign.rows_interrupted", "campaign.rows_failed"]
     html = builder_page(cast, campaign)
     assert "Creating the rows failed: it was interrupted 2 times" in html and "Try again" in html
-    assert "To try again, set the audience to none and save" in html
+    assert "Build the rows again" in html
 
     rows.build_rows(campaign.pk)  # a late copy of the task
     assert campaign_of(campaign).rows_state == RowsState.FAILED
@@ -203,3 +203,31 @@ def test_the_builder_says_an_interrupted_build_is_resuming(cast: Cast) -> None:
     html = builder_page(cast, campaign)
     assert "Interrupted: the worker creating the rows stopped before it finished." in html
     assert "Creating rows: 0 of 3" in html
+
+
+def rebuild(cast: Cast, campaign: Campaign, user: Any = None) -> Any:
+    client = Client()
+    client.force_login(user or cast.marketer)
+    path = reverse("campaigns:rebuild_rows", kwargs={"workspace_id": cast.workspace.pk, "campaign_id": campaign.pk})
+    return client.post(path, follow=True)
+
+
+@pytest.mark.django_db
+def test_a_failed_build_is_built_again_in_one_click_and_only_a_failed_one(cast: Cast) -> None:
+    campaign = make_campaign(
+        cast, [], audience=audience_of(cast, 30), rows_state=RowsState.FAILED, rows_error="it was interrupted 3 times"
+    )
+    assert rebuild(cast, campaign, cast.reviewer).status_code == 403
+    assert campaign_of(campaign).rows_state == RowsState.FAILED
+
+    page = rebuild(cast, campaign).content.decode()
+
+    built = campaign_of(campaign)
+    assert (built.rows_state, built.rows_error, built.messages.count()) == (RowsState.READY, "", 30)
+    assert "Building the rows again from “Spring list”." in page and "Build the rows again" not in page
+    assert actions(campaign)[-1] == "campaign.edited" and built.revision == campaign.revision + 1
+
+    again = rebuild(cast, campaign).content.decode()
+    assert "did not fail to build; nothing was started" in again
+    assert campaign_of(campaign).revision == built.revision, "a refused rebuild still counted as an edit"
+    assert campaign_of(campaign).messages.count() == 30
