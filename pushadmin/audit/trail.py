@@ -101,7 +101,8 @@ def record(
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     label = actor_label or (str(actor.get_username()) if actor is not None else "system")  # type: ignore[attr-defined]
-    with transaction.atomic():
+    # No savepoint of its own: an entry that cannot be written fails the caller's change with it.
+    with transaction.atomic(savepoint=False):
         lock_chain()
         last = AuditEntry.objects.order_by("-seq").values("seq", "hash").first()
         entry = AuditEntry(

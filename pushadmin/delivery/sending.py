@@ -430,11 +430,10 @@ def _answered(outcome: errors.Outcome) -> bool:
 def _mark_calling(step: list[ClaimedBatch], token: str) -> bool:
     """Claimed → in flight for the batches about to be called, only while their campaign is sending."""
     ids = [c.batch.pk for c in step]
-    if not Campaign.objects.filter(pk=step[0].batch.campaign_id, status=CampaignStatus.SENDING).exists():
-        return False
-    marked = Batch.objects.filter(pk__in=ids, claim_token=token, status=BatchStatus.CLAIMED).update(
-        status=BatchStatus.IN_FLIGHT, lease_until=timezone.now() + _lease()
-    )
+    sending = Campaign.objects.filter(pk=step[0].batch.campaign_id, status=CampaignStatus.SENDING)
+    marked = Batch.objects.filter(
+        pk__in=ids, claim_token=token, status=BatchStatus.CLAIMED, campaign_id__in=sending.values("pk")
+    ).update(status=BatchStatus.IN_FLIGHT, lease_until=timezone.now() + _lease())
     return marked == len(ids)
 
 
@@ -563,11 +562,7 @@ def _record(
                 obj=campaign,
                 detail=_sent_detail(settling),
             )
-        held = set(
-            Batch.objects.filter(
-                pk__in=[s.batch.pk for s, _ in settling], claim_token=token, status=BatchStatus.IN_FLIGHT
-            ).values_list("pk", flat=True)
-        )
+        held = _settle_held([s.batch.pk for s, _ in settling], token)
         late = {s.batch.pk: _record_late(s, o) for s, o in settling if s.batch.pk not in held}
         results.update((pk, "late outcome recorded" if n else "claim lost") for pk, n in late.items())
         Attempt.objects.bulk_create(
@@ -576,9 +571,6 @@ def _record(
         )
         done = [(s, o) for s, o in settling if s.batch.pk in held]
         if done:
-            Batch.objects.filter(
-                pk__in=[s.batch.pk for s, _ in done], claim_token=token, status=BatchStatus.IN_FLIGHT
-            ).update(status=BatchStatus.DONE, lease_until=None, updated_at=timezone.now())
             _record_messages(done)
             results.update((s.batch.pk, str(o.treat_as)) for s, o in done)
         for s, o in zip(sent, outcomes, strict=True):
@@ -586,6 +578,25 @@ def _record(
                 results[s.batch.pk] = _schedule_retry(s, o, token, workspace)
         marked = _mark_calling(mark_next, token) if mark_next else True
     return results, marked
+
+
+def _settle_held(batch_ids: list[int], token: str) -> set[int]:
+    """Those of these batches this claim still holds in flight become done; returns which.
+
+    One `UPDATE … RETURNING` (SQLite ≥ 3.35 and PostgreSQL), in place of a look and an update.
+    """
+    if not batch_ids:
+        return set()
+    table = Batch._meta.db_table
+    placeholders = ", ".join(["%s"] * len(batch_ids))
+    sql = (
+        f"UPDATE {table} SET status = %s, lease_until = NULL, updated_at = %s "  # noqa: S608 (placeholders only)
+        f"WHERE id IN ({placeholders}) AND claim_token = %s AND status = %s RETURNING id"
+    )
+    now = Batch._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [BatchStatus.DONE, now, *batch_ids, token, BatchStatus.IN_FLIGHT])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _sent_detail(settling: list[tuple[SentBatch, Outcome]]) -> dict[str, Any]:
