@@ -163,6 +163,17 @@ def _cancel_registered(campaign: Campaign, *, request: Any) -> Campaign:
     )
 
 
+def cancel_late_registrations(campaign_id: int) -> None:
+    """A campaign cancelled while its scheduled calls were on their way: the tasks those calls
+    registered on mPaaS after the cancel are cancelled there too, as the cancel did for the rest."""
+    campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
+    if campaign.status != CampaignStatus.CANCELLED:
+        return
+    on_mpaas = scheduling.cancel_on_mpaas(campaign)
+    if on_mpaas.refused or on_mpaas.failure:
+        _record_leftover(campaign, on_mpaas, request=None)
+
+
 def _record_leftover(campaign: Campaign, on_mpaas: scheduling.MpaasCancellation, *, request: Any) -> None:
     """A campaign cancelled here whose tasks mPaaS did not all cancel: say so on its page and in the trail."""
     with transaction.atomic():

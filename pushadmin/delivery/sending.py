@@ -32,6 +32,7 @@ from django.utils import timezone
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
+from pushadmin.campaigns.strategy import IMMEDIATE
 from pushadmin.delivery import clients, membership, ratelimit, requests, row_outcomes, scheduling
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.mpaas import errors
@@ -45,6 +46,8 @@ BATCH_SIZE = membership.BATCH_SIZE
 FAILURE_OUTCOMES = (AttemptOutcome.RETRYABLE, AttemptOutcome.AMBIGUOUS)
 OPEN_BATCH = (BatchStatus.PENDING, BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT)
 HELD_BATCH = (BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT)
+# What a call that registered its batch's task on mPaaS (a fixed-time or loop push) left as its result.
+REGISTERED = frozenset({str(AttemptOutcome.ACCEPTED), "late outcome recorded"})
 # Beyond this many attempts a batch stops being retried and pauses its campaign.
 MAX_ATTEMPTS_PER_BATCH = 40
 # Rows cut into batches when a campaign starts; the rest follows in slices (see start_campaign).
@@ -378,6 +381,10 @@ def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dic
             break
     slots.give_back_unused()
     finish_if_done(campaign.pk)
+    if scheduling.strategy_kind(campaign) != IMMEDIATE and REGISTERED.intersection(results.values()):
+        from pushadmin.delivery.controls import cancel_late_registrations
+
+        cancel_late_registrations(campaign.pk)
     return results
 
 

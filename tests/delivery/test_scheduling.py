@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import transition
-from pushadmin.campaigns.models import CampaignStatus
-from pushadmin.delivery import clients, dispatch, requests, scheduling, sending, sweeper, tasks
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.delivery import clients, controls, dispatch, requests, scheduling, sending, sweeper, tasks
 from pushadmin.delivery.models import Batch, Message, MessageStatus
 from pushadmin.mpaas.request_types import CancelPushSchedulerRequest
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -358,6 +358,45 @@ def test_cancelling_a_campaign_still_registering_cancels_the_tasks_it_has_on_mpa
     assert campaign.status == CampaignStatus.CANCELLED
     assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
     assert scheduling.count_unexecuted_on_mpaas(campaign) == 0
+
+
+def test_tasks_registered_by_calls_under_way_when_the_campaign_is_cancelled_are_cancelled_too(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks, monkeypatch
+):
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
+    campaign = approve(
+        draft_campaign(cast.workspace, cast.marketer, 250, strategy=fixed_at(timedelta(hours=3))), cast.reviewer
+    )
+    real_client_for = clients.client_for
+
+    class CancelledDuringTheFirstCall:
+        """The marketer cancels while the first call is on its way: mPaaS registers its task after."""
+
+        def __init__(self, workspace):
+            self.client = real_client_for(workspace)
+
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+
+        def push_multiple(self, request):
+            result = self.client.push_multiple(request)
+            if Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.SENDING:
+                controls.cancel(Campaign.objects.get(pk=campaign.pk), request=None)
+            return result
+
+    monkeypatch.setattr(clients, "client_for", CancelledDuringTheFirstCall)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.schedule_campaign(campaign.pk)
+    for batch_id in list(enqueued):
+        sending.send_batch(batch_id)
+
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.CANCELLED
+    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
+    assert scheduling.count_unexecuted_on_mpaas(campaign) == 0
+    # The first batch's call registered its task after the cancel; the other batches were never called.
+    cancelled = AuditEntry.objects.get(object_id=str(campaign.pk), action="delivery.mpaas_tasks_cancelled")
+    assert len(cancelled.detail["task_ids"]) == 1 and len(mpaas_sandbox.messages()) == 100
 
 
 # --------------------------------------------------------------------------- counting unexecuted tasks
