@@ -46,8 +46,10 @@ BATCH_SIZE = membership.BATCH_SIZE
 FAILURE_OUTCOMES = (AttemptOutcome.RETRYABLE, AttemptOutcome.AMBIGUOUS)
 OPEN_BATCH = (BatchStatus.PENDING, BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT)
 HELD_BATCH = (BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT)
+# The result of a call answered after its lease ran out, whose answer was still recorded.
+LATE_OUTCOME = "late outcome recorded"
 # What a call that registered its batch's task on mPaaS (a fixed-time or loop push) left as its result.
-REGISTERED = frozenset({str(AttemptOutcome.ACCEPTED), "late outcome recorded"})
+REGISTERED = frozenset({str(AttemptOutcome.ACCEPTED), LATE_OUTCOME})
 # Beyond this many attempts a batch stops being retried and pauses its campaign.
 MAX_ATTEMPTS_PER_BATCH = 40
 # Rows cut into batches when a campaign starts; the rest follows in slices (see start_campaign).
@@ -373,7 +375,7 @@ def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dic
         if called.sent:
             recorded, marked = _record(campaign, workspace, token, called.sent, mark_next=following)
             results.update(recorded)
-            if "late outcome recorded" in recorded.values():
+            if LATE_OUTCOME in recorded.values():
                 correct_ended(campaign.pk)
         results.update(called.given_back)
         if called.stopped:
@@ -437,9 +439,9 @@ def _answered(outcome: errors.Outcome) -> bool:
 def _mark_calling(step: list[ClaimedBatch], token: str) -> bool:
     """Claimed → in flight for the batches about to be called, only while their campaign is sending."""
     ids = [c.batch.pk for c in step]
-    sending = Campaign.objects.filter(pk=step[0].batch.campaign_id, status=CampaignStatus.SENDING)
+    still_sending = Campaign.objects.filter(pk=step[0].batch.campaign_id, status=CampaignStatus.SENDING)
     marked = Batch.objects.filter(
-        pk__in=ids, claim_token=token, status=BatchStatus.CLAIMED, campaign_id__in=sending.values("pk")
+        pk__in=ids, claim_token=token, status=BatchStatus.CLAIMED, campaign_id__in=still_sending.values("pk")
     ).update(status=BatchStatus.IN_FLIGHT, lease_until=timezone.now() + _lease())
     return marked == len(ids)
 
@@ -488,18 +490,17 @@ CANCELLED_UNSENT = "Cancelled before it was sent."
 def cancel_pending_batches(batch_ids: Iterable[int]) -> list[int]:
     """Pending batches of a cancelled campaign, and their unsent rows, become cancelled; returns which."""
     done = []
-    for batch_id in batch_ids:
+    for batch in Batch.objects.filter(pk__in=list(batch_ids)).order_by("pk"):
         with transaction.atomic():
             now = timezone.now()
-            if not Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
+            if not Batch.objects.filter(pk=batch.pk, status=BatchStatus.PENDING).update(
                 status=BatchStatus.CANCELLED, updated_at=now
             ):
                 continue
-            batch = Batch.objects.get(pk=batch_id)
             membership.rows_of(batch).filter(status__in=membership.OPEN_ROWS).update(
                 status=MessageStatus.CANCELLED, result_message=CANCELLED_UNSENT, updated_at=now
             )
-            done.append(batch_id)
+            done.append(batch.pk)
     return done
 
 
@@ -569,9 +570,9 @@ def _record(
                 obj=campaign,
                 detail=_sent_detail(settling),
             )
-        held = _settle_held([s.batch.pk for s, _ in settling], token)
+        held = row_outcomes.settle_held_batches([s.batch.pk for s, _ in settling], token)
         late = {s.batch.pk: _record_late(s, o) for s, o in settling if s.batch.pk not in held}
-        results.update((pk, "late outcome recorded" if n else "claim lost") for pk, n in late.items())
+        results.update((pk, LATE_OUTCOME if n else "claim lost") for pk, n in late.items())
         Attempt.objects.bulk_create(
             _attempt_row(s, o, settled=len(s.messages) if s.batch.pk in held else late.get(s.batch.pk, 0))
             for s, o in zip(sent, outcomes, strict=True)
@@ -585,25 +586,6 @@ def _record(
                 results[s.batch.pk] = _schedule_retry(s, o, token, workspace)
         marked = _mark_calling(mark_next, token) if mark_next else True
     return results, marked
-
-
-def _settle_held(batch_ids: list[int], token: str) -> set[int]:
-    """Those of these batches this claim still holds in flight become done; returns which.
-
-    One `UPDATE … RETURNING` (SQLite ≥ 3.35 and PostgreSQL), in place of a look and an update.
-    """
-    if not batch_ids:
-        return set()
-    table = Batch._meta.db_table
-    placeholders = ", ".join(["%s"] * len(batch_ids))
-    sql = (
-        f"UPDATE {table} SET status = %s, lease_until = NULL, updated_at = %s "  # noqa: S608 (placeholders only)
-        f"WHERE id IN ({placeholders}) AND claim_token = %s AND status = %s RETURNING id"
-    )
-    now = Batch._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [BatchStatus.DONE, now, *batch_ids, token, BatchStatus.IN_FLIGHT])
-        return {row[0] for row in cursor.fetchall()}
 
 
 def _sent_detail(settling: list[tuple[SentBatch, Outcome]]) -> dict[str, Any]:
