@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
+import time_machine
 
 if TYPE_CHECKING:
     from tests.personas import Cast
@@ -13,6 +15,15 @@ if TYPE_CHECKING:
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytest_plugins = ["tests.fixtures.browser", "tests.fixtures.processes"]
+
+FROZEN_NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # a Thursday, 16:00 in Shanghai
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[datetime]:
+    """Start the clock at FROZEN_NOW: a test whose dates are written out reads the same on any day it runs."""
+    with time_machine.travel(FROZEN_NOW, tick=True):
+        yield FROZEN_NOW
 
 
 @pytest.fixture(autouse=True, scope="session")

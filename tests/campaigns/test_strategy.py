@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pushadmin.campaigns.strategy import Strategy, run_times, strategy_content, summary, validate
+import pytest
 
-NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
+from pushadmin.campaigns.strategy import Strategy, run_times, strategy_content, summary, validate
+from tests.conftest import FROZEN_NOW
+
+# Every function takes `now` explicitly; the clock is frozen too so nothing here can read the real date.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+NOW = FROZEN_NOW  # Thursday 26 Nov 2026, 16:00 in Shanghai
 
 
 def loop(**changes: object) -> Strategy:

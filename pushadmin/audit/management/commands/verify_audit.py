@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from pushadmin.audit.trail import verify_chain
+from pushadmin.console.database_ready import DatabaseCommand
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Verify the hash chain of the audit trail; exits non-zero at the first broken entry."
 
     def handle(self, *args: Any, **options: Any) -> None:

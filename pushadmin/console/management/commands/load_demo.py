@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from pushadmin.console.database_ready import DatabaseCommand
 from pushadmin.console.demo import credentials_file, load_demo
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Create the demo workspace, template, audience and users (once) and print their passwords."
 
     def handle(self, *args: Any, **options: Any) -> None:

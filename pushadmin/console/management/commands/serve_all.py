@@ -14,12 +14,13 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+
+from pushadmin.console.database_ready import DatabaseCommand
 
 STOP_GRACE_SECONDS = 15
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Start web (gunicorn), Celery worker, Celery beat and the mPaaS sandbox together."
 
     def add_arguments(self, parser: Any) -> None:

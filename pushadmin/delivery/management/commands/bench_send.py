@@ -7,8 +7,9 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from pushadmin.console.database_ready import DatabaseCommand
 from pushadmin.delivery.benchmark import BenchOptions, run
 
 
@@ -19,7 +20,7 @@ def _positive(value: str) -> int:
     return number
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Create a throwaway workspace, template, audience and approved campaign of N targets, start W Celery "
         "worker processes, send everything (to --endpoint or a sandbox started here) and print one JSON line."

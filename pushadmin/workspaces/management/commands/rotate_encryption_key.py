@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from pushadmin.console.database_ready import DatabaseCommand
 from pushadmin.workspaces import encryption
 from pushadmin.workspaces.models import Workspace
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Re-encrypt all AccessKey secrets under the first key of PUSHADMIN_ENCRYPTION_KEYS."
 
     def handle(self, *args: Any, **options: Any) -> None:
