@@ -27,6 +27,8 @@ class Template(models.Model):
     content = models.TextField(max_length=2000)
     sample_values = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Whoever changed its name, title or text: like its author, they may not approve a campaign using it.
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -64,6 +64,8 @@ def _save(request: HttpRequest, form: TemplateForm, action: str) -> HttpResponse
         if not template.pk:
             template.created_by = request.user
         template.save()
+        if text_changed:
+            template.editors.add(request.user)
         after = {"name": template.name, "title": template.title, "content": template.content}
         trail.record(action, request=request, workspace=template.workspace, obj=template, before=before, after=after)
         if text_changed:

@@ -1,11 +1,18 @@
 """Review actions: approve (four-eyes, bound to a fingerprint), reject with a reason, comment.
 
+A decision names the revision and fingerprint the reviewer had on screen (`Shown`); the server
+refuses it unless that is still the campaign's current pair, so an approval can never land on
+content the reviewer did not see.
+
 Every action locks the campaign row first (SELECT … FOR UPDATE on PostgreSQL; SQLite's
 IMMEDIATE transactions take the write lock at BEGIN), so two reviewers clicking at once are
 served one after the other and the second sees what the first did.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
@@ -17,11 +24,42 @@ from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.reviews.fingerprint import compute_fingerprint, snapshot_of
+from pushadmin.reviews.four_eyes import why_excluded
 from pushadmin.reviews.models import Approval, CommentKind, ReviewComment
 
 
 class ReviewRefused(Exception):
     """The action is not allowed for this person or this campaign right now; the message says why."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The revision and fingerprint on the reviewer's screen when they decided."""
+
+    revision: int | None
+    fingerprint: str
+
+    @classmethod
+    def from_post(cls, data: Mapping[str, str]) -> Shown:
+        revision = data.get("revision", "").strip()
+        return cls(int(revision) if revision.isdigit() else None, data.get("fingerprint", "").strip())
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> Shown:
+        return cls(campaign.revision, campaign.fingerprint)
+
+
+def refuse_unless_still_shown(campaign: Campaign, shown: Shown) -> None:
+    """Refuse a decision taken on a revision or fingerprint that is no longer the campaign's."""
+    if shown.revision is None or not shown.fingerprint:
+        raise ReviewRefused(
+            f"This decision does not say which revision of “{campaign.name}” it is about; reload the review page."
+        )
+    if shown != Shown.of(campaign):
+        raise ReviewRefused(
+            f"“{campaign.name}” changed since you opened it (you saw revision {shown.revision}); "
+            f"reload to see revision {campaign.revision}. Nothing was recorded."
+        )
 
 
 def live_approvals(campaign: Campaign) -> list[Approval]:
@@ -45,10 +83,9 @@ def why_cannot_approve(campaign: Campaign, user: AbstractBaseUser | AnonymousUse
         return "Log in to approve."
     if Role.REVIEWER not in roles_in(user, campaign.workspace):
         return "Only reviewers of this workspace can approve campaigns."
-    if campaign.created_by_id == user.pk:
-        return "You created this campaign; four-eyes review needs someone else to approve it."
-    if campaign.editors.filter(pk=user.pk).exists():
-        return "You edited this campaign; four-eyes review needs someone who did not change it to approve it."
+    excluded = why_excluded(campaign, user.pk)
+    if excluded:
+        return excluded
     if campaign.status != CampaignStatus.IN_REVIEW:
         state = campaign.get_status_display().lower()
         return f"“{campaign.name}” is {state}; only campaigns in review can be approved."
@@ -62,14 +99,16 @@ def _lock(campaign: Campaign) -> Campaign:
     return Campaign.objects.select_for_update().select_related("workspace", "template").get(pk=campaign.pk)
 
 
-def approve(campaign: Campaign, *, request: HttpRequest) -> Campaign:
-    """Record the reviewer's approval; the last required one moves the campaign to approved and starts sending."""
+def approve(campaign: Campaign, *, request: HttpRequest, shown: Shown) -> Campaign:
+    """Record the reviewer's approval of what they were shown; the last required one moves the campaign to
+    approved and starts sending."""
     changed_since_submission = False
     with transaction.atomic():
         locked = _lock(campaign)
         reason = why_cannot_approve(locked, request.user)
         if reason:
             raise ReviewRefused(reason)
+        refuse_unless_still_shown(locked, shown)
         fingerprint = compute_fingerprint(locked)
         if fingerprint != locked.fingerprint:
             changed_since_submission = True
@@ -144,8 +183,8 @@ def _return_to_draft(campaign: Campaign, request: HttpRequest, reason: str, fing
     )
 
 
-def reject(campaign: Campaign, *, request: HttpRequest, reason: str) -> Campaign:
-    """Send a campaign in review back to draft with the reviewer's reason."""
+def reject(campaign: Campaign, *, request: HttpRequest, reason: str, shown: Shown) -> Campaign:
+    """Send the campaign in review the reviewer was shown back to draft with their reason."""
     reason = reason.strip()
     if not reason:
         raise ReviewRefused("Say why you reject it, so the author knows what to change.")
@@ -155,6 +194,7 @@ def reject(campaign: Campaign, *, request: HttpRequest, reason: str) -> Campaign
             raise ReviewRefused(
                 f"“{locked.name}” is {locked.get_status_display().lower()}; only campaigns in review can be rejected."
             )
+        refuse_unless_still_shown(locked, shown)
         ReviewComment.objects.create(
             campaign=locked, author=request.user, revision=locked.revision, kind=CommentKind.REJECTION, body=reason
         )

@@ -16,7 +16,7 @@ from pushadmin.accounts.models import Role
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.options import ChannelOptions
 from pushadmin.campaigns.strategy import Strategy, summary
-from pushadmin.reviews import approving, pack
+from pushadmin.reviews import approving, four_eyes, pack
 from pushadmin.reviews.forms import CommentForm, RejectForm
 
 READERS = (Role.REVIEWER, Role.MARKETER, Role.AUDITOR)
@@ -63,6 +63,7 @@ def _page(request: HttpRequest, campaign: Campaign, **forms: Any) -> HttpRespons
         "live_approvals": approving.live_approvals(campaign),
         "comments": campaign.review_comments.select_related("author"),
         "refusal": approving.why_cannot_approve(campaign, request.user),
+        "excluded_people": four_eyes.excluded_people(campaign),
         "may_decide": Role.REVIEWER in request.roles,  # type: ignore[attr-defined]
         "next_campaign": _next_in_queue(request, campaign),
         "reject_form": forms.get("reject_form") or RejectForm(),
@@ -84,7 +85,7 @@ def review(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def approve(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, Campaign, pk=campaign_id)
     try:
-        campaign = approving.approve(campaign, request=request)
+        campaign = approving.approve(campaign, request=request, shown=approving.Shown.from_post(request.POST))
     except approving.ReviewRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("reviews:review", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
@@ -110,7 +111,12 @@ def reject(request: HttpRequest, campaign_id: int) -> HttpResponse:
     if not form.is_valid():
         return _page(request, campaign, reject_form=form)
     try:
-        campaign = approving.reject(campaign, request=request, reason=form.cleaned_data["reason"])
+        campaign = approving.reject(
+            campaign,
+            request=request,
+            reason=form.cleaned_data["reason"],
+            shown=approving.Shown.from_post(request.POST),
+        )
     except approving.ReviewRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("reviews:review", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)

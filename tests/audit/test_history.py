@@ -8,7 +8,7 @@ from pushadmin.audit import history
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.workflow import submit_for_review
 from pushadmin.delivery.models import Message, MessageStatus
-from pushadmin.reviews.approving import approve
+from pushadmin.reviews.approving import Shown, approve
 from tests.personas import Cast
 from tests.reviews.campaign_rows import make_campaign, request_by
 
@@ -27,7 +27,7 @@ def url(cast: Cast, name: str) -> str:
 
 def approved(cast: Cast, name: str = "Spring bonus") -> Campaign:
     campaign = submit_for_review(make_campaign(cast.workspace, cast.marketer, name), request=request_by(cast.marketer))
-    return approve(campaign, request=request_by(cast.reviewer))
+    return approve(campaign, request=request_by(cast.reviewer), shown=Shown.of(campaign))
 
 
 def test_keyset_pages_walk_every_row_once_newest_first(cast: Cast) -> None:

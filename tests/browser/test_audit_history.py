@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from pushadmin.campaigns.workflow import submit_for_review
 from pushadmin.delivery.models import Message, MessageStatus
-from pushadmin.reviews.approving import approve
+from pushadmin.reviews.approving import Shown, approve
 from tests.fixtures.browser import screenshot
 from tests.personas import PASSWORD, Cast
 from tests.reviews.campaign_rows import make_campaign, request_by
@@ -28,7 +28,7 @@ def test_auditor_filters_pages_and_exports_messages(
     campaign = submit_for_review(
         make_campaign(cast.workspace, cast.marketer, rows=rows), request=request_by(cast.marketer)
     )
-    approve(campaign, request=request_by(cast.reviewer))
+    approve(campaign, request=request_by(cast.reviewer), shown=Shown.of(campaign))
     Message.objects.filter(campaign=campaign, seq__in=[7, 70]).update(
         status=MessageStatus.REJECTED, result_code="=InvalidTarget"
     )

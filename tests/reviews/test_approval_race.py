@@ -34,7 +34,7 @@ def test_two_reviewers_approving_at_once_yield_exactly_one_approval(
         try:
             copy = Campaign.objects.get(pk=campaign.pk)
             barrier.wait(timeout=10)
-            approving.approve(copy, request=request_by(reviewer))
+            approving.approve(copy, request=request_by(reviewer), shown=approving.Shown.of(copy))
             outcomes[reviewer.username] = "approved"
         except approving.ReviewRefused as refusal:
             outcomes[reviewer.username] = str(refusal)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -7,7 +9,7 @@ from django.urls import reverse
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.campaigns.models import Campaign, CampaignStatus, Template
 from pushadmin.campaigns.workflow import record_edit, submit_for_review
-from pushadmin.reviews.approving import approve
+from pushadmin.reviews.approving import Shown, approve
 from pushadmin.reviews.models import Approval, ReviewComment
 from tests.personas import Cast
 from tests.reviews.campaign_rows import make_campaign, request_by
@@ -28,6 +30,13 @@ def submitted(cast: Cast, name: str = "Spring bonus") -> Campaign:
 
 def review_url(campaign: Campaign, action: str = "review") -> str:
     return reverse(f"reviews:{action}", kwargs={"workspace_id": campaign.workspace_id, "campaign_id": campaign.pk})
+
+
+def on_screen(client: Client, campaign: Campaign) -> dict[str, str]:
+    """The hidden revision and fingerprint of the approve form, as the reviewer's browser would post them."""
+    html = client.get(review_url(campaign)).content.decode()
+    form = html.split('class="approve-form"')[1].split("</form>")[0]
+    return dict(re.findall(r'<input type="hidden" name="(revision|fingerprint)" value="([^"]*)"', form))
 
 
 def test_the_queue_lists_campaigns_waiting_for_review_oldest_first(cast: Cast) -> None:
@@ -64,7 +73,8 @@ def test_rows_with_a_warning_are_shown_first(cast: Cast) -> None:
 
 def test_a_reviewer_approves_from_the_page(cast: Cast) -> None:
     campaign = submitted(cast)
-    response = client_for(cast.reviewer).post(review_url(campaign, "approve"))
+    client = client_for(cast.reviewer)
+    response = client.post(review_url(campaign, "approve"), on_screen(client, campaign))
     assert response.status_code == 302
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.APPROVED
 
@@ -75,7 +85,7 @@ def test_the_author_sees_why_they_cannot_approve_and_a_forced_post_is_refused(ca
     client = client_for(cast.marketer)
     text = client.get(review_url(campaign)).content.decode()
     assert "You created this campaign" in text and 'id="approve-button" disabled' in text
-    response = client.post(review_url(campaign, "approve"), follow=True)
+    response = client.post(review_url(campaign, "approve"), on_screen(client, campaign), follow=True)
     assert "You created this campaign" in response.content.decode()
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.IN_REVIEW
     assert not Approval.objects.exists()
@@ -99,7 +109,8 @@ def test_rejecting_without_a_reason_explains_and_changes_nothing(cast: Cast) -> 
 
 def test_rejecting_with_a_reason_returns_to_draft_and_shows_the_reason(cast: Cast) -> None:
     campaign = submitted(cast)
-    client_for(cast.reviewer).post(review_url(campaign, "reject"), {"reason": "Wrong amounts"})
+    client = client_for(cast.reviewer)
+    client.post(review_url(campaign, "reject"), {"reason": "Wrong amounts", **on_screen(client, campaign)})
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.DRAFT
     assert "Wrong amounts" in client_for(cast.marketer).get(review_url(campaign)).content.decode()
 
@@ -115,7 +126,8 @@ def test_a_comment_posted_with_htmx_returns_only_the_comments_fragment(cast: Cas
 
 
 def test_the_diff_shows_what_changed_since_the_last_approved_revision(cast: Cast) -> None:
-    campaign = approve(submitted(cast), request=request_by(cast.reviewer))
+    campaign = submitted(cast)
+    campaign = approve(campaign, request=request_by(cast.reviewer), shown=Shown.of(campaign))
     Template.objects.filter(pk=campaign.template_id).update(content="Hello #name#, you won #money# yuan today")
     campaign = record_edit(campaign, request=request_by(cast.marketer))
     campaign = submit_for_review(campaign, request=request_by(cast.marketer))
