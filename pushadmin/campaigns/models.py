@@ -55,7 +55,7 @@ class CampaignStatus(models.TextChoices):
 
 class MissingDataPolicy(models.TextChoices):
     BLOCK = "block", "Block submission while any row misses a value"
-    SKIP = "skip", "Skip rows that miss a value"
+    SKIP = "skip", "Skip rows that miss a value or are too long"
     FALLBACK = "fallback", "Use a fallback value per placeholder"
 
 

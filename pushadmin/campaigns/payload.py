@@ -55,12 +55,25 @@ def template_key_value(
     return chosen, missing
 
 
-def is_skipped(campaign: Campaign, message: Message) -> bool:
-    """True when the skip policy keeps this message out of every request (it misses a value)."""
+def skip_reason(campaign: Campaign, target: str, values: Mapping[str, Any] | None) -> str | None:
+    """Why the skip policy keeps this row out of every request, or None (the one place that rule lives).
+
+    A row is skipped when it misses a placeholder value or would be longer than mPaaS takes: sent,
+    it would make mPaaS refuse its whole call of 100 (3043), good rows included.
+    """
     if campaign.missing_policy != MissingDataPolicy.SKIP:
-        return False
-    _, missing = template_key_value(campaign, message.values)
-    return bool(missing)
+        return None
+    template = campaign.template
+    rendered = rendering.render(template.title, template.content, values)
+    if rendered.missing:
+        return "Skipped: a placeholder value is missing."
+    too_long = rendered.too_long_for_mpaas() or rendering.target_too_long(target)
+    return f"Skipped: {too_long[0].lower()}{too_long[1:]}" if too_long else None
+
+
+def is_skipped(campaign: Campaign, message: Message) -> bool:
+    """True when the skip policy keeps this message out of every request."""
+    return skip_reason(campaign, message.target, message.values) is not None
 
 
 def default_task_name(campaign: Campaign) -> str:

@@ -31,6 +31,9 @@ UNKNOWN = "unknown"
 BAD_EXTENDED = "bad_extended_params"
 DUPLICATE = "duplicate_target"
 EMPTY_TARGET = "empty_target"
+TOO_LONG = "too_long"
+# Problems the skip policy leaves out of the send instead of blocking submission.
+SKIPPABLE = frozenset({MISSING, TOO_LONG})
 # How many row problems a report lists; the counts stay exact beyond it.
 LISTED_PROBLEMS = 1000
 # A million rows take tens of seconds to scan: large campaigns keep the row part per version.
@@ -99,13 +102,22 @@ def _target_hash(target: str) -> bytes:
 
 
 def row_problems(
-    names: list[str], values: Mapping[str, Any] | None, extended: Any, fallback: Mapping[str, Any] | None
+    names: list[str],
+    values: Mapping[str, Any] | None,
+    extended: Any,
+    fallback: Mapping[str, Any] | None,
+    *,
+    template: tuple[str, str],
+    target: str = "",
 ) -> list[tuple[str, str]]:
-    """(kind, message) for one row's values; shared with the builder's row markers."""
+    """(kind, message) for one row (`template` is its title and text); shared with the builder's row markers."""
     found: list[tuple[str, str]] = []
     _chosen, missing, _ = rendering.effective_values(names, values, fallback)
     if missing:
         found.append((MISSING, "No value for " + ", ".join(f"#{name}#" for name in missing) + "."))
+    too_long = rendering.render(*template, values, fallback).too_long_for_mpaas() or rendering.target_too_long(target)
+    if too_long:
+        found.append((TOO_LONG, too_long))
     known = set(names)
     unknown = [key for key in (values or {}) if key not in known]
     if unknown:
@@ -177,8 +189,11 @@ def warm_cache(campaign_id: int) -> None:
 
 
 def _scan_rows(campaign: Campaign) -> PreflightReport:
-    report = PreflightReport(counts={MISSING: 0, UNKNOWN: 0, BAD_EXTENDED: 0, DUPLICATE: 0, EMPTY_TARGET: 0})
+    report = PreflightReport(
+        counts={MISSING: 0, UNKNOWN: 0, BAD_EXTENDED: 0, DUPLICATE: 0, EMPTY_TARGET: 0, TOO_LONG: 0}
+    )
     template = campaign.template
+    texts = (template.title, template.content)
     names = rendering.template_placeholders(template.title, template.content)
     fallback = campaign.fallback_values if campaign.missing_policy == MissingDataPolicy.FALLBACK else None
     seen: dict[bytes, int] = {}
@@ -187,7 +202,7 @@ def _scan_rows(campaign: Campaign) -> PreflightReport:
         chunk_size=2000
     ):
         report.total_rows += 1
-        found = row_problems(names, values, extended, fallback)
+        found = row_problems(names, values, extended, fallback, template=texts, target=target or "")
         if not (target or "").strip():
             found.append((EMPTY_TARGET, "The target is empty."))
         else:
@@ -196,8 +211,8 @@ def _scan_rows(campaign: Campaign) -> PreflightReport:
                 found.append((DUPLICATE, f"The target repeats row {seen[key]}; it would get the message twice."))
             else:
                 seen[key] = seq
-        missing = any(kind == MISSING for kind, _ in found)
-        if missing and campaign.missing_policy == MissingDataPolicy.SKIP:
+        skippable = any(kind in SKIPPABLE for kind, _ in found)
+        if skippable and campaign.missing_policy == MissingDataPolicy.SKIP:
             report.rows_skipped += 1
         else:
             report.rows_to_send += 1
@@ -225,8 +240,14 @@ def _judge(campaign: Campaign, report: PreflightReport) -> None:
             report.block_reasons.append(f"{rows} a value that has no fallback; add the fallback value.")
         else:
             report.warnings.append(f"{rows} a placeholder value and will be skipped.")
-            if report.rows_to_send == 0:
-                report.block_reasons.append("Every row would be skipped; nothing would be sent.")
+    if counts[TOO_LONG]:
+        rows = f"{counts[TOO_LONG]:,} row(s) are longer than mPaaS takes (it would refuse each one's whole call of 100)"
+        if campaign.missing_policy == MissingDataPolicy.SKIP:
+            report.warnings.append(f"{rows}; they will be skipped.")
+        else:
+            report.block_reasons.append(f"{rows}; shorten their values or choose to skip such rows.")
+    if report.total_rows and not report.rows_to_send:
+        report.block_reasons.append("Every row would be skipped; nothing would be sent.")
     if counts[DUPLICATE]:
         report.block_reasons.append(f"{counts[DUPLICATE]:,} row(s) repeat a target; remove the repeats.")
     if counts[EMPTY_TARGET]:

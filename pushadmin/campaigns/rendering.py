@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pushadmin.mpaas.validation import MAX_CONTENT_LENGTH, MAX_TARGET_LENGTH, MAX_TITLE_LENGTH
+
 # A marker is #name#: no whitespace and no '#' inside, as in the mPaaS console.
 PLACEHOLDER_RE = re.compile(r"#([^#\s]{1,64})#")
 
@@ -67,6 +69,15 @@ class Rendered:
     def ok(self) -> bool:
         return not self.missing and not self.unknown
 
+    def too_long_for_mpaas(self) -> str | None:
+        """Why mPaaS would refuse this message as too long (code 3043, its whole call with it), or None."""
+        parts = [
+            f"the {what} has {len(text):,} characters once filled, mPaaS takes at most {limit:,}"
+            for what, text, limit in (("title", self.title, MAX_TITLE_LENGTH), ("text", self.body, MAX_CONTENT_LENGTH))
+            if len(text) > limit
+        ]
+        return ("Too long: " + "; ".join(parts) + ".") if parts else None
+
     def truncated(self, vendor: str = STRICTEST_VENDOR) -> TruncatedPreview:
         limit = VENDOR_LIMITS[vendor]
         return TruncatedPreview(
@@ -89,6 +100,12 @@ class TruncatedPreview:
     body_cut: bool
     title_limit: int
     body_limit: int
+
+
+def target_too_long(target: str) -> str | None:
+    if len(target) > MAX_TARGET_LENGTH:
+        return f"Too long: the target has {len(target):,} characters, mPaaS takes at most {MAX_TARGET_LENGTH}."
+    return None
 
 
 def truncate(text: str, limit: int) -> str:

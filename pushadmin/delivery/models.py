@@ -11,7 +11,7 @@ class MessageStatus(models.TextChoices):
     IN_FLIGHT = "in_flight", "Being sent"
     ACCEPTED = "accepted", "Accepted by mPaaS"
     REJECTED = "rejected", "Rejected by mPaaS"
-    SKIPPED = "skipped", "Skipped (missing data)"
+    SKIPPED = "skipped", "Skipped (missing value or too long)"
     CANCELLED = "cancelled", "Cancelled"
     UNKNOWN = "unknown", "Outcome unknown"
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from pushadmin.campaigns import payload
 from pushadmin.campaigns.models import Campaign
@@ -20,11 +19,6 @@ from pushadmin.mpaas.request_types import PushMultipleRequest
 
 # A fixed time closer than this is treated as "now": mPaaS must still see it in the future.
 FIXED_TIME_MARGIN_MS = 60_000
-
-
-def missing_values(campaign: Campaign, values: Mapping[str, Any] | None) -> list[str]:
-    """Placeholders this row has no value for (after the campaign's fallbacks)."""
-    return payload.template_key_value(campaign, values)[1]
 
 
 def build_request(campaign: Campaign, messages: Sequence[payload.MessageRow]) -> PushMultipleRequest:

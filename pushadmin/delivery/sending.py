@@ -30,6 +30,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from pushadmin.audit import trail
+from pushadmin.campaigns import payload
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
 from pushadmin.campaigns.strategy import IMMEDIATE
@@ -99,13 +100,13 @@ def start_campaign(campaign_id: int, *, actor: Any = None) -> Campaign | None:
         except TransitionRefused:
             logger.info("campaign %s was not startable any more", campaign_id)
             return None
-        skipped = _skip_rows_missing_values(campaign)
+        skipped = _skip_unsendable_rows(campaign)
         if skipped:
             trail.record(
                 "delivery.rows_skipped",
                 workspace=campaign.workspace,
                 obj=campaign,
-                detail={"skipped": skipped, "reason": "missing placeholder values (skip policy)"},
+                detail={"skipped": skipped, "reason": "missing placeholder values or too long (skip policy)"},
             )
         batch_ids, more = cut_next_rows(campaign, FIRST_CUT_ROWS)
         if not batch_ids and not more:
@@ -200,19 +201,22 @@ def make_batches(campaign: Campaign, numbers: list[int]) -> list[int]:
     )
 
 
-def _skip_rows_missing_values(campaign: Campaign) -> int:
+def _skip_unsendable_rows(campaign: Campaign) -> int:
+    """Under the skip policy, mark the rows that cannot go out as skipped, each with its reason."""
     if campaign.missing_policy != MissingDataPolicy.SKIP:
         return 0
-    missing: list[int] = []
-    rows = Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).values_list("pk", "values")
-    for pk, values in rows.iterator(chunk_size=5000):
-        if requests.missing_values(campaign, values):
-            missing.append(pk)
-    for start in range(0, len(missing), 500):
-        Message.objects.filter(pk__in=missing[start : start + 500]).update(
-            status=MessageStatus.SKIPPED, result_message="Skipped: a placeholder value is missing."
-        )
-    return len(missing)
+    by_reason: dict[str, list[int]] = {}
+    rows = Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).values_list("pk", "target", "values")
+    for pk, target, values in rows.iterator(chunk_size=5000):
+        reason = payload.skip_reason(campaign, target, values)
+        if reason:
+            by_reason.setdefault(reason, []).append(pk)
+    for reason, pks in by_reason.items():
+        for start in range(0, len(pks), 500):
+            Message.objects.filter(pk__in=pks[start : start + 500]).update(
+                status=MessageStatus.SKIPPED, result_message=reason[:300]
+            )
+    return sum(map(len, by_reason.values()))
 
 
 def enqueue(batch_ids: Iterable[int], countdown: float | None = None) -> None:

@@ -44,6 +44,16 @@ CIRCLE_VALUE_RANGES: dict[int, tuple[int, int]] = {
     CIRCLE_MONTHLY: (1, 31),
 }
 MAX_LOOP_DAYS_AHEAD = 180
+# Per-message length caps (characters, after placeholders are filled). mPaaS documents none of them
+# (reference §8, open question 6); all it says is that an over-long message is refused with 3043
+# SINGLE_PUSH_CONTENT_TOO_LONG and takes its whole call with it. These values are ours: the sandbox
+# refuses above them, and pre-flight names each row above them before review, so the two agree.
+# The vendors' own display limits are lower (rendering.VENDOR_LIMITS) but only cut the text on the phone.
+MAX_TITLE_LENGTH = 200
+MAX_CONTENT_LENGTH = 4000
+MAX_TARGET_LENGTH = 256
+MAX_MSG_KEY_LENGTH = 128
+MAX_TASK_NAME_LENGTH = 256
 DEFAULT_STRATEGY_TIMEZONE = "Asia/Shanghai"
 ACTIVITY_EVENTS = frozenset({"update", "end"})
 ACTIVITY_EVENT_END = "end"

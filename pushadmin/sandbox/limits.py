@@ -1,9 +1,8 @@
 """Limits the sandbox enforces.
 
-Documented limits come from :mod:`pushadmin.mpaas.validation`, so the campaign
-builder and the sandbox refuse the same things. The length caps below are not
-documented by Alibaba; they are generous values chosen so that a runaway field
-is caught here rather than silently accepted, and the client may mirror them.
+They all come from :mod:`pushadmin.mpaas.validation`, so the campaign builder's
+pre-flight and the sandbox refuse the same things (the length caps there say
+where each number comes from).
 """
 
 from __future__ import annotations
@@ -13,9 +12,14 @@ from pushadmin.mpaas.validation import (
     CIRCLE_VALUE_RANGES,
     DEFAULT_STRATEGY_TIMEZONE,
     DELIVERY_TYPES,
+    MAX_CONTENT_LENGTH,
     MAX_EXPIRED_SECONDS,
     MAX_LOOP_DAYS_AHEAD,
+    MAX_MSG_KEY_LENGTH,
+    MAX_TARGET_LENGTH,
     MAX_TARGETS_PER_CALL,
+    MAX_TASK_NAME_LENGTH,
+    MAX_TITLE_LENGTH,
     MIN_EXPIRED_SECONDS,
     STRATEGY_TYPES,
 )
@@ -27,13 +31,6 @@ from pushadmin.mpaas.validation import (
 )
 
 MAX_LOOP_DAYS = MAX_LOOP_DAYS_AHEAD
-
-# Not documented (see module docstring).
-MAX_TITLE_LENGTH = 200
-MAX_CONTENT_LENGTH = 4000
-MAX_MSG_KEY_LENGTH = 128
-MAX_TARGET_LENGTH = 256
-MAX_TASK_NAME_LENGTH = 256
 
 __all__ = [
     "ACTIVITY_EVENTS",

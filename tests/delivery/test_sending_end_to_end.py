@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pushadmin.audit.models import AuditEntry
-from pushadmin.campaigns.models import CampaignStatus
+from pushadmin.campaigns.models import CampaignStatus, MissingDataPolicy
 from pushadmin.delivery import dispatch
 from pushadmin.delivery.models import Attempt, Message, MessageStatus
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -39,3 +39,24 @@ def test_an_approved_campaign_is_sent_in_batches_of_100_and_every_message_accept
     audited = [b for entry in entries for b in entry.detail["batches"]]
     assert sorted(b["batch"] for b in audited) == [1, 2, 3]
     assert {b["outcome"] for b in audited} == {"accepted"} and sum(b["messages"] for b in audited) == 250
+
+
+def test_under_the_skip_policy_overlong_rows_are_skipped_and_every_other_message_is_accepted(
+    cast, mpaas_sandbox, celery_worker
+):
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=200)
+    campaign = draft_campaign(cast.workspace, cast.marketer, 1000, missing_policy=MissingDataPolicy.SKIP)
+    overlong = {"name": "N" * 4100, "money": "1"}  # past the sandbox's 4,000 characters: 3043 for its whole call
+    Message.objects.filter(campaign=campaign, seq__in=[17, 500, 999]).update(values=overlong)
+    campaign = approve(campaign, cast.reviewer)
+
+    dispatch.on_approved(campaign.pk)
+    wait_for(lambda: finished(campaign), timeout=60, what="the campaign to finish")
+
+    messages = Message.objects.filter(campaign=campaign)
+    assert messages.filter(status=MessageStatus.ACCEPTED).count() == 997
+    skipped = messages.filter(status=MessageStatus.SKIPPED)
+    assert sorted(skipped.values_list("seq", flat=True)) == [17, 500, 999]
+    assert skipped.first().result_message.startswith("Skipped: too long: the text has 4,1")
+    assert not messages.filter(status=MessageStatus.REJECTED).exists()
+    assert len(mpaas_sandbox.messages()) == 997 and mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
