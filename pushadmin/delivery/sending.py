@@ -410,12 +410,19 @@ def _call_step(
     *,
     first: bool,
 ) -> StepCalls:
-    """Make a step's calls one after the other; stop at the first without a definite answer."""
+    """Make a step's calls one after the other; stop at the first without a definite answer.
+
+    Before each call but the step's first (whose marking just checked it), the campaign must still
+    be sending: a pause or cancel committed meanwhile lets no new call start, and the step's
+    batches not called go back unsent (pending, or cancelled with their campaign).
+    """
     sent: list[SentBatch] = []
     for index, claimed_batch in enumerate(step):
         unsent = step[index:]
         if not (first and index == 0) and time.monotonic() > deadline:
             return StepCalls(sent, _give_back(unsent, token, delay=0, why="given back"), stopped=True)
+        if index and not _still_sending(campaign.pk):
+            return StepCalls(sent, _give_back(unsent, token, delay=0, why="campaign no longer sending"), stopped=True)
         try:
             request = requests.build_request(campaign, claimed_batch.messages)
         except Exception as exc:
@@ -431,6 +438,10 @@ def _call_step(
             # Something is wrong (throttling, errors, settings): the rest waits for another task.
             return StepCalls(sent, _give_back(step[index + 1 :], token, delay=0, why="given back"), stopped=True)
     return StepCalls(sent, {}, stopped=False)
+
+
+def _still_sending(campaign_id: int) -> bool:
+    return Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).exists()
 
 
 def _answered(outcome: errors.Outcome) -> bool:

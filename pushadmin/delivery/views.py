@@ -24,6 +24,8 @@ from pushadmin.delivery.progress import campaign_progress
 
 VIEWERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
 OPERATORS = (Role.MARKETER, Role.ADMIN)
+# An emergency stop is for anyone who may judge what goes out, not only the campaign's makers.
+STOPPERS = (Role.MARKETER, Role.REVIEWER, Role.ADMIN)
 PAGE_SIZE = 50
 
 
@@ -47,6 +49,7 @@ def progress(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "campaign": campaign,
         "progress": campaign_progress(campaign),
         "may_operate": bool(request.roles.intersection(OPERATORS)),  # type: ignore[attr-defined]
+        "may_stop": bool(request.roles.intersection(STOPPERS)),  # type: ignore[attr-defined]
         "resendable": controls.resendable(campaign),
         "plan": scheduling.scheduling_plan(campaign) if campaign.status == CampaignStatus.SCHEDULED else None,
         **_messages_page(request, campaign),
@@ -66,9 +69,11 @@ def progress(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return response
 
 
-def _operate(action: Callable[..., Campaign], done: str) -> Callable[..., HttpResponse]:
+def _operate(
+    action: Callable[..., Campaign], done: str, roles: tuple[str, ...] = OPERATORS
+) -> Callable[..., HttpResponse]:
     @require_POST
-    @workspace_view(*OPERATORS)
+    @workspace_view(*roles)
     def view(request: HttpRequest, campaign_id: int) -> HttpResponse:
         campaign = get_in_workspace(request, Campaign, pk=campaign_id)
         try:
@@ -83,7 +88,9 @@ def _operate(action: Callable[..., Campaign], done: str) -> Callable[..., HttpRe
     return view
 
 
-pause = _operate(controls.pause, "“{name}” is paused; batches already on their way are still recorded.")
+pause = _operate(
+    controls.pause, "“{name}” is paused: no new call starts; calls already on their way are recorded.", STOPPERS
+)
 resume = _operate(controls.resume, "“{name}” is sending again from where it stopped.")
-cancel = _operate(controls.cancel, "“{name}” is cancelled; unsent messages are marked cancelled.")
+cancel = _operate(controls.cancel, "“{name}” is cancelled; unsent messages are marked cancelled.", STOPPERS)
 resend_failed = _operate(controls.resend_failed, "Rejected messages of “{name}” are being sent again with new MsgKeys.")

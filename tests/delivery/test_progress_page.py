@@ -55,13 +55,25 @@ def test_people_outside_the_workspace_get_404(cast, sending_campaign):
     assert client_for(cast.outsider).get(url(sending_campaign)).status_code == 404
 
 
-def test_auditors_and_reviewers_may_watch_but_not_pause(cast, sending_campaign):
-    for user in (cast.auditor, cast.reviewer):
-        page = client_for(user).get(url(sending_campaign)).content.decode()
-        assert "Pause" not in page
-        assert client_for(user).post(url(sending_campaign, "pause")).status_code == 403
+def test_auditors_may_watch_but_not_pause(cast, sending_campaign):
+    page = client_for(cast.auditor).get(url(sending_campaign)).content.decode()
+    assert "Pause" not in page and "Cancel campaign" not in page
+    for action in ("pause", "cancel"):
+        assert client_for(cast.auditor).post(url(sending_campaign, action)).status_code == 403
     sending_campaign.refresh_from_db()
     assert sending_campaign.status == CampaignStatus.SENDING
+
+
+def test_a_reviewer_has_the_emergency_stop_but_not_resume(cast, sending_campaign):
+    client = client_for(cast.reviewer)
+    page = client.get(url(sending_campaign)).content.decode()
+    assert ">Pause</button>" in page and ">Cancel campaign</button>" in page
+    response = client.post(url(sending_campaign, "pause"), follow=True)
+    assert "Paused by rob.reviewer." in response.content.decode()
+    assert ">Resume</button>" not in response.content.decode()
+    assert client.post(url(sending_campaign, "resume")).status_code == 403
+    sending_campaign.refresh_from_db()
+    assert sending_campaign.status == CampaignStatus.PAUSED
 
 
 def test_the_page_polls_while_sending_and_stops_once_the_campaign_ended(cast, sending_campaign, enqueued):

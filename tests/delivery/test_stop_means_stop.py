@@ -1,0 +1,63 @@
+"""Once a pause or a cancel commits, no new call starts; calls already on their way finish and are recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.delivery import controls, dispatch
+from pushadmin.delivery.models import Attempt, Batch, BatchStatus, Message, MessageStatus
+from tests.delivery.campaigns import approve, draft_campaign, point_at
+from tests.fixtures.processes import wait_for
+from tests.reviews.campaign_rows import request_by
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+# The test worker runs this many processes: at most that many calls can be on their way at once.
+WORKER_PROCESSES = 2
+
+
+def sending_slowly(cast, mpaas_sandbox):
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=100)
+    mpaas_sandbox.faults(latencyMs=200)  # a step of 10 calls takes 2 s: a stop lands inside one
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 8000), cast.reviewer)
+    dispatch.on_approved(campaign.pk)
+    wait_for(lambda: mpaas_sandbox.stats()["calls"] >= 3, timeout=30, what="the first calls")
+    return campaign
+
+
+def settled(campaign: Campaign) -> bool:
+    return not Batch.objects.filter(campaign=campaign, status__in=[BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT]).exists()
+
+
+def test_after_a_pause_commits_no_new_call_starts(cast, mpaas_sandbox, celery_worker):
+    campaign = sending_slowly(cast, mpaas_sandbox)
+    controls.pause(Campaign.objects.get(pk=campaign.pk), request=request_by(cast.marketer))
+    calls_at_pause = mpaas_sandbox.stats()["calls"]
+
+    wait_for(lambda: settled(campaign), timeout=30, what="calls on their way to be recorded")
+
+    calls = mpaas_sandbox.stats()["calls"]
+    assert calls - calls_at_pause <= WORKER_PROCESSES
+    assert Attempt.objects.filter(campaign=campaign).count() == calls
+    accepted = Message.objects.filter(campaign=campaign, status=MessageStatus.ACCEPTED).count()
+    assert accepted == 100 * calls == len(mpaas_sandbox.messages())
+    assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.PAUSED
+
+
+def test_a_reviewers_emergency_cancel_stops_new_calls_and_cancels_the_rest(cast, mpaas_sandbox, celery_worker):
+    campaign = sending_slowly(cast, mpaas_sandbox)
+    controls.cancel(Campaign.objects.get(pk=campaign.pk), request=request_by(cast.reviewer))
+    calls_at_cancel = mpaas_sandbox.stats()["calls"]
+
+    wait_for(lambda: settled(campaign), timeout=30, what="calls on their way to be recorded")
+
+    calls = mpaas_sandbox.stats()["calls"]
+    assert calls - calls_at_cancel <= WORKER_PROCESSES
+    messages = Message.objects.filter(campaign=campaign)
+    assert messages.filter(status=MessageStatus.ACCEPTED).count() == 100 * calls
+    wait_for(
+        lambda: messages.filter(status=MessageStatus.CANCELLED).count() == 8000 - 100 * calls,
+        timeout=30,
+        what="the unsent rows to be cancelled",
+    )
