@@ -20,7 +20,7 @@ from django.core.cache import cache
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
 from pushadmin.campaigns.options import ChannelOptions
-from pushadmin.campaigns.strategy import Strategy
+from pushadmin.campaigns.strategy import LOOP, Strategy
 from pushadmin.campaigns.strategy import validate as validate_strategy
 from pushadmin.delivery.models import Message
 from pushadmin.mpaas import validation
@@ -227,7 +227,18 @@ def _scan_rows(campaign: Campaign) -> PreflightReport:
     return report
 
 
+def _judge_schedule(campaign: Campaign, report: PreflightReport) -> None:
+    """A loop lives on mPaaS as one task per call, and mPaaS holds at most 100 unexecuted tasks."""
+    limit = validation.MAX_UNEXECUTED_SCHEDULED_TASKS
+    if Strategy.from_json(campaign.strategy).type == LOOP and report.calls > limit:
+        report.block_reasons.append(
+            f"A loop needs one scheduled task on mPaaS per call ({report.calls:,} here) and mPaaS holds at most "
+            f"{limit}; split the audience into campaigns of at most {limit * MAX_TARGETS_PER_CALL:,} targets."
+        )
+
+
 def _judge(campaign: Campaign, report: PreflightReport) -> None:
+    _judge_schedule(campaign, report)
     counts = report.counts
     if report.total_rows == 0:
         report.block_reasons.append("The campaign has no rows: choose an audience or add rows.")

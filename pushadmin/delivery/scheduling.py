@@ -36,14 +36,15 @@ from pushadmin.delivery import clients
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.request_types import CancelPushSchedulerRequest, QueryPushSchedulerListRequest
-from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
+from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL, MAX_UNEXECUTED_SCHEDULED_TASKS
 
 logger = logging.getLogger(__name__)
 
 ON_MPAAS = "mpaas"
 HELD_LOCALLY = "local"
 REFUSED = "refused"
-MPAAS_UNEXECUTED_LIMIT = 100
+WAITING_FOR_ROOM = "waiting"
+MPAAS_UNEXECUTED_LIMIT = MAX_UNEXECUTED_SCHEDULED_TASKS
 # QueryPushSchedulerList filters by fire time (a loop's is the start of its window); this
 # many days either side of now covers every loop mPaaS accepts.
 SCHEDULE_HORIZON_DAYS = 181
@@ -143,10 +144,17 @@ def scheduling_plan(campaign: Campaign, *, unexecuted: int | None = None) -> tup
             f"({taken} of the {MPAAS_UNEXECUTED_LIMIT} unexecuted tasks mPaaS allows are already taken), "
             "so it fires even if pushadmin is down; cancelling it cancels them on mPaaS."
         )
-    if kind == LOOP:
+    if kind == LOOP and needed > MPAAS_UNEXECUTED_LIMIT:
         return REFUSED, (
+            f"A loop needs {needed} scheduled tasks on mPaaS, which holds at most {MPAAS_UNEXECUTED_LIMIT} "
+            "unexecuted ones; split the audience into campaigns of at most "
+            f"{MPAAS_UNEXECUTED_LIMIT * MAX_TARGETS_PER_CALL:,} targets."
+        )
+    if kind == LOOP:
+        return WAITING_FOR_ROOM, (
             f"A loop needs {needed} scheduled tasks on mPaaS but only {max(room, 0)} of "
-            f"{MPAAS_UNEXECUTED_LIMIT} are free; split the audience or wait for other schedules to run."
+            f"{MPAAS_UNEXECUTED_LIMIT} are free now; pushadmin registers it as soon as other schedules have run "
+            "(it checks every few seconds), or cancel it."
         )
     return HELD_LOCALLY, (
         f"It needs {needed} scheduled tasks but mPaaS allows {MPAAS_UNEXECUTED_LIMIT} unexecuted ones "
@@ -205,16 +213,10 @@ def schedule_campaign(campaign_id: int) -> None:
         # The calls carry StrategyType 1/2 and their schedule; mPaaS fires them at the time.
         sending.start_campaign(campaign.pk)
         return
-    if mode == REFUSED:
-        with contextlib.suppress(TransitionRefused):
-            transition(
-                campaign,
-                CampaignStatus.CANCELLED,
-                action="campaign.schedule_refused",
-                expected=[CampaignStatus.APPROVED],
-                changes={"pause_reason": reason[:300]},
-                detail={"reason": reason},
-            )
+    if mode in (REFUSED, WAITING_FOR_ROOM):
+        # Pre-flight refuses a loop that can never fit; one that cannot fit yet stays approved, with
+        # the reason shown, and the sweeper's re-dispatch of approved campaigns tries again.
+        _wait_for_room(campaign, reason)
         return
     with contextlib.suppress(TransitionRefused):
         transition(
@@ -224,6 +226,20 @@ def schedule_campaign(campaign_id: int) -> None:
             expected=[CampaignStatus.APPROVED],
             detail={"mode": mode, "reason": reason, "due": str(fire_time(campaign))},
         )
+
+
+def _wait_for_room(campaign: Campaign, reason: str) -> None:
+    if campaign.pause_reason == reason[:300]:
+        return  # said already; the audit trail needs it once, not at every sweep
+    with transaction.atomic():
+        trail.lock_chain()  # before the row lock (see trail.lock_chain)
+        updated = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.APPROVED).update(
+            pause_reason=reason[:300]
+        )
+        if updated:
+            trail.record(
+                "campaign.schedule_waiting", workspace=campaign.workspace, obj=campaign, detail={"reason": reason}
+            )
 
 
 def status_once_all_sent(campaign: Campaign, outcome_status: str) -> str:

@@ -44,6 +44,9 @@ CIRCLE_VALUE_RANGES: dict[int, tuple[int, int]] = {
     CIRCLE_MONTHLY: (1, 31),
 }
 MAX_LOOP_DAYS_AHEAD = 180
+# "The default maximum number of unexecuted scheduled or loop push tasks is 100" (the PushMultiple
+# page, reference/seed-pushmultiple.txt); each call of a fixed-time or loop campaign is one task.
+MAX_UNEXECUTED_SCHEDULED_TASKS = 100
 # Per-message length caps (characters, after placeholders are filled). mPaaS documents none of them
 # (reference §8, open question 6); all it says is that an over-long message is refused with 3043
 # SINGLE_PUSH_CONTENT_TOO_LONG and takes its whole call with it. These values are ours: the sandbox

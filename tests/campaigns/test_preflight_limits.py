@@ -59,3 +59,29 @@ def test_the_builder_marks_the_overlong_rows_and_filters_them(cast: Cast) -> Non
     assert page.rows[0].problems == [
         f"Too long: the title has 245 characters once filled, mPaaS takes at most {MAX_TITLE_LENGTH}."
     ]
+
+
+LOOP = {
+    "type": "loop",
+    "time_zone": "Asia/Shanghai",
+    "circle": "daily",
+    "days": [],
+    "time": "09:45",
+    "start_date": "2026-12-01",
+    "end_date": "2027-01-31",
+}
+
+
+def test_a_loop_needing_more_tasks_than_mpaas_holds_cannot_be_submitted(frozen_clock: object, cast: Cast) -> None:
+    rows = [(f"user{i}", GOOD) for i in range(1, 10_102)]  # 102 calls: 102 tasks on mPaaS
+    report = preflight(make_campaign(cast, rows, strategy=LOOP))
+    assert report.calls == 102 and report.blocks_submission
+    assert report.block_reasons == [
+        "A loop needs one scheduled task on mPaaS per call (102 here) and mPaaS holds at most 100; "
+        "split the audience into campaigns of at most 10,000 targets."
+    ]
+
+
+def test_a_loop_that_fits_in_mpaas_passes(frozen_clock: object, cast: Cast) -> None:
+    rows = [(f"user{i}", GOOD) for i in range(1, 10_001)]
+    assert not preflight(make_campaign(cast, rows, strategy=LOOP)).blocks_submission

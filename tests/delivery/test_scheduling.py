@@ -101,10 +101,42 @@ def test_a_fixed_time_campaign_too_big_for_mpaas_is_held_here_and_says_why(cast)
     assert reason.startswith("It needs 3 scheduled tasks but mPaaS allows 100 unexecuted ones (99 taken)")
 
 
-def test_a_loop_too_big_for_mpaas_is_refused_with_the_reason(cast):
+def test_a_loop_that_cannot_fit_yet_waits_for_room_with_the_reason(cast):
     campaign = draft_campaign(cast.workspace, cast.marketer, 250, strategy=loop_strategy())
     mode, reason = scheduling.scheduling_plan(campaign, unexecuted=98)
-    assert mode == scheduling.REFUSED and "only 2 of 100 are free" in reason
+    assert mode == scheduling.WAITING_FOR_ROOM and "only 2 of 100 are free now" in reason
+
+
+def test_a_loop_bigger_than_mpaas_holds_is_refused_with_the_reason(cast):
+    campaign = draft_campaign(cast.workspace, cast.marketer, 10_050, strategy=loop_strategy())
+    mode, reason = scheduling.scheduling_plan(campaign, unexecuted=0)
+    assert mode == scheduling.REFUSED and "split the audience into campaigns of at most 10,000 targets" in reason
+
+
+def test_an_approved_loop_that_does_not_fit_yet_stays_approved_and_is_registered_once_there_is_room(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
+):
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
+    earlier = waiting_on_mpaas_by_records(cast, 98)
+    mpaas_sandbox.faults(error5xx=1.0)  # mPaaS cannot be asked: pushadmin's own count (98 taken) decides
+    campaign = approve(
+        draft_campaign(cast.workspace, cast.marketer, 250, name="Daily tip", strategy=loop_strategy()), cast.reviewer
+    )
+
+    for _sweep in range(2):
+        scheduling.schedule_campaign(campaign.pk)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.APPROVED
+    assert "only 2 of 100 are free now; pushadmin registers it as soon as" in campaign.pause_reason
+    assert AuditEntry.objects.filter(action="campaign.schedule_waiting", object_id=str(campaign.pk)).count() == 1
+    assert not AuditEntry.objects.filter(action="campaign.cancelled", object_id=str(campaign.pk)).exists()
+
+    Message.objects.filter(campaign=earlier).update(task_id="")  # the earlier schedule has run
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.schedule_campaign(campaign.pk)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENDING and campaign.pause_reason == ""
+    assert len(enqueued) == 3
 
 
 # --------------------------------------------------------------------------- approval
