@@ -7,12 +7,12 @@ served one after the other and the second sees what the first did.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from pushadmin.accounts.models import Role, roles_in
+from pushadmin.accounts.requests import AuthenticatedRequest
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -39,7 +39,7 @@ def void_approvals(campaign: Campaign, reason: str) -> int:
     )
 
 
-def why_cannot_approve(campaign: Campaign, user: AbstractBaseUser | AnonymousUser) -> str | None:
+def why_cannot_approve(campaign: Campaign, user: User | AnonymousUser) -> str | None:
     """The reason this person may not approve this campaign now, or None if they may."""
     if not user.is_authenticated:
         return "Log in to approve."
@@ -62,7 +62,7 @@ def _lock(campaign: Campaign) -> Campaign:
     return Campaign.objects.select_for_update().select_related("workspace", "template").get(pk=campaign.pk)
 
 
-def approve(campaign: Campaign, *, request: HttpRequest) -> Campaign:
+def approve(campaign: Campaign, *, request: AuthenticatedRequest) -> Campaign:
     """Record the reviewer's approval; the last required one moves the campaign to approved and starts sending."""
     changed_since_submission = False
     with transaction.atomic():
@@ -84,7 +84,7 @@ def approve(campaign: Campaign, *, request: HttpRequest) -> Campaign:
     return locked
 
 
-def _record_approval(campaign: Campaign, request: HttpRequest, fingerprint: str) -> Campaign:
+def _record_approval(campaign: Campaign, request: AuthenticatedRequest, fingerprint: str) -> Campaign:
     approval = Approval.objects.create(
         campaign=campaign,
         reviewer=request.user,
@@ -126,7 +126,7 @@ def start_sending(campaign_id: int) -> None:
     on_approved(campaign_id)
 
 
-def _return_to_draft(campaign: Campaign, request: HttpRequest, reason: str, fingerprint: str) -> None:
+def _return_to_draft(campaign: Campaign, request: AuthenticatedRequest, reason: str, fingerprint: str) -> None:
     voided = void_approvals(campaign, reason)
     transition(
         campaign,
@@ -144,7 +144,7 @@ def _return_to_draft(campaign: Campaign, request: HttpRequest, reason: str, fing
     )
 
 
-def reject(campaign: Campaign, *, request: HttpRequest, reason: str) -> Campaign:
+def reject(campaign: Campaign, *, request: AuthenticatedRequest, reason: str) -> Campaign:
     """Send a campaign in review back to draft with the reviewer's reason."""
     reason = reason.strip()
     if not reason:
@@ -170,7 +170,7 @@ def reject(campaign: Campaign, *, request: HttpRequest, reason: str) -> Campaign
         )
 
 
-def add_comment(campaign: Campaign, *, request: HttpRequest, body: str) -> ReviewComment:
+def add_comment(campaign: Campaign, *, request: AuthenticatedRequest, body: str) -> ReviewComment:
     body = body.strip()
     if not body:
         raise ReviewRefused("Write something before posting a comment.")
