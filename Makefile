@@ -13,6 +13,7 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-dev chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -16,11 +16,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_setup import bench_user_and_workspace  # noqa: E402  (after the path is set)
+
+if TYPE_CHECKING:  # the models are imported once Django is set up
+    from django.contrib.auth.models import User
+
+    from pushadmin.campaigns.models import Campaign
 
 TARGET_P95_MS = 50.0
 
@@ -39,7 +45,7 @@ def configure(database_url: str | None) -> None:
     setup_test_environment()
 
 
-def build(rows: int) -> tuple[object, object]:
+def build(rows: int) -> tuple[User, Campaign]:
 
     from pushadmin.accounts.models import Membership, Role
     from pushadmin.campaigns.models import Campaign, Template

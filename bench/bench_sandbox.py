@@ -57,7 +57,7 @@ def _body(worker: int, call: int, targets: int) -> bytes:
     return wire.encode_form(fields)
 
 
-def _worker(host: str, port: int, worker: int, args: argparse.Namespace, out: mp.Queue, go: Any) -> None:
+def _worker(host: str, port: int, worker: int, args: argparse.Namespace, out: mp.Queue[Any], go: Any) -> None:
     conn = http.client.HTTPConnection(host, port, timeout=30)
     host_header = f"{host}:{port}"
     latencies: list[float] = []
@@ -130,7 +130,7 @@ def main() -> None:
     if not host.startswith("127.") and host not in ("localhost", "::1"):
         raise SystemExit("the benchmark only targets loopback addresses")
     try:
-        out: mp.Queue = mp.Queue()
+        out: mp.Queue[Any] = mp.Queue()  # "ready", then one result tuple per client
         go = mp.Event()
         workers = [mp.Process(target=_worker, args=(host, port, w, args, out, go)) for w in range(args.processes)]
         for w in workers:

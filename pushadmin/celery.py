@@ -15,7 +15,7 @@ app.autodiscover_tasks()
 
 @task_prerun.connect
 @task_postrun.connect
-def close_broken_or_expired_connections(task: Task | None = None, **_: Any) -> None:
+def close_broken_or_expired_connections(task: Task[..., Any] | None = None, **_: Any) -> None:
     """Around each task, as Django does around each request (Celery itself only recycles now and then)."""
     if task is None or getattr(task.request, "is_eager", False):
         return

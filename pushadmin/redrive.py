@@ -15,14 +15,16 @@ from typing import Any, TypeVar
 logger = logging.getLogger(__name__)
 
 Job = TypeVar("Job")
+# When a waiting job was queued: nullable for some kinds of job (row builds), not for others.
+QueuedAt = TypeVar("QueuedAt", bound=datetime | None)
 
 
 def redrive(
     what: str,
     expired: Iterable[Job],
     take_back: Callable[[Job], str],
-    waiting: Iterable[tuple[Any, datetime | None]],
-    send_again: Callable[[Any, datetime | None], str],
+    waiting: Iterable[tuple[Any, QueuedAt]],
+    send_again: Callable[[Any, QueuedAt], str],
 ) -> list[str]:
     """Returns what was done, one line per job that needed something."""
     done: list[str] = []

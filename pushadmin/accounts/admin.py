@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
@@ -11,6 +11,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from pushadmin.accounts.models import Membership
+
+if TYPE_CHECKING:
+    _MembershipModelAdmin = admin.ModelAdmin[Membership]
+else:  # Django's ModelAdmin takes no type parameter at run time
+    _MembershipModelAdmin = admin.ModelAdmin
 
 
 @login_not_required
@@ -27,6 +32,6 @@ admin.site.login = sign_in_through_pushadmin  # type: ignore[method-assign]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(_MembershipModelAdmin):
     list_display = ("user", "workspace", "role", "created_at")
     list_filter = ("role", "workspace")

@@ -6,29 +6,31 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from pushadmin.accounts import login_throttle
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.audit import trail
+from pushadmin.workspaces.models import Workspace
 
 
 class MembershipForm(forms.Form):
     username = forms.CharField(max_length=150, help_text="An existing pushadmin user.")
     role = forms.ChoiceField(choices=Role.choices)
 
-    def __init__(self, *args: object, workspace: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.workspace = workspace
 
-    def clean_username(self) -> object:
+    def clean_username(self) -> User:
         username = self.cleaned_data["username"].strip()
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise forms.ValidationError(f"No active user is called “{username}”.")
         return user
 
-    def clean(self) -> dict[str, object]:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         user, role = data.get("username"), data.get("role")
         if user and role and Membership.objects.filter(user=user, workspace=self.workspace, role=role).exists():
@@ -85,7 +87,7 @@ class OneTimeCodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].replace(" ", "")
+        code: str = self.cleaned_data["code"].replace(" ", "")
         if not code.isdigit():
             raise forms.ValidationError("The code is six digits, 0 to 9.")
         return code

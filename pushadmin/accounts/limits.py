@@ -16,8 +16,8 @@ import math
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from pushadmin.accounts.models import ActionUse
@@ -36,7 +36,7 @@ class LimitReached(Exception):
         super().__init__(f"You can do this at most {times} per hour ({action}); try again in {minutes} {unit}.")
 
 
-def check_and_count(user: Model, action: str, limit_per_hour: int) -> int:
+def check_and_count(user: User, action: str, limit_per_hour: int) -> int:
     """Count one use of `action` by `user`, or raise LimitReached without counting it.
 
     Returns how many uses are left in the current hour after this one.
@@ -58,7 +58,7 @@ def check_and_count(user: Model, action: str, limit_per_hour: int) -> int:
         return limit_per_hour - len(recent) - 1
 
 
-def remaining(user: Model, action: str, limit_per_hour: int) -> int:
+def remaining(user: User, action: str, limit_per_hour: int) -> int:
     """Uses of `action` left for `user` right now, for showing next to the button."""
     since = timezone.now() - WINDOW
     used = ActionUse.objects.filter(user=user, action=action, used_at__gt=since).count()

@@ -63,7 +63,7 @@ class TwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if not user.is_authenticated or user.is_verified() or self._is_open(request):  # type: ignore[union-attr]
+        if not user.is_authenticated or two_factor.is_verified(user) or self._is_open(request):
             return self.get_response(request)
         if two_factor.confirmed_device(user) is not None:
             target = "accounts:two_factor_verify"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 
 from pushadmin.workspaces.models import Workspace
@@ -31,11 +32,11 @@ class Membership(models.Model):
         return f"{self.user} is {self.get_role_display()} in {self.workspace}"
 
 
-def roles_in(user: models.Model, workspace: Workspace) -> set[str]:
+def roles_in(user: User, workspace: Workspace) -> set[str]:
     return set(Membership.objects.filter(user=user, workspace=workspace).values_list("role", flat=True))
 
 
-def workspaces_of(user: models.Model) -> models.QuerySet[Workspace]:
+def workspaces_of(user: User) -> models.QuerySet[Workspace]:
     return Workspace.objects.filter(memberships__user=user).distinct()
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from django_otp import login as otp_login
 
 from pushadmin.accounts import two_factor
 from pushadmin.accounts.forms import OneTimeCodeForm
+from pushadmin.accounts.requests import AuthenticatedRequest
 from pushadmin.audit import trail
 
 
@@ -30,7 +32,7 @@ def _next_url(request: HttpRequest) -> str:
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-def change_password(request: HttpRequest) -> HttpResponse:
+def change_password(request: AuthenticatedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -45,7 +47,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+def two_factor_enrol(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if two_factor.confirmed_device(user) is not None:
         messages.info(request, "Two-factor sign-in is already set up for your account.")
@@ -74,7 +76,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     device = two_factor.confirmed_device(user)
     if device is None:
@@ -82,7 +84,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('accounts:two_factor_enrol')}?{urlencode({'next': _next_url(request)})}")
         messages.info(request, "Two-factor sign-in is not set up for your account.")
         return redirect(_next_url(request))
-    if user.is_verified():  # type: ignore[union-attr]
+    if two_factor.is_verified(user):
         return redirect(_next_url(request))
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -107,7 +109,7 @@ class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         with transaction.atomic():
             response = super().form_valid(form)
             trail.record("user.password_reset", actor=form.user, request=self.request, obj=form.user)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -11,13 +11,14 @@ from pushadmin.accounts import two_factor
 from pushadmin.accounts.access import workspace_view
 from pushadmin.accounts.forms import MembershipForm
 from pushadmin.accounts.models import Membership, Role
+from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audit import trail
 
 
 @require_http_methods(["GET", "POST"])
 @workspace_view(Role.ADMIN)
-def members(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def members(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     form = MembershipForm(request.POST or None, workspace=workspace)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -42,8 +43,8 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view(Role.ADMIN)
-def remove_member(request: HttpRequest, membership_id: int) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def remove_member(request: WorkspaceRequest, membership_id: int) -> HttpResponse:
+    workspace = request.workspace
     membership = get_object_or_404(Membership, pk=membership_id, workspace=workspace)
     with transaction.atomic():
         # Lock the workspace's admin roles so two admins removing each other cannot both succeed.

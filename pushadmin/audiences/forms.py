@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -10,8 +10,13 @@ from django.conf import settings
 from pushadmin.audiences.models import Audience
 from pushadmin.workspaces.models import Workspace
 
+if TYPE_CHECKING:
+    _AudienceModelForm = forms.ModelForm[Audience]
+else:  # Django's ModelForm takes no type parameter at run time
+    _AudienceModelForm = forms.ModelForm
 
-class AudienceForm(forms.ModelForm):
+
+class AudienceForm(_AudienceModelForm):
     upload = forms.FileField(
         label="CSV file",
         required=False,
@@ -36,7 +41,7 @@ class AudienceForm(forms.ModelForm):
         self.require_source = require_source
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         if Audience.objects.filter(workspace=self.workspace, name=name).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(f"This workspace already has an audience called “{name}”.")
         return name
@@ -49,7 +54,7 @@ class AudienceForm(forms.ModelForm):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # ModelForm.clean returns cleaned_data
         upload, pasted = data.get("upload"), (data.get("pasted") or "").strip()
         if upload and pasted:
             self.add_error("pasted", "Choose a file or paste rows, not both.")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from pushadmin.accounts import limits
 from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
+from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audiences import importing
 from pushadmin.audiences.forms import AudienceForm
 from pushadmin.audiences.models import Audience, AudienceImport, ImportRunStatus, ImportStatus
@@ -22,7 +23,7 @@ from pushadmin.audit import trail
 READERS = (Role.MARKETER, Role.AUDITOR)
 
 
-def _start_import(request: HttpRequest, audience: Audience, form: AudienceForm) -> AudienceImport:
+def _start_import(request: WorkspaceRequest, audience: Audience, form: AudienceForm) -> AudienceImport:
     """Store the rows under a random name and queue the import (inside the caller's transaction)."""
     source, chunks = form.source_bytes()
     stored, size = importing.store_upload(chunks)
@@ -47,7 +48,7 @@ def _start_import(request: HttpRequest, audience: Audience, form: AudienceForm) 
     return job
 
 
-def _within_import_limit(request: HttpRequest, form: AudienceForm) -> bool:
+def _within_import_limit(request: WorkspaceRequest, form: AudienceForm) -> bool:
     try:
         limits.check_and_count(request.user, "audience.import", settings.PUSHADMIN_IMPORTS_PER_HOUR)
     except limits.LimitReached as refusal:
@@ -58,15 +59,15 @@ def _within_import_limit(request: HttpRequest, form: AudienceForm) -> bool:
 
 @require_GET
 @workspace_view(*READERS)
-def audience_list(request: HttpRequest) -> HttpResponse:
-    audiences = Audience.objects.filter(workspace=request.workspace)  # type: ignore[attr-defined]
+def audience_list(request: WorkspaceRequest) -> HttpResponse:
+    audiences = Audience.objects.filter(workspace=request.workspace)
     return render(request, "audiences/list.html", {"audiences": audiences})
 
 
 @require_http_methods(["GET", "POST"])
 @workspace_view(Role.MARKETER)
-def audience_create(request: HttpRequest) -> HttpResponse:
-    form = AudienceForm(request.POST or None, request.FILES or None, workspace=request.workspace)  # type: ignore[attr-defined]
+def audience_create(request: WorkspaceRequest) -> HttpResponse:
+    form = AudienceForm(request.POST or None, request.FILES or None, workspace=request.workspace)
     if request.method == "POST" and form.is_valid() and _within_import_limit(request, form):
         with transaction.atomic():
             audience = form.save(commit=False)
@@ -81,13 +82,13 @@ def audience_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view(Role.MARKETER)
-def audience_replace(request: HttpRequest, audience_id: int) -> HttpResponse:
+def audience_replace(request: WorkspaceRequest, audience_id: int) -> HttpResponse:
     audience = get_in_workspace(request, Audience, pk=audience_id)
     form = AudienceForm(
         {"name": audience.name, "delivery_type": audience.delivery_type, "pasted": request.POST.get("pasted", "")},
         request.FILES or None,
         instance=audience,
-        workspace=request.workspace,  # type: ignore[attr-defined]
+        workspace=request.workspace,
     )
     if audience.import_status == ImportStatus.IMPORTING:
         messages.error(request, "An import is already running for this audience; wait for it to finish.")
@@ -97,7 +98,7 @@ def audience_replace(request: HttpRequest, audience_id: int) -> HttpResponse:
         messages.success(request, "Import started; the current members stay until it finishes.")
     else:
         errors = [f"{form.fields[f].label}: {e}" for f, es in form.errors.items() if f in form.fields for e in es]
-        errors += list(form.non_field_errors())
+        errors += [str(error) for error in form.non_field_errors()]
         messages.error(request, "Nothing was imported. " + " ".join(errors))
     return redirect("audiences:detail", workspace_id=audience.workspace_id, audience_id=audience.pk)
 
@@ -105,10 +106,10 @@ def audience_replace(request: HttpRequest, audience_id: int) -> HttpResponse:
 @require_GET
 @workspace_view(*READERS)
 @vary_on_headers("HX-Request")
-def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
+def audience_detail(request: WorkspaceRequest, audience_id: int) -> HttpResponse:
     audience = get_in_workspace(request, Audience, pk=audience_id)
     job = audience.imports.first()
-    if request.htmx and request.GET.get("part") == "progress":  # type: ignore[attr-defined]
+    if request.htmx and request.GET.get("part") == "progress":
         response = render(request, "audiences/detail.html#import-progress", {"audience": audience, "job": job})
         if job and job.status not in (ImportRunStatus.QUEUED, ImportRunStatus.RUNNING):
             response["HX-Refresh"] = "true"  # finished: show the report and the members

@@ -80,7 +80,7 @@ def approvals_of(campaign: Campaign) -> QuerySet[Approval]:
 
 def outcome_counts(campaign: Campaign) -> list[tuple[str, int]]:
     rows = Message.objects.filter(campaign=campaign).values("status").annotate(n=Count("id")).order_by("status")
-    labels = dict(Message._meta.get_field("status").choices)
+    labels = dict(MessageStatus.choices)  # the choices of Message.status
     return [(labels.get(row["status"], row["status"]), row["n"]) for row in rows]
 
 
@@ -123,6 +123,9 @@ class _Chunks:
 
     def flush(self) -> None:
         pass
+
+    def close(self) -> None:
+        """Never called: zipfile leaves a file it was given open."""
 
     def drain(self) -> bytes:
         data, self.parts, self.size = b"".join(self.parts), [], 0

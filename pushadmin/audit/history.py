@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
@@ -46,13 +46,13 @@ class HistoryFilter(forms.Form):
 
     def __init__(self, *args: Any, kind: HistoryKind, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", "Any"), *kind.states]
+        cast(forms.ChoiceField, self.fields["state"]).choices = [("", "Any"), *kind.states]
         for name in list(self.fields):
             if name not in kind.filters:
                 del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
@@ -103,7 +103,7 @@ def campaigns(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
     return qs
 
 
-def _in_scope(model: type[Any], workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
+def _in_scope(model: type[Message] | type[Attempt], workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
     """Rows of the campaigns in scope. Without a campaign filter, `campaign_id + 0` keeps the
     planner off the campaign index, so it walks the primary key newest first and stops after a
     page; with one, the (campaign, seq) index serves the page directly (see `HistoryKind.key_for`)."""

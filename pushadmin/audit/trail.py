@@ -16,12 +16,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
 from pushadmin.audit.models import AuditEntry
+from pushadmin.workspaces.models import Workspace
 
 GENESIS_HASH = "0" * 64
 SECRET_MARK = "[secret]"
@@ -88,10 +90,10 @@ def lock_chain() -> None:
 def record(
     action: str,
     *,
-    actor: Model | None = None,
+    actor: User | None = None,
     actor_label: str = "",
     request: HttpRequest | None = None,
-    workspace: Model | None = None,
+    workspace: Workspace | None = None,
     obj: Model | None = None,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
@@ -100,7 +102,7 @@ def record(
     """Append one entry (dotted action code such as `campaign.approved`)."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    label = actor_label or (str(actor.get_username()) if actor is not None else "system")  # type: ignore[attr-defined]
+    label = actor_label or (str(actor.get_username()) if actor is not None else "system")
     # No savepoint of its own: an entry that cannot be written fails the caller's change with it.
     with transaction.atomic(savepoint=False):
         lock_chain()

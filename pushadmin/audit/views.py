@@ -6,7 +6,7 @@ workspace and change nothing.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
+from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audit import evidence as campaign_evidence
 from pushadmin.audit import history, trail
 from pushadmin.audit.exports import csv_response
@@ -25,7 +26,7 @@ TIMELINE_ON_PAGE = 300
 CALLS_ON_PAGE = 200
 
 
-def _history(request: HttpRequest, slug: str) -> HttpResponse:
+def _history(request: WorkspaceRequest, slug: str) -> HttpResponse:
     kind = history.KINDS[slug]
     form = history.HistoryFilter(request.GET or None, kind=kind)
     rows: list[object] = []
@@ -33,7 +34,7 @@ def _history(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
         before = history.parse_before(request.GET.get("before"))
-        result = history.page(kind.query(request.workspace, data), kind.key_for(data), before)  # type: ignore[attr-defined]
+        result = history.page(kind.query(request.workspace, data), kind.key_for(data), before)
         rows, next_before = result.rows, result.next_before
     query = request.GET.copy()
     query.pop("before", None)
@@ -47,7 +48,7 @@ def _history(request: HttpRequest, slug: str) -> HttpResponse:
         "is_later_page": "before" in request.GET,
         "chain": verify_chain() if slug == "trail" and request.GET.get("verify") else None,
     }
-    template = "audit/history.html#results" if request.htmx else "audit/history.html"  # type: ignore[attr-defined]
+    template = "audit/history.html#results" if request.htmx else "audit/history.html"
     response = render(request, template, context, status=200 if not form.errors else 400)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -55,31 +56,31 @@ def _history(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @workspace_view(*READERS)
-def campaign_history(request: HttpRequest) -> HttpResponse:
+def campaign_history(request: WorkspaceRequest) -> HttpResponse:
     return _history(request, "campaigns")
 
 
 @require_GET
 @workspace_view(*READERS)
-def message_history(request: HttpRequest) -> HttpResponse:
+def message_history(request: WorkspaceRequest) -> HttpResponse:
     return _history(request, "messages")
 
 
 @require_GET
 @workspace_view(*READERS)
-def call_history(request: HttpRequest) -> HttpResponse:
+def call_history(request: WorkspaceRequest) -> HttpResponse:
     return _history(request, "calls")
 
 
 @require_GET
 @workspace_view(*READERS)
-def trail_history(request: HttpRequest) -> HttpResponse:
+def trail_history(request: WorkspaceRequest) -> HttpResponse:
     return _history(request, "trail")
 
 
 @require_GET
 @workspace_view(*READERS)
-def export(request: HttpRequest, kind: str) -> HttpResponse:
+def export(request: WorkspaceRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """The filtered list as CSV, every row (not just one page), streamed."""
     if kind not in history.KINDS:
         raise Http404("No such list")
@@ -87,7 +88,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     form = history.HistoryFilter(request.GET, kind=spec)
     if not form.is_valid():
         return _history(request, kind)
-    query = spec.query(request.workspace, form.cleaned_data)  # type: ignore[attr-defined]
+    query = spec.query(request.workspace, form.cleaned_data)
     rows = history.every_row(query, spec.key_for(form.cleaned_data))
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     return csv_response(
@@ -97,14 +98,14 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
-def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
+def _campaign(request: WorkspaceRequest, campaign_id: int) -> Campaign:
     queryset = Campaign.objects.select_related("workspace", "template", "created_by", "audience")
     return get_in_workspace(request, queryset, pk=campaign_id)
 
 
 @require_GET
 @workspace_view(*READERS)
-def evidence(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def evidence(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
     timeline = list(campaign_evidence.checked_trail(campaign, limit=TIMELINE_ON_PAGE))
     context = {
@@ -123,7 +124,7 @@ def evidence(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @require_GET
 @workspace_view(*READERS)
-def evidence_pack(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse:
+def evidence_pack(request: WorkspaceRequest, campaign_id: int) -> StreamingHttpResponse:
     campaign = _campaign(request, campaign_id)
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     trail.record("campaign.evidence_exported", request=request, workspace=campaign.workspace, obj=campaign)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 
+from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.campaigns import rows as campaign_rows
 from pushadmin.campaigns.models import Campaign, CampaignStatus, RowsState
 from pushadmin.campaigns.options import ChannelOptions
@@ -28,7 +29,7 @@ def snapshot(campaign: Campaign) -> dict[str, Any]:
         "name": campaign.name,
         "template": campaign.template.name if campaign.template_id else "",
         "delivery_type": campaign.delivery_type,
-        "audience": campaign.audience.name if campaign.audience_id else "",
+        "audience": campaign.audience.name if campaign.audience is not None else "",
         "missing_policy": campaign.missing_policy,
         "fallback_values": campaign.fallback_values,
         "options": campaign.options,
@@ -60,7 +61,9 @@ def next_run_labels(strategy: Strategy) -> list[tuple[str, str]]:
     return [(run.isoformat(), f"{run:%a} {run.day} {run:%b %Y, %H:%M}") for run in run_times(strategy)]
 
 
-def builder_context(request: HttpRequest, campaign: Campaign | None, forms: tuple[Form, Form, Form]) -> dict[str, Any]:
+def builder_context(
+    request: WorkspaceRequest, campaign: Campaign | None, forms: tuple[BaseForm, BaseForm, BaseForm]
+) -> dict[str, Any]:
     form, options_form, strategy_form = forms
     context: dict[str, Any] = {
         "campaign": campaign,
@@ -77,7 +80,7 @@ def builder_context(request: HttpRequest, campaign: Campaign | None, forms: tupl
     return context
 
 
-def _page_number(request: HttpRequest) -> int:
+def _page_number(request: WorkspaceRequest) -> int:
     raw = request.GET.get("page", "1")
     return int(raw) if raw.isdigit() else 1
 
@@ -103,7 +106,7 @@ def rows_context(campaign: Campaign, page: campaign_rows.RowPage, **extra: Any) 
     }
 
 
-def detail_context(request: HttpRequest, campaign: Campaign, report: PreflightReport) -> dict[str, Any]:
+def detail_context(request: WorkspaceRequest, campaign: Campaign, report: PreflightReport) -> dict[str, Any]:
     template = campaign.template
     first = Message.objects.filter(campaign=campaign).order_by("seq").first()
     sample = None
@@ -123,12 +126,12 @@ def detail_context(request: HttpRequest, campaign: Campaign, report: PreflightRe
         "sample": sample,
         "option_rows": ChannelOptions.from_json(campaign.options).plain_words(),
         "editable": campaign.status in EDITABLE_STATES,
-        "can_submit": campaign.status == CampaignStatus.DRAFT and "marketer" in request.roles,  # type: ignore[attr-defined]
+        "can_submit": campaign.status == CampaignStatus.DRAFT and "marketer" in request.roles,
         **schedule_context(Strategy.from_json(campaign.strategy)),
     }
 
 
-def render_fragment(request: HttpRequest, name: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+def render_fragment(request: WorkspaceRequest, name: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     """An htmx fragment without the page's context processors.
 
     The navigation processor costs several queries per request and a fragment shows no

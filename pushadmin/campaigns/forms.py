@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
@@ -11,11 +11,17 @@ from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, Template
 from pushadmin.workspaces.models import Workspace
 
+if TYPE_CHECKING:
+    _TemplateModelForm = forms.ModelForm[Template]
+    _CampaignModelForm = forms.ModelForm[Campaign]
+else:  # Django's ModelForm takes no type parameter at run time
+    _TemplateModelForm = _CampaignModelForm = forms.ModelForm
+
 SAMPLE_PREFIX = "sample_"
 FALLBACK_PREFIX = "fallback_"
 
 
-class TemplateForm(forms.ModelForm):
+class TemplateForm(_TemplateModelForm):
     class Meta:
         model = Template
         fields = ["name", "title", "content"]
@@ -56,7 +62,7 @@ class TemplateForm(forms.ModelForm):
         return values
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         if "," in name:
             raise forms.ValidationError("The API refuses template names with commas (it would read two templates).")
         clash = Template.objects.filter(workspace=self.workspace, name=name).exclude(pk=self.instance.pk)
@@ -69,7 +75,7 @@ class TemplateForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(_CampaignModelForm):
     class Meta:
         model = Campaign
         fields = ["name", "template", "delivery_type", "audience", "missing_policy"]
@@ -84,10 +90,13 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.workspace = workspace
         self.instance.workspace = workspace
-        self.fields["template"].queryset = Template.objects.filter(workspace=workspace)
-        self.fields["audience"].queryset = Audience.objects.filter(workspace=workspace)
-        self.fields["audience"].label_from_instance = lambda a: f"{a.name} ({a.member_count:,} targets)"
-        self.fields["missing_policy"].choices = MissingDataPolicy.choices
+        # The model's foreign keys and choices field get these form fields by default.
+        template_field = cast("forms.ModelChoiceField[Template]", self.fields["template"])
+        audience_field = cast("forms.ModelChoiceField[Audience]", self.fields["audience"])
+        template_field.queryset = Template.objects.filter(workspace=workspace)
+        audience_field.queryset = Audience.objects.filter(workspace=workspace)
+        audience_field.label_from_instance = lambda obj: f"{obj.name} ({obj.member_count:,} targets)"  # type: ignore[method-assign]
+        cast(forms.ChoiceField, self.fields["missing_policy"]).choices = MissingDataPolicy.choices
         for name in self.placeholder_names():
             self.fields[FALLBACK_PREFIX + name] = forms.CharField(
                 label=f"Fallback for #{name}#",
@@ -105,7 +114,7 @@ class CampaignForm(forms.ModelForm):
         return [self[FALLBACK_PREFIX + name] for name in self.placeholder_names()]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # ModelForm.clean returns cleaned_data
         audience = data.get("audience")
         if audience and data.get("delivery_type") and audience.delivery_type != data["delivery_type"]:
             self.add_error(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 # Which timestamp a transition stamps, when it has one.
-STAMPS = {
+STAMPS: dict[str, str] = {
     S.IN_REVIEW: "submitted_at",
     S.APPROVED: "approved_at",
     S.SENT: "finished_at",
@@ -58,7 +58,7 @@ def transition(
     to: str,
     *,
     action: str,
-    actor: Model | None = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
     expected: Iterable[str] | None = None,
     changes: Mapping[str, Any] | None = None,

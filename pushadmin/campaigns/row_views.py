@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
+from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.campaigns import rows as campaign_rows
 from pushadmin.campaigns import workflow
 from pushadmin.campaigns.builder_page import builder_context, render_fragment, rows_context
@@ -20,7 +21,7 @@ from pushadmin.campaigns.row_html import RowRenderer, output_cell
 from pushadmin.campaigns.views import CAMPAIGNS, settings_forms
 
 
-def _page(request: HttpRequest, campaign: Campaign) -> campaign_rows.RowPage:
+def _page(request: WorkspaceRequest, campaign: Campaign) -> campaign_rows.RowPage:
     source = request.GET if request.method == "GET" else request.POST
     raw = source.get("page", "1")
     number = int(raw) if raw.isdigit() else 1
@@ -30,7 +31,7 @@ def _page(request: HttpRequest, campaign: Campaign) -> campaign_rows.RowPage:
 @require_http_methods(["GET", "POST"])
 @workspace_view(Role.MARKETER)
 @vary_on_headers("HX-Request")
-def rows_table(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def rows_table(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     """GET: one page of rows, each rendered. POST: save the posted page (all or nothing)."""
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     errors: dict[str, str] = {}
@@ -47,7 +48,7 @@ def rows_table(request: HttpRequest, campaign_id: int) -> HttpResponse:
             return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
         if errors:
             return _rows_with_errors(request, campaign, errors)
-        if not request.htmx:  # type: ignore[attr-defined]
+        if not request.htmx:
             messages.success(request, "Rows saved." if result.any_change else "Nothing changed in the rows.")
             return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
         campaign.refresh_from_db()
@@ -55,7 +56,7 @@ def rows_table(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render_fragment(request, "campaigns/builder.html#rows", context)
 
 
-def _rows_with_errors(request: HttpRequest, campaign: Campaign, errors: dict[str, str]) -> HttpResponse:
+def _rows_with_errors(request: WorkspaceRequest, campaign: Campaign, errors: dict[str, str]) -> HttpResponse:
     """Show the page as posted, each refused row with its reason; nothing was saved."""
     names = campaign_rows.names_of(campaign)
     shown = []
@@ -81,7 +82,7 @@ def _rows_with_errors(request: HttpRequest, campaign: Campaign, errors: dict[str
     count = len(errors)
     summary = f"Nothing was saved: {count} row{'s' if count != 1 else ''} need{'s' if count == 1 else ''} fixing."
     context = rows_context(campaign, page, rows_error=summary)
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         # Without JavaScript the whole builder comes back, its rows as posted with their reasons.
         page_context = builder_context(request, campaign, settings_forms(request, campaign, bound=False))
         return render(request, "campaigns/builder.html", {**page_context, **context}, status=422)
@@ -91,7 +92,7 @@ def _rows_with_errors(request: HttpRequest, campaign: Campaign, errors: dict[str
 @require_POST
 @workspace_view(Role.MARKETER)
 @vary_on_headers("HX-Request")
-def row_preview(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def row_preview(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     """One row's rendered message and markers for what is typed (nothing saved)."""
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     key = request.POST.get("row", "")
@@ -114,7 +115,7 @@ def row_preview(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @require_GET
 @workspace_view(Role.MARKETER)
-def blank_row(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def blank_row(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     raw = request.GET.get("n", "0")
     key = f"new-{int(raw) if raw.isdigit() else 0}"
@@ -126,7 +127,7 @@ def blank_row(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Role.MARKETER)
-def paste_rows(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def paste_rows(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     rows, errors = campaign_rows.parse_pasted(request.POST.get("pasted", ""), campaign_rows.names_of(campaign))
     if errors:
@@ -146,17 +147,17 @@ def paste_rows(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @require_GET
 @workspace_view(Role.MARKETER)
-def rows_progress(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def rows_progress(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     response = render(request, "campaigns/builder.html#rows-progress", {"campaign": campaign})
-    if campaign.rows_state != "building" and request.htmx:  # type: ignore[attr-defined]
+    if campaign.rows_state != "building" and request.htmx:
         response["HX-Refresh"] = "true"  # the rows are there: show them
     return response
 
 
 @require_POST
 @workspace_view(Role.MARKETER)
-def rebuild_rows(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def rebuild_rows(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     """After a failed build: build the rows from the campaign's audience again, in one click."""
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     try:
@@ -172,5 +173,5 @@ def rebuild_rows(request: HttpRequest, campaign_id: int) -> HttpResponse:
     except (workflow.EditRefused, TransitionRefused) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Building the rows again from “{campaign.audience.name}”.")  # type: ignore[union-attr]
+        messages.success(request, f"Building the rows again from “{campaign.audience.name}”.")
     return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)

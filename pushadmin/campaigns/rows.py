@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Max, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, RowReject, check_row, detect_delimiter
@@ -311,7 +312,7 @@ def _with_problems(campaign: Campaign, names: list[str]) -> Iterator[int]:
 def problem_seqs(campaign: Campaign, names: list[str], total: int) -> list[int]:
     """Rows with a problem, scanned once per version: paging would otherwise rescan every row."""
     key = f"campaign-row-problems:{version_key(campaign, total)}"
-    found = cache.get(key)
+    found: list[int] | None = cache.get(key)
     if found is None:
         found = list(_with_problems(campaign, names))
         cache.set(key, found, PROBLEM_CACHE_SECONDS)
@@ -383,11 +384,11 @@ class SaveResult:
         return bool(self.changed or self.added or self.removed)
 
 
-def row_keys(data: Mapping[str, Any]) -> list[str]:
-    return [key for key in data.getlist("rows") if key.isdigit() or key.startswith("new-")]  # type: ignore[attr-defined]
+def row_keys(data: QueryDict) -> list[str]:
+    return [key for key in data.getlist("rows") if key.isdigit() or key.startswith("new-")]
 
 
-def save_rows(campaign: Campaign, data: Mapping[str, Any]) -> SaveResult:
+def save_rows(campaign: Campaign, data: QueryDict) -> SaveResult:
     """Apply a posted page of rows; refuses everything if any row is wrong (nothing half saved)."""
     names = names_of(campaign)
     inputs = [read_row(data, key, names) for key in row_keys(data)]
@@ -478,7 +479,9 @@ def parse_pasted(text: str, names: list[str]) -> tuple[list[tuple[str, dict[str,
         outcomes = [check_row(stream.layout, number, cells) for number, cells in stream]
     except CsvFileError as exc:
         return [], [str(exc)]
-    rows, errors, seen = [], [], {}
+    rows: list[tuple[str, dict[str, str], Any]] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
     for outcome in outcomes:
         line = outcome.line_number - offset
         if isinstance(outcome, RowReject):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django import forms
 
@@ -53,7 +54,9 @@ class ChannelOptionsForm(forms.Form):
         help_text="Only with the “end” event; without it iOS ends the activity after 4 hours.",
     )
 
-    def __init__(self, *args: Any, initial_options: ChannelOptions | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, initial_options: ChannelOptions | None = None, **kwargs: Any
+    ) -> None:
         options = initial_options or ChannelOptions()
         value, unit = opt.split_seconds(options.expired_seconds)
         initial = {
@@ -71,7 +74,7 @@ class ChannelOptionsForm(forms.Form):
             else "",
             "dismissal_date": options.dismissal_date,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         self.vendor_rows: list[tuple[str, str, str]] = []
         for key, vendor in opt.VENDORS:
             self.fields[f"category_{key}"] = self._vendor_field(
@@ -119,7 +122,7 @@ class ChannelOptionsForm(forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         unit_size = {u: size for u, _, size in opt.EXPIRY_UNITS}.get(data.get("expiry_unit", ""), 1)
         if data.get("expiry_value"):
             seconds = data["expiry_value"] * unit_size
@@ -207,7 +210,9 @@ class StrategyForm(forms.Form):
         help_text="At most 180 days from today.",
     )
 
-    def __init__(self, *args: Any, initial_strategy: Strategy | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, initial_strategy: Strategy | None = None, **kwargs: Any
+    ) -> None:
         strategy = initial_strategy or Strategy()
         initial = {
             "type": strategy.type,
@@ -220,7 +225,7 @@ class StrategyForm(forms.Form):
             "start_date": strategy.start_date,
             "end_date": strategy.end_date,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
 
     def clean_month_days(self) -> list[int]:
         raw = self.cleaned_data["month_days"]
@@ -252,7 +257,7 @@ class StrategyForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if self.errors:
             return data
         for problem in validate(self.to_strategy()):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
+from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audit import trail
 from pushadmin.campaigns import rendering, workflow
 from pushadmin.campaigns.forms import TemplateForm
@@ -33,8 +37,8 @@ def _preview_context(form: TemplateForm) -> dict[str, object]:
 
 @require_GET
 @workspace_view(*READERS)
-def template_list(request: HttpRequest) -> HttpResponse:
-    templates = Template.objects.filter(workspace=request.workspace)  # type: ignore[attr-defined]
+def template_list(request: WorkspaceRequest) -> HttpResponse:
+    templates = Template.objects.filter(workspace=request.workspace)
     rows = [(t, rendering.template_placeholders(t.title, t.content)) for t in templates]
     return render(request, "campaigns/template_list.html", {"rows": rows})
 
@@ -49,9 +53,9 @@ LOCKING_STATES = [
 ]
 
 
-def _save(request: HttpRequest, form: TemplateForm, action: str) -> HttpResponse:
+def _save(request: WorkspaceRequest, form: TemplateForm, action: str) -> HttpResponse:
     old = Template.objects.filter(pk=form.instance.pk).values("name", "title", "content").first()
-    before = old or {}
+    before: Mapping[str, Any] = old or {}
     template = form.instance
     users = Campaign.objects.filter(template=template) if template.pk else Campaign.objects.none()
     locked = [c.name for c in users.filter(status__in=LOCKING_STATES)]
@@ -78,8 +82,8 @@ def _save(request: HttpRequest, form: TemplateForm, action: str) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @workspace_view(Role.MARKETER)
-def template_create(request: HttpRequest) -> HttpResponse:
-    form = TemplateForm(request.POST or None, workspace=request.workspace)  # type: ignore[attr-defined]
+def template_create(request: WorkspaceRequest) -> HttpResponse:
+    form = TemplateForm(request.POST or None, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
         return _save(request, form, "template.created")
     return render(request, "campaigns/template_form.html", _preview_context(form))
@@ -87,9 +91,9 @@ def template_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @workspace_view(Role.MARKETER)
-def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
+def template_edit(request: WorkspaceRequest, template_id: int) -> HttpResponse:
     template = get_in_workspace(request, Template, pk=template_id)
-    form = TemplateForm(request.POST or None, instance=template, workspace=request.workspace)  # type: ignore[attr-defined]
+    form = TemplateForm(request.POST or None, instance=template, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
         return _save(request, form, "template.updated")
     return render(request, "campaigns/template_form.html", _preview_context(form))
@@ -98,8 +102,8 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
 @require_POST
 @workspace_view(Role.MARKETER)
 @vary_on_headers("HX-Request")
-def template_preview(request: HttpRequest) -> HttpResponse:
+def template_preview(request: WorkspaceRequest) -> HttpResponse:
     """The placeholder list, sample inputs and phone preview for what is typed so far (nothing saved)."""
-    form = TemplateForm(request.POST, workspace=request.workspace)  # type: ignore[attr-defined]
+    form = TemplateForm(request.POST, workspace=request.workspace)
     part = "phone" if request.POST.get("part") == "phone" else "live"
     return render(request, f"campaigns/template_form.html#{part}", _preview_context(form))

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.payload import build_push_request
+from pushadmin.delivery.clients import signature_of
 from pushadmin.delivery.models import Message
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import MpaasClient
@@ -55,7 +56,7 @@ def _answer(outcome: errors.Outcome, msg_key: str) -> TestSendAnswer:
     return TestSendAnswer(
         False,
         summary,
-        outcome.code or getattr(outcome, "reason", ""),
+        outcome.code or ("" if isinstance(outcome, errors.Rejected) else outcome.reason),
         outcome.message or "",
         outcome.meaning,
         outcome.request_id or "",
@@ -80,7 +81,7 @@ def send_test(campaign: Campaign, target: str, *, request: HttpRequest) -> TestS
         workspace.endpoint_url,
         workspace.access_key_id,
         workspace.reveal_secret_for_signing(),
-        signature=workspace.signature_scheme,
+        signature=signature_of(workspace),
         api_version=workspace.api_version,
         timeout=TEST_TIMEOUT_SECONDS,
     ) as client:

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from pushadmin.accounts import limits
 from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
+from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audit import trail
 from pushadmin.campaigns import workflow
 from pushadmin.campaigns.builder_page import builder_context, detail_context, next_run_labels, snapshot
@@ -35,10 +36,10 @@ CAMPAIGNS = Campaign.objects.select_related("template", "audience", "workspace")
 
 
 def settings_forms(
-    request: HttpRequest, campaign: Campaign, *, bound: bool = True
+    request: WorkspaceRequest, campaign: Campaign, *, bound: bool = True
 ) -> tuple[CampaignForm, ChannelOptionsForm, StrategyForm]:
     data = request.POST if bound and request.method == "POST" else None
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = request.workspace
     return (
         CampaignForm(data, instance=campaign, workspace=workspace),
         ChannelOptionsForm(data, initial_options=ChannelOptions.from_json(campaign.options)),
@@ -57,8 +58,8 @@ def _apply(campaign: Campaign, forms: tuple[CampaignForm, ChannelOptionsForm, St
 
 @require_GET
 @workspace_view(*READERS)
-def campaign_list(request: HttpRequest) -> HttpResponse:
-    campaigns = CAMPAIGNS.filter(workspace=request.workspace).order_by("-created_at")  # type: ignore[attr-defined]
+def campaign_list(request: WorkspaceRequest) -> HttpResponse:
+    campaigns = CAMPAIGNS.filter(workspace=request.workspace).order_by("-created_at")
     status = request.GET.get("status", "")
     if status in CampaignStatus.values:
         campaigns = campaigns.filter(status=status)
@@ -68,8 +69,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @workspace_view(Role.MARKETER)
-def campaign_create(request: HttpRequest) -> HttpResponse:
-    campaign = Campaign(workspace=request.workspace, created_by=request.user)  # type: ignore[attr-defined]
+def campaign_create(request: WorkspaceRequest) -> HttpResponse:
+    campaign = Campaign(workspace=request.workspace, created_by=request.user)
     forms = settings_forms(request, campaign)
     if request.method == "POST" and all(f.is_valid() for f in forms):
         with transaction.atomic():
@@ -91,7 +92,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @workspace_view(Role.MARKETER)
-def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_edit(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     if request.method == "POST" and campaign.status not in workflow.EDITABLE_STATES:
         messages.error(
@@ -123,14 +124,14 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @require_GET
 @workspace_view(*READERS)
-def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_detail(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     return render(request, "campaigns/detail.html", detail_context(request, campaign, preflight(campaign)))
 
 
 @require_POST
 @workspace_view(Role.MARKETER)
-def campaign_submit(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_submit(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     report = preflight(campaign)
     if report.blocks_submission:
@@ -149,7 +150,7 @@ def campaign_submit(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @require_POST
 @workspace_view(Role.MARKETER)
 @vary_on_headers("HX-Request")
-def strategy_preview(request: HttpRequest) -> HttpResponse:
+def strategy_preview(request: WorkspaceRequest) -> HttpResponse:
     """Summary, next runs and problems of the schedule as typed (nothing saved)."""
     form = StrategyForm(request.POST)
     valid = form.is_valid()
@@ -165,7 +166,7 @@ def strategy_preview(request: HttpRequest) -> HttpResponse:
 @require_POST
 @workspace_view(Role.MARKETER)
 @vary_on_headers("HX-Request")
-def campaign_test_send(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_test_send(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     target = (request.POST.get("test_target") or "").strip()
     context: dict[str, Any] = {"campaign": campaign, "test_target": target}
@@ -177,7 +178,7 @@ def campaign_test_send(request: HttpRequest, campaign_id: int) -> HttpResponse:
             context["test_answer"] = send_test(campaign, target, request=request)
         except (ValueError, limits.LimitReached, SecretUnreadable) as exc:
             context["test_error"] = str(exc)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "campaigns/builder.html#test-send", context)
     forms = settings_forms(request, campaign, bound=False)
     return render(request, "campaigns/builder.html", {**builder_context(request, campaign, forms), **context})

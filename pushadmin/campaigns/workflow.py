@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 
+from pushadmin.accounts.requests import AuthenticatedRequest
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -28,7 +29,7 @@ class EditRefused(Exception):
 def record_edit(
     campaign: Campaign,
     *,
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> Campaign:

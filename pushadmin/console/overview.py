@@ -11,7 +11,7 @@ from pushadmin.accounts.models import Role
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.workspaces.models import Workspace
 
-ATTENTION = {
+ATTENTION: dict[str, list[CampaignStatus]] = {
     Role.MARKETER: [CampaignStatus.DRAFT, CampaignStatus.PAUSED, CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED],
     Role.REVIEWER: [CampaignStatus.IN_REVIEW],
     Role.AUDITOR: [],

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from pushadmin.accounts.access import ALL_ROLES, SESSION_WORKSPACE_KEY, workspace_view
 from pushadmin.accounts.models import workspaces_of
+from pushadmin.accounts.requests import AuthenticatedRequest, WorkspaceRequest
 from pushadmin.console.overview import overview
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Send each person to their current workspace, or explain that they have none."""
     workspaces = list(workspaces_of(request.user))
     wanted = request.session.get(SESSION_WORKSPACE_KEY)
@@ -21,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def switch_workspace(request: HttpRequest) -> HttpResponse:
+def switch_workspace(request: AuthenticatedRequest) -> HttpResponse:
     raw = request.GET.get("workspace", "")
     if raw.isdigit() and workspaces_of(request.user).filter(pk=int(raw)).exists():
         return redirect("console:dashboard", workspace_id=int(raw))
@@ -30,7 +31,7 @@ def switch_workspace(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @workspace_view(*ALL_ROLES)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
-    context = {"workspace": workspace, **overview(workspace, request.roles)}  # type: ignore[attr-defined]
+def dashboard(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
+    context = {"workspace": workspace, **overview(workspace, request.roles)}
     return render(request, "console/dashboard.html", context)

@@ -151,14 +151,15 @@ def start_workers(count: int, queue: str) -> list[subprocess.Popen[str]]:
 
 
 def _wait_ready(worker: subprocess.Popen[str]) -> None:
-    assert worker.stdout is not None
+    stdout = worker.stdout
+    assert stdout is not None
     deadline = time.monotonic() + 90
     seen: list[str] = []
-    for line in worker.stdout:
+    for line in stdout:
         seen.append(line)
         if " ready." in line:
             # Keep draining its output so a full pipe never blocks the worker.
-            threading.Thread(target=lambda: [None for _ in worker.stdout], daemon=True).start()  # type: ignore[union-attr]
+            threading.Thread(target=lambda: [None for _ in stdout], daemon=True).start()
             return
         if time.monotonic() > deadline:
             break
@@ -239,7 +240,7 @@ def _send_and_measure(campaign: Campaign, options: BenchOptions, processes: Proc
     dispatch.on_approved(campaign.pk)
     first_accepted: float | None = None
     deadline = began + options.timeout
-    status = CampaignStatus.SENDING
+    status: str = CampaignStatus.SENDING
     while time.monotonic() < deadline:
         if first_accepted is None and Attempt.objects.filter(campaign=campaign, outcome="accepted").exists():
             first_accepted = time.monotonic() - began

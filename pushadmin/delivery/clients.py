@@ -7,14 +7,20 @@ It is rebuilt when the workspace's endpoint, credentials or signature settings c
 from __future__ import annotations
 
 import threading
+from typing import cast
 
 from django.conf import settings
 
-from pushadmin.mpaas.client import MpaasClient
+from pushadmin.mpaas.client import MpaasClient, SignatureScheme
 from pushadmin.workspaces.models import Workspace
 
 _clients: dict[int, tuple[tuple[object, ...], MpaasClient]] = {}
 _lock = threading.Lock()
+
+
+def signature_of(workspace: Workspace) -> SignatureScheme:
+    """The workspace's signature scheme as the client takes it: the field's choices are these values."""
+    return cast(SignatureScheme, workspace.signature_scheme)
 
 
 def _identity(workspace: Workspace) -> tuple[object, ...]:
@@ -37,7 +43,7 @@ def client_for(workspace: Workspace) -> MpaasClient:
             workspace.endpoint_url,
             workspace.access_key_id,
             workspace.reveal_secret_for_signing(),
-            signature=workspace.signature_scheme,  # type: ignore[arg-type]
+            signature=signature_of(workspace),
             api_version=workspace.api_version,
             timeout=float(settings.PUSHADMIN_SEND_HTTP_TIMEOUT),
         )

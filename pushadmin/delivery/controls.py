@@ -7,6 +7,7 @@ enqueued on commit. Work already in flight is never interrupted: it is recorded 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -83,7 +84,7 @@ def _stop(
     campaign: Campaign,
     *,
     request: Any,
-    expected: list[str],
+    expected: Sequence[str],
     detail: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
 ) -> Campaign:

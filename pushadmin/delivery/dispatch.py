@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.campaigns.strategy import IMMEDIATE
 from pushadmin.delivery import scheduling, sending
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _dispatch(campaign_id: int, *, schedule: Callable[[int], None]) -> None:
     campaign = _still_approved(campaign_id)
     if campaign is None:
         return
-    if scheduling.strategy_kind(campaign) == scheduling.IMMEDIATE:
+    if scheduling.strategy_kind(campaign) == IMMEDIATE:
         sending.start_campaign(campaign.pk)
     else:
         schedule(campaign.pk)

@@ -33,4 +33,4 @@ def _put_atomically(self: Any, queue: str, payload: Any, **kwargs: Any) -> None:
 
 
 def install() -> None:
-    filesystem.Channel._put = _put_atomically
+    filesystem.Channel._put = _put_atomically  # type: ignore[method-assign]

@@ -116,7 +116,7 @@ def campaign_progress(campaign: Campaign, now: datetime | None = None) -> Progre
     )
 
 
-CHART_CLASS = {
+CHART_CLASS: dict[str, str] = {
     AttemptOutcome.ACCEPTED: "chart-accepted",
     AttemptOutcome.REJECTED: "chart-rejected",
     AttemptOutcome.AMBIGUOUS: "chart-unknown",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.db import connection, models
 from django.utils import timezone
@@ -35,7 +35,7 @@ def write(
     task id; first-round rows also get their batch reference (see `membership`). Returns rows written."""
     sets = ["status = %s", "result_code = %s", "result_message = %s", "updated_at = %s"]
     params: list[Any] = [status, code, text, _db_time(Message, now)]
-    columns = {
+    columns: dict[str, list[tuple[Batch, str | int]]] = {
         "request_id": [(a.batch, a.request_id) for a in answers],
         "task_id": [(a.batch, a.task_id) for a in answers],
     }
@@ -51,7 +51,8 @@ def write(
     sql = f"UPDATE {Message._meta.db_table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608 (names and placeholders only)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *where_params])
-        return cursor.rowcount
+        updated: int = cursor.rowcount
+        return updated
 
 
 def settle_held_batches(batch_ids: list[int], token: str) -> set[int]:
@@ -74,7 +75,8 @@ def settle_held_batches(batch_ids: list[int], token: str) -> set[int]:
 
 def _db_time(model: type[models.Model], value: datetime) -> Any:
     """`value` as the database takes the model's `updated_at` (SQLite stores text)."""
-    return model._meta.get_field("updated_at").get_db_prep_value(value, connection)
+    field = cast("models.DateTimeField[Any, Any]", model._meta.get_field("updated_at"))
+    return field.get_db_prep_value(value, connection)
 
 
 def by_batch(column: str, values: Sequence[tuple[Batch, Any]]) -> tuple[str, list[Any]]:

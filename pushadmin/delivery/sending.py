@@ -229,7 +229,13 @@ def enqueue(batch_ids: Iterable[int], countdown: float | None = None) -> None:
     # One producer (broker connection) for the whole list instead of one per task.
     with send_batches.app.producer_or_acquire() as producer:
         for start in range(0, len(ids), size):
-            send_batches.apply_async((ids[start : start + size],), countdown=countdown, queue=queue, producer=producer)
+            # Celery takes countdown=None as "no delay"; celery-types declares a float only.
+            send_batches.apply_async(
+                (ids[start : start + size],),
+                countdown=countdown,  # type: ignore[arg-type]
+                queue=queue,
+                producer=producer,
+            )
 
 
 # --------------------------------------------------------------------------- a group of batches
@@ -327,7 +333,8 @@ def _plain_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def _json(value: Any) -> Any:
@@ -546,11 +553,12 @@ class Outcome(NamedTuple):
 
     @property
     def final(self) -> str:
-        return {
+        statuses: dict[str, str] = {
             AttemptOutcome.ACCEPTED: MessageStatus.ACCEPTED,
             AttemptOutcome.REJECTED: MessageStatus.REJECTED,
             AttemptOutcome.AMBIGUOUS: MessageStatus.UNKNOWN,
-        }[self.treat_as]
+        }
+        return statuses[self.treat_as]
 
 
 def _outcome_of(result: Any, workspace: Workspace) -> Outcome:

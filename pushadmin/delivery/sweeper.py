@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -122,7 +123,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                 if not mine.update(status=BatchStatus.PENDING, claim_token="", lease_until=None, queued_at=now):
                     continue
                 report.expired_resent.append(batch.pk)
-                transaction.on_commit(lambda b=batch.pk: sending.enqueue([b]))
+                transaction.on_commit(partial(sending.enqueue, [batch.pk]))
             else:
                 open_rows = membership.rows_of(batch).filter(status__in=membership.OPEN_ROWS)
                 # The audit chain's lock before any row lock (see sending._record).
@@ -149,6 +150,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                     result_message=WORKER_LOST_MEANING,
                     updated_at=now,
                 )
+            assert batch.lease_until is not None  # chosen for a lease_until before now
             Attempt.objects.create(
                 batch=batch,
                 campaign=batch.campaign,

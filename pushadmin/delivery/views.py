@@ -8,14 +8,15 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from pushadmin.accounts.access import get_in_workspace, workspace_view
+from pushadmin.accounts.access import RoleCheckedView, get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
+from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery import controls, scheduling
@@ -29,7 +30,7 @@ STOPPERS = (Role.MARKETER, Role.REVIEWER, Role.ADMIN)
 PAGE_SIZE = 50
 
 
-def _messages_page(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
+def _messages_page(request: WorkspaceRequest, campaign: Campaign) -> dict[str, Any]:
     rows = Message.objects.filter(campaign=campaign).order_by("seq")
     status = request.GET.get("status", "")
     if status in MessageStatus.values:
@@ -43,13 +44,13 @@ def _messages_page(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
 
 @require_GET
 @workspace_view(*VIEWERS)
-def progress(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def progress(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, Campaign.objects.select_related("template"), pk=campaign_id)
     context: dict[str, Any] = {
         "campaign": campaign,
         "progress": campaign_progress(campaign),
-        "may_operate": bool(request.roles.intersection(OPERATORS)),  # type: ignore[attr-defined]
-        "may_stop": bool(request.roles.intersection(STOPPERS)),  # type: ignore[attr-defined]
+        "may_operate": bool(request.roles.intersection(OPERATORS)),
+        "may_stop": bool(request.roles.intersection(STOPPERS)),
         "resendable": controls.resendable(campaign),
         "plan": scheduling.scheduling_plan(campaign) if campaign.status == CampaignStatus.SCHEDULED else None,
         **_messages_page(request, campaign),
@@ -69,12 +70,10 @@ def progress(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return response
 
 
-def _operate(
-    action: Callable[..., Campaign], done: str, roles: tuple[str, ...] = OPERATORS
-) -> Callable[..., HttpResponse]:
+def _operate(action: Callable[..., Campaign], done: str, roles: tuple[str, ...] = OPERATORS) -> RoleCheckedView:
     @require_POST
     @workspace_view(*roles)
-    def view(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    def view(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
         campaign = get_in_workspace(request, Campaign, pk=campaign_id)
         try:
             action(campaign, request=request)
@@ -82,7 +81,7 @@ def _operate(
             messages.error(request, str(refused))
         else:
             messages.success(request, done.format(name=campaign.name))
-        return redirect("delivery:progress", workspace_id=request.workspace.pk, campaign_id=campaign.pk)  # type: ignore[attr-defined]
+        return redirect("delivery:progress", workspace_id=request.workspace.pk, campaign_id=campaign.pk)
 
     view.__name__ = action.__name__
     return view

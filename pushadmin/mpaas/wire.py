@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, fields
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote_to_bytes
 
 from .request_types import (
@@ -25,7 +25,10 @@ from .request_types import (
 )
 from .validation import Problem
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_T = TypeVar("_T", bound="DataclassInstance")
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
@@ -238,7 +241,7 @@ def _is_int(value: Any) -> bool:
 def _parse_object(cls: type[_T], data: Mapping[str, str], prefix: str, problems: list[Problem]) -> _T | None:
     values: dict[str, Any] = {}
     missing = False
-    for spec in fields(cls):  # type: ignore[arg-type]
+    for spec in fields(cls):
         wire_name = prefix + spec.metadata["wire"]
         kind = spec.metadata["kind"]
         required = spec.default is MISSING
@@ -271,7 +274,7 @@ def _parse_targets(data: Mapping[str, str], wire_name: str, problems: list[Probl
     return tuple(targets)
 
 
-_ACTIONS: dict[str, type[Any]] = {
+_ACTIONS: dict[str, type[ApiRequest]] = {
     cls.ACTION: cls
     for cls in (
         PushMultipleRequest,

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from pushadmin.accounts.models import Role, roles_in
+from pushadmin.accounts.requests import AuthenticatedRequest
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -77,7 +77,7 @@ def void_approvals(campaign: Campaign, reason: str) -> int:
     )
 
 
-def why_cannot_approve(campaign: Campaign, user: AbstractBaseUser | AnonymousUser) -> str | None:
+def why_cannot_approve(campaign: Campaign, user: User | AnonymousUser) -> str | None:
     """The reason this person may not approve this campaign now, or None if they may."""
     if not user.is_authenticated:
         return "Log in to approve."
@@ -99,7 +99,7 @@ def _lock(campaign: Campaign) -> Campaign:
     return Campaign.objects.select_for_update().select_related("workspace", "template").get(pk=campaign.pk)
 
 
-def approve(campaign: Campaign, *, request: HttpRequest, shown: Shown) -> Campaign:
+def approve(campaign: Campaign, *, request: AuthenticatedRequest, shown: Shown) -> Campaign:
     """Record the reviewer's approval of what they were shown; the last required one moves the campaign to
     approved and starts sending."""
     changed_since_submission = False
@@ -123,7 +123,7 @@ def approve(campaign: Campaign, *, request: HttpRequest, shown: Shown) -> Campai
     return locked
 
 
-def _record_approval(campaign: Campaign, request: HttpRequest, fingerprint: str) -> Campaign:
+def _record_approval(campaign: Campaign, request: AuthenticatedRequest, fingerprint: str) -> Campaign:
     approval = Approval.objects.create(
         campaign=campaign,
         reviewer=request.user,
@@ -165,7 +165,7 @@ def start_sending(campaign_id: int) -> None:
     on_approved(campaign_id)
 
 
-def _return_to_draft(campaign: Campaign, request: HttpRequest, reason: str, fingerprint: str) -> None:
+def _return_to_draft(campaign: Campaign, request: AuthenticatedRequest, reason: str, fingerprint: str) -> None:
     voided = void_approvals(campaign, reason)
     transition(
         campaign,
@@ -183,7 +183,7 @@ def _return_to_draft(campaign: Campaign, request: HttpRequest, reason: str, fing
     )
 
 
-def reject(campaign: Campaign, *, request: HttpRequest, reason: str, shown: Shown) -> Campaign:
+def reject(campaign: Campaign, *, request: AuthenticatedRequest, reason: str, shown: Shown) -> Campaign:
     """Send the campaign in review the reviewer was shown back to draft with their reason."""
     reason = reason.strip()
     if not reason:
@@ -210,7 +210,7 @@ def reject(campaign: Campaign, *, request: HttpRequest, reason: str, shown: Show
         )
 
 
-def add_comment(campaign: Campaign, *, request: HttpRequest, body: str) -> ReviewComment:
+def add_comment(campaign: Campaign, *, request: AuthenticatedRequest, body: str) -> ReviewComment:
     body = body.strip()
     if not body:
         raise ReviewRefused("Write something before posting a comment.")

@@ -85,7 +85,7 @@ def snapshot_of(campaign: Campaign) -> dict[str, Any]:
         **content_of(campaign),
         "name": campaign.name,
         "revision": campaign.revision,
-        "audience": campaign.audience.name if campaign.audience_id else "",
+        "audience": campaign.audience.name if campaign.audience is not None else "",
         "message_count": messages.count(),
         "skipped_count": messages.filter(status="skipped").count(),
     }

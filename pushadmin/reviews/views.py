@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
+from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.options import ChannelOptions
 from pushadmin.campaigns.strategy import Strategy, summary
 from pushadmin.reviews import approving, four_eyes, pack
 from pushadmin.reviews.forms import CommentForm, RejectForm
+from pushadmin.workspaces.models import Workspace
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 READERS = (Role.REVIEWER, Role.MARKETER, Role.AUDITOR)
 
 
-def waiting(workspace: Any) -> Any:
+def waiting(workspace: Workspace) -> QuerySet[WithAnnotations[Campaign]]:
     """Campaigns waiting for review, oldest submission first."""
     return (
         Campaign.objects.filter(workspace=workspace, status=CampaignStatus.IN_REVIEW)
@@ -37,18 +42,19 @@ def waiting(workspace: Any) -> Any:
 
 @require_GET
 @workspace_view(Role.REVIEWER)
-def queue(request: HttpRequest) -> HttpResponse:
-    campaigns = list(waiting(request.workspace))  # type: ignore[attr-defined]
+def queue(request: WorkspaceRequest) -> HttpResponse:
+    campaigns = list(waiting(request.workspace))
     for campaign in campaigns:
-        campaign.refusal = approving.why_cannot_approve(campaign, request.user)
+        # Shown per row by the queue template; not a field of the model.
+        campaign.refusal = approving.why_cannot_approve(campaign, request.user)  # type: ignore[attr-defined]
     return render(request, "reviews/queue.html", {"campaigns": campaigns})
 
 
-def _next_in_queue(request: HttpRequest, campaign: Campaign) -> Campaign | None:
-    return waiting(request.workspace).exclude(pk=campaign.pk).first()  # type: ignore[attr-defined]
+def _next_in_queue(request: WorkspaceRequest, campaign: Campaign) -> Campaign | None:
+    return waiting(request.workspace).exclude(pk=campaign.pk).first()
 
 
-def _page(request: HttpRequest, campaign: Campaign, **forms: Any) -> HttpResponse:
+def _page(request: WorkspaceRequest, campaign: Campaign, **forms: Any) -> HttpResponse:
     samples, report = pack.samples_and_report(campaign)
     previous = pack.last_approved(campaign)
     context = {
@@ -64,7 +70,7 @@ def _page(request: HttpRequest, campaign: Campaign, **forms: Any) -> HttpRespons
         "comments": campaign.review_comments.select_related("author"),
         "refusal": approving.why_cannot_approve(campaign, request.user),
         "excluded_people": four_eyes.excluded_people(campaign),
-        "may_decide": Role.REVIEWER in request.roles,  # type: ignore[attr-defined]
+        "may_decide": Role.REVIEWER in request.roles,
         "next_campaign": _next_in_queue(request, campaign),
         "reject_form": forms.get("reject_form") or RejectForm(),
         "comment_form": forms.get("comment_form") or CommentForm(),
@@ -75,14 +81,14 @@ def _page(request: HttpRequest, campaign: Campaign, **forms: Any) -> HttpRespons
 
 @require_GET
 @workspace_view(*READERS)
-def review(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def review(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, Campaign.objects.select_related("template", "audience"), pk=campaign_id)
     return _page(request, campaign)
 
 
 @require_POST
 @workspace_view(Role.REVIEWER)
-def approve(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def approve(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, Campaign, pk=campaign_id)
     try:
         campaign = approving.approve(campaign, request=request, shown=approving.Shown.from_post(request.POST))
@@ -96,7 +102,7 @@ def approve(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return _to_next(request, campaign)
 
 
-def _to_next(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+def _to_next(request: WorkspaceRequest, campaign: Campaign) -> HttpResponse:
     following = _next_in_queue(request, campaign)
     if following is None:
         return redirect("reviews:queue", workspace_id=campaign.workspace_id)
@@ -105,7 +111,7 @@ def _to_next(request: HttpRequest, campaign: Campaign) -> HttpResponse:
 
 @require_POST
 @workspace_view(Role.REVIEWER)
-def reject(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def reject(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, Campaign.objects.select_related("template", "audience"), pk=campaign_id)
     form = RejectForm(request.POST)
     if not form.is_valid():
@@ -126,15 +132,15 @@ def reject(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @workspace_view(Role.REVIEWER, Role.MARKETER)
-def comment(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def comment(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, Campaign.objects.select_related("template", "audience"), pk=campaign_id)
     form = CommentForm(request.POST)
     if form.is_valid():
         approving.add_comment(campaign, request=request, body=form.cleaned_data["body"])
         form = CommentForm()
-    elif not request.htmx:  # type: ignore[attr-defined]
+    elif not request.htmx:
         return _page(request, campaign, comment_form=form)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = {"campaign": campaign, "comments": campaign.review_comments.select_related("author")}
         response = render(request, "reviews/review.html#comments", {**context, "comment_form": form})
         patch_vary_headers(response, ["HX-Request"])

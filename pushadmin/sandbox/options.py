@@ -184,8 +184,9 @@ def options_from_args(args: argparse.Namespace | dict[str, Any]) -> SandboxOptio
     for item in get("credential") or []:
         key_id, secret = _split_pair(item, ":", "--credential")
         options.credentials[key_id] = secret
-    if get("templates"):
-        options.templates = load_templates(get("templates"))
+    templates = get("templates")
+    if templates:
+        options.templates = load_templates(templates)
     for item in get("template_alias") or []:
         alias, name = _split_pair(item, "=", "--template-alias")
         if name not in options.templates:

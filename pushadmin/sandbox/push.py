@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain, cycle, repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeGuard
 
 from pushadmin.mpaas.validation import resolve_timezone
 from pushadmin.sandbox import codes, limits
@@ -201,7 +201,9 @@ def _target_columns(params: Mapping[str, str]) -> Columns:
         if None not in keys:
             targets = list(map(get, target_names))
             values = list(map(get, value_names))
-            extended = list(map(get, extended_names)) if ".ExtendedParams\n" in listed else [None] * count
+            extended: list[str | None] = (
+                list(map(get, extended_names)) if ".ExtendedParams\n" in listed else [None] * count
+            )
             found = 4 * count - targets.count(None) - values.count(None) - extended.count(None)
             if found == expected:
                 return targets, keys, values, extended
@@ -232,7 +234,8 @@ def _group_targets_slowly(params: Mapping[str, str]) -> list[Entry]:
     ]
 
 
-_scan_json = json.JSONDecoder().scan_once
+# JSONDecoder sets scan_once in __init__; typeshed does not declare it.
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _STR_ONLY = {str}
 
 
@@ -289,6 +292,11 @@ _EMPTY_VALUES: dict[str, str] = {}
 _DICT_ONLY = {dict}
 
 
+def _all_given(column: list[str | None]) -> TypeGuard[list[str]]:
+    """What `all()` says (no None and no empty string), told to the type checker too."""
+    return all(column)
+
+
 def _rows_at_once(columns: Columns, template: Template) -> Rows | None:
     """All targets checked and rendered by whole-list operations, or None.
 
@@ -301,15 +309,15 @@ def _rows_at_once(columns: Columns, template: Template) -> Rows | None:
     count = len(targets)
     if (
         any(extended)
-        or not all(targets)
-        or not all(msg_keys)
-        or max(map(len, targets)) > limits.MAX_TARGET_LENGTH  # type: ignore[arg-type]
-        or max(map(len, msg_keys)) > limits.MAX_MSG_KEY_LENGTH  # type: ignore[arg-type]
+        or not _all_given(targets)
+        or not _all_given(msg_keys)
+        or max(map(len, targets)) > limits.MAX_TARGET_LENGTH
+        or max(map(len, msg_keys)) > limits.MAX_MSG_KEY_LENGTH
         or len(set(msg_keys)) != count
     ):
         return None
     values: list[dict[str, str]]
-    if all(raw_values):
+    if _all_given(raw_values):
         try:
             scanned = list(map(_scan_json, raw_values, repeat(0)))
         except ValueError:
@@ -320,7 +328,7 @@ def _rows_at_once(columns: Columns, template: Template) -> Rows | None:
             return None
         parsed, ends = zip(*scanned, strict=True)
         if (
-            ends != tuple(map(len, raw_values))  # type: ignore[arg-type]
+            ends != tuple(map(len, raw_values))
             or set(map(type, parsed)) != _DICT_ONLY
             or not set(map(type, chain.from_iterable(map(dict.values, parsed)))) <= _STR_ONLY
         ):
@@ -342,7 +350,7 @@ def _rows_at_once(columns: Columns, template: Template) -> Rows | None:
         and 0 < min(map(len, contents)) <= max(map(len, contents)) <= limits.MAX_CONTENT_LENGTH
     ):
         return None
-    return Rows(msg_keys, targets, titles, contents)  # type: ignore[arg-type]
+    return Rows(msg_keys, targets, titles, contents)
 
 
 def _render_all(parts: tuple[str, ...], values: list[dict[str, str]]) -> list[str]:

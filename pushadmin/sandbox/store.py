@@ -122,6 +122,9 @@ class Stats:
 
 class Store:
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
         self.batches: list[Batch] = []
         self.batches_by_task: dict[str, Batch] = {}
         self.message_count = 0
@@ -129,9 +132,6 @@ class Store:
         self.keys: dict[AppKey, dict[str, Batch]] = {}
         self.schedules: dict[str, Schedule] = {}
         self.stats = Stats()
-
-    def clear(self) -> None:
-        self.__init__()  # type: ignore[misc]
 
     # ------------------------------------------------------------ messages
 
@@ -176,6 +176,7 @@ class Store:
         for batch in batches:
             if app_id is not None and batch.app_id != app_id:
                 continue
+            rows: Iterator[Message]
             if msg_key is not None:
                 if msg_key not in batch.msg_keys:
                     continue

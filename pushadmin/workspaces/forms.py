@@ -1,14 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django import forms
 
 from pushadmin.workspaces.models import Workspace
 
+if TYPE_CHECKING:
+    _WorkspaceModelForm = forms.ModelForm[Workspace]
+else:  # Django's ModelForm takes no type parameter at run time
+    _WorkspaceModelForm = forms.ModelForm
 
-class WorkspaceForm(forms.ModelForm):
+
+class WorkspaceForm(_WorkspaceModelForm):
     """The secret is write-only: the field is always empty and blank keeps the stored one."""
 
     endpoint_url = forms.URLField(
@@ -44,7 +49,7 @@ class WorkspaceForm(forms.ModelForm):
         ]
 
     def clean_endpoint_url(self) -> str:
-        url = self.cleaned_data["endpoint_url"].rstrip("/")
+        url: str = self.cleaned_data["endpoint_url"].rstrip("/")
         if not url.startswith(("http://", "https://")):
             raise forms.ValidationError("Use an http:// or https:// address.")
         parts = urlsplit(url)

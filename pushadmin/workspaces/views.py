@@ -4,23 +4,24 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms.models import model_to_dict
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from pushadmin.accounts.access import workspace_view
 from pushadmin.accounts.models import Membership, Role
+from pushadmin.accounts.requests import AuthenticatedRequest, WorkspaceRequest
 from pushadmin.audit import trail
 from pushadmin.workspaces.forms import WorkspaceForm
 
 
-def _may_create_workspaces(request: HttpRequest) -> bool:
+def _may_create_workspaces(request: AuthenticatedRequest) -> bool:
     user = request.user
     return user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMIN).exists()
 
 
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedRequest) -> HttpResponse:
     if not _may_create_workspaces(request):
         raise PermissionDenied("Only workspace admins can create workspaces.")
     form = WorkspaceForm(request.POST or None)
@@ -40,8 +41,8 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @workspace_view(Role.ADMIN)
-def edit(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def edit(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     before = model_to_dict(workspace, fields=WorkspaceForm.Meta.fields)
     form = WorkspaceForm(request.POST or None, instance=workspace)
     if request.method == "POST" and form.is_valid():

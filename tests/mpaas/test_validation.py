@@ -28,7 +28,7 @@ def ms(moment: datetime) -> int:
 
 
 def shanghai(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[arg-type, misc]
 
 
 def target(i: int, **kw: Any) -> TargetMsg:

@@ -69,7 +69,7 @@ def test_maps_and_strategy_are_compact_json_keeping_unicode() -> None:
 
 def test_wrong_python_types_are_refused_rather_than_sent_as_repr() -> None:
     with pytest.raises(TypeError):
-        wire.request_fields(request(extended_params='{"a":"b"}'))  # type: ignore[arg-type]
+        wire.request_fields(request(extended_params='{"a":"b"}'))
     with pytest.raises(TypeError):
         wire.request_fields(request(delivery_type=True))
     with pytest.raises(TypeError):
