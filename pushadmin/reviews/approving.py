@@ -23,9 +23,10 @@ from pushadmin.accounts.requests import AuthenticatedRequest
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.reviews.approved_rows import RowPacker
 from pushadmin.reviews.fingerprint import compute_fingerprint, snapshot_of
 from pushadmin.reviews.four_eyes import why_excluded
-from pushadmin.reviews.models import Approval, CommentKind, ReviewComment
+from pushadmin.reviews.models import Approval, ApprovedRows, CommentKind, ReviewComment
 
 
 class ReviewRefused(Exception):
@@ -109,12 +110,13 @@ def approve(campaign: Campaign, *, request: AuthenticatedRequest, shown: Shown) 
         if reason:
             raise ReviewRefused(reason)
         refuse_unless_still_shown(locked, shown)
-        fingerprint = compute_fingerprint(locked)
+        rows = RowPacker()
+        fingerprint = compute_fingerprint(locked, on_row=rows.add)
         if fingerprint != locked.fingerprint:
             changed_since_submission = True
             _return_to_draft(locked, request, "what will be sent changed after submission", fingerprint)
         else:
-            locked = _record_approval(locked, request, fingerprint)
+            locked = _record_approval(locked, request, fingerprint, rows)
     if changed_since_submission:
         raise ReviewRefused(
             f"“{campaign.name}” changed after it was submitted, so it went back to draft; "
@@ -123,7 +125,10 @@ def approve(campaign: Campaign, *, request: AuthenticatedRequest, shown: Shown) 
     return locked
 
 
-def _record_approval(campaign: Campaign, request: AuthenticatedRequest, fingerprint: str) -> Campaign:
+def _record_approval(campaign: Campaign, request: AuthenticatedRequest, fingerprint: str, rows: RowPacker) -> Campaign:
+    ApprovedRows.objects.get_or_create(
+        campaign=campaign, revision=campaign.revision, defaults={"packed": rows.finish()}
+    )
     approval = Approval.objects.create(
         campaign=campaign,
         reviewer=request.user,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db.models import TextField
@@ -65,7 +65,10 @@ def message_rows(
         last_seq = page[-1][0]
 
 
-def compute_fingerprint(campaign: Campaign) -> str:
+def compute_fingerprint(
+    campaign: Campaign, on_row: Callable[[int, str, str | None, str | None], None] | None = None
+) -> str:
+    """The fingerprint; `on_row(seq, target, values JSON, params JSON)` sees each row of the same pass."""
     digest = hashlib.sha256()
     digest.update(FINGERPRINT_VERSION.encode() + b"\n")
     digest.update(_canonical(content_of(campaign)) + b"\n")
@@ -73,6 +76,8 @@ def compute_fingerprint(campaign: Campaign) -> str:
     for seq, target, values, params, msg_key in message_rows(campaign.pk, stored_json=True):
         # Unit separators keep fields apart: no target or value can imitate a boundary.
         digest.update(f"{seq}\x1f{target}\x1f{values}\x1f{params}\x1f{msg_key}\x1e".encode())
+        if on_row is not None:
+            on_row(seq, target, values, params)
         count += 1
     digest.update(f"rows:{count}".encode())
     return digest.hexdigest()

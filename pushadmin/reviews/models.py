@@ -39,6 +39,21 @@ class Approval(models.Model):
         return self.voided_at is None
 
 
+class ApprovedRows(models.Model):
+    """The message rows of one approved revision, packed (see `reviews.approved_rows`), for later row diffs."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    revision = models.PositiveIntegerField()
+    packed = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "revision"], name="approved_rows_once_per_revision")]
+
+    def __str__(self) -> str:
+        return f"rows of {self.campaign_id} r{self.revision}"
+
+
 class CommentKind(models.TextChoices):
     COMMENT = "comment", "Comment"
     REJECTION = "rejection", "Rejection"

@@ -16,8 +16,9 @@ from pushadmin.campaigns.models import Campaign, DeliveryType, MissingDataPolicy
 from pushadmin.campaigns.options import ChannelOptions
 from pushadmin.campaigns.strategy import Strategy, summary
 from pushadmin.delivery.models import Message
+from pushadmin.reviews import approved_rows
 from pushadmin.reviews.fingerprint import content_of, snapshot_of
-from pushadmin.reviews.models import Approval
+from pushadmin.reviews.models import Approval, ApprovedRows
 
 WARNING_SAMPLES = 20
 
@@ -135,6 +136,15 @@ def readable(snapshot: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def rows_summary(rows: approved_rows.RowsDiff) -> str:
+    parts = [
+        f"{count:,} row{'' if count == 1 else 's'} {what}"
+        for count, what in ((rows.changed, "changed"), (rows.added, "added"), (rows.removed, "removed"))
+        if count
+    ]
+    return "target rows changed: " + ", ".join(parts) + f" ({rows.unchanged:,} unchanged)"
+
+
 def last_approved(campaign: Campaign) -> Approval | None:
     """The approval of the most recent earlier revision that was approved (voided or not)."""
     return (
@@ -145,7 +155,20 @@ def last_approved(campaign: Campaign) -> Approval | None:
     )
 
 
-def diff_against(approval: Approval | None, campaign: Campaign) -> list[Change]:
+def rows_diff_against(approval: Approval | None, campaign: Campaign) -> approved_rows.RowsDiff | None:
+    """Rows added, removed and changed since the approved revision; None when its rows were not kept."""
+    if approval is None:
+        return None
+    kept = ApprovedRows.objects.filter(campaign=campaign, revision=approval.revision).first()
+    if kept is None:
+        return None
+    return approved_rows.diff(approved_rows.unpack(bytes(kept.packed)), approved_rows.current_rows(campaign.pk))
+
+
+def diff_against(
+    approval: Approval | None, campaign: Campaign, rows: approved_rows.RowsDiff | None = None
+) -> list[Change]:
+    """What a reviewer sees changed since `approval`; `rows` is its row diff when the approved rows were kept."""
     if approval is None:
         return []
     before, after = readable(approval.snapshot), readable(snapshot_of(campaign))
@@ -155,7 +178,10 @@ def diff_against(approval: Approval | None, campaign: Campaign) -> list[Change]:
         if old != new:
             changes.append(Change(label, old, new, word_diff(old, new) if label in ("Title", "Text") else []))
     same_content = all(approval.snapshot.get(key) == value for key, value in content_of(campaign).items())
-    if same_content and campaign.fingerprint and campaign.fingerprint != approval.fingerprint:
-        # Only the rows can account for a different fingerprint: the snapshot keeps no copy of them.
+    if rows is not None:
+        if rows.any:
+            changes.append(Change("Rows", "as approved", rows_summary(rows)))
+    elif same_content and campaign.fingerprint and campaign.fingerprint != approval.fingerprint:
+        # Only the rows can account for a different fingerprint, and this approval kept no copy of them.
         changes.append(Change("Rows", "as approved", "target rows changed (targets, values or MsgKeys)"))
     return changes

@@ -57,6 +57,7 @@ def _next_in_queue(request: WorkspaceRequest, campaign: Campaign) -> Campaign | 
 def _page(request: WorkspaceRequest, campaign: Campaign, **forms: Any) -> HttpResponse:
     samples, report = pack.samples_and_report(campaign)
     previous = pack.last_approved(campaign)
+    row_changes = pack.rows_diff_against(previous, campaign)
     context = {
         "campaign": campaign,
         "samples": samples,
@@ -64,7 +65,8 @@ def _page(request: WorkspaceRequest, campaign: Campaign, **forms: Any) -> HttpRe
         "options": ChannelOptions.from_json(campaign.options).plain_words(),
         "schedule": summary(Strategy.from_json(campaign.strategy)),
         "previous": previous,
-        "changes": pack.diff_against(previous, campaign),
+        "changes": pack.diff_against(previous, campaign, row_changes),
+        "row_changes": row_changes,
         "approvals": campaign.approvals.select_related("reviewer").order_by("created_at"),
         "live_approvals": approving.live_approvals(campaign),
         "comments": campaign.review_comments.select_related("author"),
