@@ -50,8 +50,9 @@ class Layout:
 class Member:
     line_number: int
     target: str
-    values: dict[str, str]
+    values: dict[str, str]  # only the placeholders the row has a value for
     extended_params: dict[str, Any] | None
+    missing: tuple[str, ...] = ()  # placeholders left empty: the campaign's missing-data policy decides
 
 
 @dataclass(frozen=True)
@@ -118,12 +119,11 @@ def check_row(layout: Layout, line_number: int, cells: list[str]) -> Member | Ro
     for index, name in layout.columns:
         value = cells[index].strip() if index < len(cells) else ""
         if not value:
-            missing.append(f"#{name}#")
-        elif len(value) > MAX_VALUE_LENGTH:
+            missing.append(name)
+            continue
+        if len(value) > MAX_VALUE_LENGTH:
             return RowReject(line_number, target, f"value for #{name}# longer than {MAX_VALUE_LENGTH} characters")
         values[name] = value
-    if missing:
-        return RowReject(line_number, target, "missing placeholder value: " + ", ".join(missing))
     extended = None
     if layout.extended_index is not None and layout.extended_index < len(cells):
         raw = cells[layout.extended_index].strip()
@@ -136,7 +136,7 @@ def check_row(layout: Layout, line_number: int, cells: list[str]) -> Member | Ro
             problem = extended_params_problem(extended)
             if problem:
                 return RowReject(line_number, target, problem)
-    return Member(line_number, target, values, extended or None)
+    return Member(line_number, target, values, extended or None, tuple(missing))
 
 
 class CsvStream:

@@ -89,6 +89,7 @@ class _Run:
         self.members: list[tuple[Any, ...]] = []
         self.rejects: list[RejectedRow] = []
         self.imported = 0
+        self.with_missing = 0
         self.rejected = 0
         self.read = 0
 
@@ -122,6 +123,7 @@ class _Run:
                     )
                 )
                 self.imported += 1
+                self.with_missing += bool(outcome.missing)
                 return
         self.rejected += 1
         self.rejects.append(
@@ -140,7 +142,11 @@ class _Run:
         with transaction.atomic():
             # The claim's row is locked first, so the sweeper cannot take the import back mid-slice.
             self.renew(
-                bytes_done=bytes_done, rows_read=self.read, rows_imported=self.imported, rows_rejected=self.rejected
+                bytes_done=bytes_done,
+                rows_read=self.read,
+                rows_imported=self.imported,
+                rows_with_missing=self.with_missing,
+                rows_rejected=self.rejected,
             )
             _insert_members(self.members)
             RejectedRow.objects.bulk_create(self.rejects, batch_size=1000)
@@ -214,6 +220,7 @@ def _claim(import_id: int, token: str) -> AudienceImport | None:
         bytes_done=0,
         rows_read=0,
         rows_imported=0,
+        rows_with_missing=0,
         rows_rejected=0,
     )
     return AudienceImport.objects.select_related("audience").get(pk=import_id) if claimed else None

@@ -90,6 +90,9 @@ class AudienceImport(models.Model):
     bytes_done = models.PositiveBigIntegerField(default=0)
     rows_read = models.PositiveIntegerField(default=0)
     rows_imported = models.PositiveIntegerField(default=0)
+    rows_with_missing = models.PositiveIntegerField(
+        default=0, help_text="Imported rows that leave a placeholder empty; each campaign's policy decides."
+    )
     rows_rejected = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
     claim_token = models.CharField(max_length=36, blank=True)

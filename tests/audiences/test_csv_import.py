@@ -6,6 +6,10 @@ import pytest
 
 from pushadmin.audiences.importing import run_import, store_upload
 from pushadmin.audiences.models import Audience, AudienceImport, ImportRunStatus, ImportStatus
+from pushadmin.campaigns import rows
+from pushadmin.campaigns.models import MissingDataPolicy
+from pushadmin.campaigns.preflight import preflight
+from tests.campaigns.composing import make_campaign
 from tests.personas import Cast
 
 pytestmark = pytest.mark.django_db
@@ -50,9 +54,8 @@ def test_a_100000_row_file_with_planted_bad_rows_yields_the_exact_report(cast: C
         elif kind == "json":
             lines.append(f'{target},N,5,"{{bad json"')
             expected.append((line, f"bad JSON in extendedParams: {BAD_JSON_REASON}"))
-        elif kind == "missing":
+        elif kind == "missing":  # kept: the campaign's missing-data policy decides
             lines.append(f"{target},N,,")
-            expected.append((line, "missing placeholder value: #money#"))
         elif kind == "extra":
             lines.append(f"{target},N,5,,surprise")
             expected.append((line, "unknown column: 5 values but line 1 names 4 columns"))
@@ -62,9 +65,11 @@ def test_a_100000_row_file_with_planted_bad_rows_yields_the_exact_report(cast: C
     job = import_bytes(cast, make_audience(cast), ("\n".join(lines) + "\n").encode())
     assert job.status == ImportRunStatus.DONE, job.error
     assert report(job) == expected
-    assert (job.rows_read, job.rows_imported, job.rows_rejected) == (100_000, 100_000 - 60, 60)
+    assert (job.rows_read, job.rows_imported, job.rows_with_missing, job.rows_rejected) == (100_000, 99_952, 12, 48)
     audience = Audience.objects.get(pk=job.audience_id)
-    assert audience.member_count == audience.current_members().count() == 100_000 - 60
+    assert audience.member_count == audience.current_members().count() == 99_952
+    missing_line = next(line for line, kind in plan.items() if kind == "missing")
+    assert audience.current_members().get(line_number=missing_line).values == {"name": "N"}
     assert audience.columns == ["name", "money"]
     member = audience.current_members().get(target="user3")
     assert member.line_number == 3
@@ -128,3 +133,20 @@ def test_a_file_over_the_row_limit_is_refused_and_the_audience_keeps_its_members
     audience.refresh_from_db()
     assert list(audience.current_members().values_list("target", flat=True)) == ["u1"]
     assert audience.members.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("policy", "blocks", "to_send"),
+    [(MissingDataPolicy.BLOCK, True, 2), (MissingDataPolicy.SKIP, False, 1)],
+)
+def test_an_imported_row_with_a_missing_value_meets_the_campaigns_policy(
+    cast: Cast, policy: str, blocks: bool, to_send: int
+) -> None:
+    job = import_bytes(cast, make_audience(cast), b"target,name,money\nuser1,Li,5\nuser2,Wang,\n")
+    assert (job.rows_imported, job.rows_with_missing, job.rows_rejected) == (2, 1, 0)
+    campaign = make_campaign(cast, [], audience=Audience.objects.get(pk=job.audience_id), missing_policy=policy)
+    rows.replace_rows_from_audience(campaign)
+    report = preflight(campaign)
+    assert report.blocks_submission is blocks
+    assert report.rows_to_send == to_send
+    assert [(p.seq, p.message) for p in report.problems] == [(2, "No value for #money#.")]

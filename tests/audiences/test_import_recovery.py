@@ -27,7 +27,11 @@ from tests.fixtures.processes import WorkerProcess, wait_for
 from tests.personas import Cast
 
 BIG_FILE_ROWS = 600_000
-BAD_LINES = {10_000: "empty target", 300_000: "missing placeholder value: #money#", 590_000: "empty target"}
+BAD_LINES = {
+    10_000: "empty target",
+    300_000: "unknown column: 4 values but line 1 names 3 columns",
+    590_000: "empty target",
+}
 AFTER_THE_LEASE = importing.IMPORT_LEASE + timedelta(seconds=1)
 
 
@@ -38,7 +42,7 @@ def big_file() -> bytes:
         if reason == "empty target":
             lines.append(f" ,Name {line},5")
         elif reason:
-            lines.append(f"user{line},Name {line},")
+            lines.append(f"user{line},Name {line},5,surprise")
         else:
             lines.append(f"user{line},Name {line},{line % 1000}")
     return ("\n".join(lines) + "\n").encode()

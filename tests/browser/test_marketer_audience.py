@@ -23,7 +23,8 @@ def test_marketer_uploads_a_gbk_file_and_sees_the_rejected_rows_with_line_number
     lines = ["target\tname\tmoney"] + [f"user{i}\t张三{i}\t{i}" for i in range(2, 4000)]
     lines[10] = "\t没有目标\t5"  # line 11: empty target
     lines[20] = "user5\tagain\t5"  # line 21: duplicate of line 5
-    lines[30] = f"{XSS}\t李四"  # line 31: no value for money, and a target carrying markup
+    lines[30] = f"{XSS}\t李四\t5\tsurprise"  # line 31: a value too many, and a target carrying markup
+    lines[40] = "user41\t王五\t"  # line 41: no value for money: kept, the campaign's policy decides
     upload = tmp_path / "winners.csv"
     upload.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
 
@@ -32,14 +33,15 @@ def test_marketer_uploads_a_gbk_file_and_sees_the_rejected_rows_with_line_number
     page.locator("#id_name").fill("Winter winners")
     page.get_by_label("CSV file").set_input_files(str(upload))
     page.get_by_role("button", name="Create and import").click()
-    expect(page.get_by_text("3995 imported")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("3996 imported")).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-rows-with-missing]")).to_have_text("1 of them with a missing value")
     expect(page.get_by_text("3 rejected")).to_be_visible()
     expect(page.get_by_text("(gb18030, tab-separated)")).to_be_visible()
     report = page.get_by_role("table").first
     expect(report).to_contain_text("empty target")
     expect(report).to_contain_text("duplicate target (first on line 5)")
-    expect(report).to_contain_text("missing placeholder value: #money#")
-    expect(report.locator("tr", has_text="#money#")).to_contain_text(XSS)
+    expect(report).to_contain_text("unknown column: 4 values but line 1 names 3 columns")
+    expect(report.locator("tr", has_text="unknown column")).to_contain_text(XSS)
     expect(page.get_by_role("table").nth(1)).to_contain_text("张三2")
     screenshot(page, "marketer-audience-report")
     assert page.evaluate("document.body.dataset.owned") is None
