@@ -8,7 +8,7 @@ from django.urls import reverse
 from pushadmin.audit.evidence import checked_trail
 from pushadmin.campaigns.workflow import submit_for_review
 from pushadmin.delivery.models import Attempt, Batch
-from pushadmin.reviews.approving import approve
+from pushadmin.reviews.approving import Shown, approve
 from tests.personas import Cast
 from tests.reviews.campaign_rows import make_campaign, request_by
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_evidence_page_shows_timeline_approvals_with_fingerprints_calls_and_outcomes(cast: Cast) -> None:
     campaign = submit_for_review(make_campaign(cast.workspace, cast.marketer), request=request_by(cast.marketer))
-    campaign = approve(campaign, request=request_by(cast.reviewer))
+    campaign = approve(campaign, request=request_by(cast.reviewer), shown=Shown.of(campaign))
     batch = Batch.objects.create(campaign=campaign, seq=1, status="done")
     Attempt.objects.create(
         batch=batch, campaign=campaign, started_at=campaign.approved_at, outcome="accepted", request_id="REQ-42"

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from pushadmin.audit.exports import csv_lines, neutralise
 from pushadmin.campaigns.workflow import record_edit, submit_for_review
-from pushadmin.reviews.approving import approve
+from pushadmin.reviews.approving import Shown, approve
 from tests.personas import TEST_SECRET, Cast
 from tests.reviews.campaign_rows import make_campaign, request_by
 
@@ -52,7 +52,7 @@ def test_a_filtered_message_list_exports_every_matching_row_safely(cast: Cast) -
 def test_the_evidence_pack_holds_content_approvals_outcomes_and_a_verified_trail_excerpt(cast: Cast) -> None:
     campaign = make_campaign(cast.workspace, cast.marketer)
     campaign = submit_for_review(campaign, request=request_by(cast.marketer))
-    campaign = approve(campaign, request=request_by(cast.reviewer))
+    campaign = approve(campaign, request=request_by(cast.reviewer), shown=Shown.of(campaign))
     campaign = record_edit(campaign, request=request_by(cast.marketer))
     client = Client()
     client.force_login(cast.auditor)
