@@ -191,7 +191,13 @@ def _record_leftover(campaign: Campaign, on_mpaas: scheduling.MpaasCancellation,
 
 
 def resendable(campaign: Campaign) -> int:
-    return Message.objects.filter(campaign=campaign, status=MessageStatus.REJECTED).count()
+    """Rejected messages a resend round would take (not those refused for their own content)."""
+    rejected = Message.objects.filter(campaign=campaign, status=MessageStatus.REJECTED)
+    return rejected.exclude(sending.refused_for_own_content()).count()
+
+
+def refused_for_own_content(campaign: Campaign) -> int:
+    return Message.objects.filter(sending.refused_for_own_content(), campaign=campaign).count()
 
 
 def resend_failed(campaign: Campaign, *, request: Any) -> Campaign:

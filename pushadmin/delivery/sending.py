@@ -20,6 +20,7 @@ import logging
 import random
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any, NamedTuple
@@ -34,7 +35,7 @@ from pushadmin.campaigns import payload
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
 from pushadmin.campaigns.strategy import IMMEDIATE
-from pushadmin.delivery import clients, membership, ratelimit, requests, row_outcomes, scheduling
+from pushadmin.delivery import clients, culprits, membership, ratelimit, requests, row_outcomes, scheduling
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
@@ -131,9 +132,20 @@ def enqueue_resend_cutting(campaign_id: int) -> None:
     cut_resend_round.apply_async((campaign_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
+# How the record of a row mPaaS refused on its own starts: sent again unchanged, it would be refused again.
+CULPRIT_NOTE = "Refused for this row's own content"
+
+
+def refused_for_own_content() -> Q:
+    return Q(result_code__in=errors.ROW_CAUSED_CODES, result_message__startswith=CULPRIT_NOTE)
+
+
 def rejected_before_this_round(campaign: Campaign) -> QuerySet[Message]:
-    """Rejected rows a resend round has still to take (rows rejected in this round stay as they are)."""
-    return Message.objects.filter(campaign=campaign, status=MessageStatus.REJECTED, send_round__lt=campaign.send_round)
+    """Rejected rows a resend round has still to take (rows rejected in this round stay as they are,
+    and so do rows refused for their own content, which would only be refused again)."""
+    return Message.objects.filter(
+        campaign=campaign, status=MessageStatus.REJECTED, send_round__lt=campaign.send_round
+    ).exclude(refused_for_own_content())
 
 
 def cut_remaining(campaign_id: int) -> int:
@@ -247,9 +259,13 @@ class ClaimedBatch(NamedTuple):
 
 
 class SentBatch(NamedTuple):
+    """One call and the rows it settles (a batch split to find its culprit rows makes several)."""
+
     batch: Batch
     messages: list[OutgoingMessage]
     result: Any
+    attempt_only: bool = False  # a call whose answer settles none of these rows (split again): recorded, no more
+    rows_only: bool = False  # rows that keep the answer of a call recorded with other rows (no attempt of its own)
 
 
 def send_batch(batch_id: int) -> str:
@@ -440,11 +456,60 @@ def _call_step(
         if wait:
             time.sleep(wait)
         result = client.push_multiple(request)
+        if errors.is_row_caused(result.outcome) and len(claimed_batch.messages) > 1:
+            sent.extend(_split_to_culprits(campaign, client, slots, claimed_batch, result, deadline))
+            continue
         sent.append(SentBatch(claimed_batch.batch, claimed_batch.messages, result))
         if not _answered(result.outcome):
             # Something is wrong (throttling, errors, settings): the rest waits for another task.
             return StepCalls(sent, _give_back(step[index + 1 :], token, delay=0, why="given back"), stopped=True)
     return StepCalls(sent, {}, stopped=False)
+
+
+def _split_to_culprits(
+    campaign: Campaign,
+    client: Any,
+    slots: ratelimit.Slots,
+    claimed_batch: ClaimedBatch,
+    refusal: Any,
+    deadline: float,
+) -> list[SentBatch]:
+    """A call refused for a reason one row can cause: find those rows (see `culprits`), so the rest is sent."""
+    workspace = campaign.workspace
+
+    def call(piece: Sequence[OutgoingMessage]) -> Any:
+        if time.monotonic() > deadline or not _still_sending(campaign.pk):
+            return None
+        wait = slots.wait_for_next()
+        if wait is None:
+            return None
+        if wait:
+            time.sleep(wait)
+        return client.push_multiple(requests.build_request(campaign, list(piece)))
+
+    found = culprits.isolate(
+        claimed_batch.messages,
+        refusal,
+        call,
+        splits_again=lambda result: errors.is_row_caused(result.outcome),
+        stands=lambda result: _outcome_of(result, workspace).settles,
+    )
+    batch = claimed_batch.batch
+    logger.info("batch %s: %s more calls to isolate the rows mPaaS refused", batch.pk, len(found.calls))
+    # A settled piece answered by its own call carries that call's attempt; a piece that kept the answer
+    # of a bigger piece's call carries none; a call that settled no piece of its own is an attempt only.
+    calls = {(id(rows), id(result)) for rows, result in found.calls}
+    own = {(id(rows), id(answer)) for rows, answer in found.settled} & calls
+    sent = [SentBatch(batch, claimed_batch.messages, refusal, attempt_only=True)]  # the first, refused call
+    sent += [
+        SentBatch(batch, rows, result, attempt_only=True)
+        for rows, result in found.calls
+        if (id(rows), id(result)) not in own
+    ]
+    sent += [
+        SentBatch(batch, rows, answer, rows_only=(id(rows), id(answer)) not in own) for rows, answer in found.settled
+    ]
+    return sent
 
 
 def _still_sending(campaign_id: int) -> bool:
@@ -579,7 +644,7 @@ def _record(
     """Record a step's calls in one transaction (attempts, batch and message states, one audit entry)
     and mark the next step's batches as being called; returns the results and whether they were marked."""
     outcomes = [_outcome_of(s.result, workspace) for s in sent]
-    settling = [(s, o) for s, o in zip(sent, outcomes, strict=True) if o.settles]
+    settling = [(s, o) for s, o in zip(sent, outcomes, strict=True) if o.settles and not s.attempt_only]
     results: dict[int, str] = {}
     with transaction.atomic():
         # The audit chain's lock before any row lock (an attempt row's foreign keys lock its
@@ -597,18 +662,25 @@ def _record(
         late = {s.batch.pk: _record_late(s, o) for s, o in settling if s.batch.pk not in held}
         results.update((pk, LATE_OUTCOME if n else "claim lost") for pk, n in late.items())
         Attempt.objects.bulk_create(
-            _attempt_row(s, o, settled=len(s.messages) if s.batch.pk in held else late.get(s.batch.pk, 0))
+            _attempt_row(s, o, settled=_settled_by(s, held, late))
             for s, o in zip(sent, outcomes, strict=True)
+            if not s.rows_only
         )
         done = [(s, o) for s, o in settling if s.batch.pk in held]
         if done:
             _record_messages(done)
             results.update((s.batch.pk, str(o.treat_as)) for s, o in done)
         for s, o in zip(sent, outcomes, strict=True):
-            if not o.settles:
+            if not o.settles and not s.attempt_only:
                 results[s.batch.pk] = _schedule_retry(s, o, token, workspace)
         marked = _mark_calling(mark_next, token) if mark_next else True
     return results, marked
+
+
+def _settled_by(sent: SentBatch, held: set[int], late: dict[int, int]) -> int:
+    if sent.attempt_only:
+        return 0
+    return len(sent.messages) if sent.batch.pk in held else late.get(sent.batch.pk, 0)
 
 
 def _sent_detail(settling: list[tuple[SentBatch, Outcome]]) -> dict[str, Any]:
@@ -682,11 +754,22 @@ def _record_messages(done: list[tuple[SentBatch, Outcome]], *, only: Sequence[in
     The rows are those the calls sent, or `only` these of them.
     """
     now = timezone.now()
-    by_state: dict[tuple[str, str, str], list[SentBatch]] = {}
-    for s, o in done:
+    # A batch split into several calls has an answer per call: each such call is written on its
+    # own, since one UPDATE picks the RequestId by batch.
+    calls_per_batch = Counter(s.batch.pk for s, _ in done)
+    by_state: dict[tuple[str, str, str, int], list[SentBatch]] = {}
+    for index, (s, o) in enumerate(done):
         text = o.meaning if o.final != MessageStatus.ACCEPTED else ""
-        by_state.setdefault((o.final, o.code, text[:300]), []).append(s)
-    for (final, code, text), group in by_state.items():
+        if (
+            o.final == MessageStatus.REJECTED
+            and len(s.messages) == 1
+            and not s.rows_only
+            and errors.is_row_caused(s.result.outcome)
+        ):
+            text = f"{CULPRIT_NOTE}: {text}"
+        apart = index if calls_per_batch[s.batch.pk] > 1 else -1
+        by_state.setdefault((o.final, o.code, text[:300], apart), []).append(s)
+    for (final, code, text, _apart), group in by_state.items():
         answers = [
             row_outcomes.BatchAnswer(
                 s.batch,

@@ -52,6 +52,7 @@ def progress(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
         "may_operate": bool(request.roles.intersection(OPERATORS)),
         "may_stop": bool(request.roles.intersection(STOPPERS)),
         "resendable": controls.resendable(campaign),
+        "refused_own": controls.refused_for_own_content(campaign),
         "plan": scheduling.scheduling_plan(campaign) if campaign.status == CampaignStatus.SCHEDULED else None,
         **_messages_page(request, campaign),
     }

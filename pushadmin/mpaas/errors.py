@@ -42,6 +42,26 @@ CONFIG_ERROR_CODES = frozenset(
 )
 CONFIG_ERROR_PREFIXES = ("InvalidTimeStamp.", "InvalidAccessKeyId.")
 
+# Codes one target's own content can cause: mPaaS then refuses the whole call, and applies
+# none of it, so the sender may split the call to find the culprit rows (same MsgKeys), and
+# resending such a row unchanged would only be refused again.
+ROW_CAUSED_CODES = frozenset(
+    {
+        "3021",  # TOKEN_OR_USERID_NULL
+        "3023",  # TEMPLATEKV_NOT_ENOUGH
+        "3024",  # PAYLOAD_NOT_ENOUGH (title or content empty once filled)
+        "3035",  # EXTEND_PARAM_TO_MUCH
+        "3043",  # SINGLE_PUSH_CONTENT_TOO_LONG
+        "3044",  # INVALID_EXTEND_PARAM
+    }
+)
+
+
+def is_row_caused(outcome: object) -> bool:
+    """A definite refusal of a whole call that one of its targets may have caused."""
+    return isinstance(outcome, Rejected) and not outcome.config_error and outcome.code in ROW_CAUSED_CODES
+
+
 # Plain words for the codes of the wire reference, sections 3.2 and 3.3.
 MEANINGS: dict[str, str] = {
     "100": "Success.",

@@ -152,10 +152,18 @@ def test_a_bad_row_refuses_the_whole_save_with_the_row_and_reason(cast: Cast) ->
 def test_paste_many_appends_rows_and_reports_bad_lines_without_adding_any(cast: Cast) -> None:
     campaign = make_campaign(cast, [("u1", GOOD)])
     marketer = client_for(cast.marketer)
-    marketer.post(url("paste_rows", campaign), {"pasted": "u2,Li,5\nu3;x"})
+    marketer.post(url("paste_rows", campaign), {"pasted": "u2,Li,5\n,Wang,6"})  # line 2 has no target
     assert campaign.messages.count() == 1
     marketer.post(url("paste_rows", campaign), {"pasted": "u2\tLi\t5\nu3\tWang\t6\n"})
     assert list(campaign.messages.order_by("seq").values_list("target", flat=True)) == ["u1", "u2", "u3"]
+
+
+def test_a_pasted_row_missing_a_value_is_kept_for_the_missing_data_policy(cast: Cast) -> None:
+    campaign = make_campaign(cast, [("u1", GOOD)])
+    client_for(cast.marketer).post(url("paste_rows", campaign), {"pasted": "u2,Li,"})
+    assert campaign.messages.get(target="u2").values == {"name": "Li"}
+    page = client_for(cast.marketer).get(url("edit", campaign)).content.decode()
+    assert "No value for #money#." in page
 
 
 def test_submit_is_refused_under_the_block_policy_with_the_reason(cast: Cast) -> None:

@@ -14,7 +14,7 @@ from pushadmin.audit import history
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
-from pushadmin.delivery import clients, controls, membership, sending, sweeper
+from pushadmin.delivery import clients, controls, culprits, membership, sending, sweeper
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -253,12 +253,17 @@ def test_a_group_goes_on_past_a_rejected_call_and_stops_at_a_throttled_one(
         sending.start_campaign(campaign.pk)
     group = list(enqueued)
     enqueued.clear()
-    throttle_after_calls(3, mpaas_sandbox, monkeypatch)
+    # Batch 2's refusal is one a row can cause: the sender splits it looking for culprits and, as every
+    # row is one, gives up after GIVE_UP_WITHOUT_ACCEPTANCE more calls; batch 3 goes, batch 4 is throttled.
+    throttle_after_calls(3 + culprits.GIVE_UP_WITHOUT_ACCEPTANCE, mpaas_sandbox, monkeypatch)
 
     with django_capture_on_commit_callbacks(execute=True):
         results = sending.send_batches(group)
 
     assert list(results.values()) == ["accepted", "rejected", "accepted", "throttled", "given back"]
+    second = Message.objects.filter(campaign=campaign, seq__gt=100, seq__lte=200)
+    assert second.filter(status=MessageStatus.REJECTED, result_code="3023").count() == 100
+    assert Attempt.objects.filter(batch_id=group[1]).count() == 1 + culprits.GIVE_UP_WITHOUT_ACCEPTANCE
     assert sorted(enqueued) == sorted(group[3:])
     assert Batch.objects.get(pk=group[4]).status == BatchStatus.PENDING
     assert Batch.objects.get(pk=group[4]).attempts == 0
@@ -398,11 +403,17 @@ def test_resend_failed_only_gives_rejected_messages_new_msg_keys_in_a_new_round(
 ):
     campaign = started(cast, mpaas_sandbox, 200, django_capture_on_commit_callbacks)
     sending.send_batch(enqueued[0])
-    # The second batch is refused: its rows lack a placeholder value.
+    # The second batch is refused: its rows lack a placeholder value. The sender's search for culprit
+    # rows names the first few alone (refused for their own content) and gives up on the rest.
     Message.objects.filter(campaign=campaign, seq__gt=100).update(values={"name": "x"})
     sending.send_batch(enqueued[1])
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.PARTLY_SENT
+    culprit_rows = set(
+        Message.objects.filter(sending.refused_for_own_content(), campaign=campaign).values_list("seq", flat=True)
+    )
+    assert culprit_rows and culprit_rows < set(range(101, 201))
+    assert controls.resendable(campaign) == 100 - len(culprit_rows)
     Message.objects.filter(campaign=campaign, seq__gt=100).update(values={"name": "x", "money": "5"})
     enqueued.clear()
 
@@ -410,11 +421,15 @@ def test_resend_failed_only_gives_rejected_messages_new_msg_keys_in_a_new_round(
         campaign = controls.resend_failed(campaign, request=request_by(cast.marketer))
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
 
-    assert campaign.status == CampaignStatus.SENT and campaign.send_round == 2
+    assert campaign.status == CampaignStatus.PARTLY_SENT and campaign.send_round == 2
     resent = Message.objects.get(campaign=campaign, seq=150)
     assert resent.msg_key == campaign.msg_key_for(150, 2) and resent.send_round == 2
+    assert resent.status == MessageStatus.ACCEPTED
+    kept = Message.objects.get(campaign=campaign, seq=min(culprit_rows))
+    assert (kept.status, kept.msg_key, kept.send_round) == (MessageStatus.REJECTED, campaign.msg_key_for(kept.seq), 1)
     assert Message.objects.get(campaign=campaign, seq=50).msg_key == campaign.msg_key_for(50)
-    assert len(mpaas_sandbox.messages()) == 200 and mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
+    assert len(mpaas_sandbox.messages()) == 200 - len(culprit_rows)
+    assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
 
 
 def test_a_big_campaign_starts_sending_its_first_rows_while_the_rest_is_cut(
