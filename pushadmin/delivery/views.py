@@ -19,7 +19,7 @@ from pushadmin.accounts.models import Role
 from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import controls, scheduling
+from pushadmin.delivery import controls, scheduling, unknowns
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.delivery.progress import campaign_progress
 
@@ -53,6 +53,7 @@ def progress(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
         "may_stop": bool(request.roles.intersection(STOPPERS)),
         "resendable": controls.resendable(campaign),
         "refused_own": controls.refused_for_own_content(campaign),
+        "undecided_unknown": unknowns.undecided(campaign).count(),
         "plan": scheduling.scheduling_plan(campaign) if campaign.status == CampaignStatus.SCHEDULED else None,
         **_messages_page(request, campaign),
     }
