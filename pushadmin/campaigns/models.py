@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -20,6 +23,18 @@ class DeliveryType(models.IntegerChoices):
     HARMONY_DEVICE = 7, "HarmonyOS device"
 
 
+class MpaasState(models.TextChoices):
+    UNCHECKED = "unchecked", "Not checked against mPaaS"
+    MATCHES = "matches", "Matches mPaaS"
+    DIFFERS = "differs", "Differs from mPaaS"
+    MISSING = "missing", "Not on mPaaS"
+    ERROR = "error", "Check failed"
+
+
+# The fields a check compares, with the words shown for them.
+MPAAS_COMPARED = (("name", "Name"), ("title", "Title"), ("content", "Content"))
+
+
 class Template(models.Model):
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="templates")
     name = models.CharField(max_length=100, help_text="Exactly the template name in the mPaaS console (no commas).")
@@ -31,6 +46,13 @@ class Template(models.Model):
     editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the last explicit check against mPaaS's GetTemplate found (pages and pre-flight only read it).
+    mpaas_state = models.CharField(max_length=10, choices=MpaasState.choices, default=MpaasState.UNCHECKED)
+    mpaas_checked_at = models.DateTimeField(null=True, blank=True)
+    mpaas_template_id = models.CharField("mPaaS template id", max_length=64, blank=True)
+    # When it differs: mPaaS's value of each compared field that is not ours.
+    mpaas_copy = models.JSONField(default=dict, blank=True)
+    mpaas_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -38,6 +60,74 @@ class Template(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def record_mpaas_check(
+        self,
+        state: str,
+        *,
+        checked_at: datetime,
+        checked_text: Mapping[str, str],
+        template_id: str = "",
+        copy: Mapping[str, str] | None = None,
+        error: str = "",
+    ) -> bool:
+        """Store a check's finding unless the text changed since the check read it; False when it did."""
+        changes: dict[str, Any] = {
+            "mpaas_state": state,
+            "mpaas_checked_at": checked_at,
+            "mpaas_copy": dict(copy or {}),
+            "mpaas_error": error[:300],
+        }
+        if template_id:
+            changes["mpaas_template_id"] = template_id
+        done = Template.objects.filter(pk=self.pk, **checked_text).update(**changes) == 1
+        if done:
+            for name, value in changes.items():
+                setattr(self, name, value)
+        return done
+
+    def forget_mpaas_check(self) -> None:
+        """The text changed: what mPaaS was found to hold no longer says anything about it."""
+        changes: dict[str, Any] = {
+            "mpaas_state": MpaasState.UNCHECKED,
+            "mpaas_checked_at": None,
+            "mpaas_copy": {},
+            "mpaas_error": "",
+        }
+        Template.objects.filter(pk=self.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    @property
+    def mpaas_differences(self) -> list[tuple[str, str, str]]:
+        """(field label, mPaaS's value, ours) of each compared field that differs."""
+        return [
+            (label, str(self.mpaas_copy[name]), getattr(self, name))
+            for name, label in MPAAS_COMPARED
+            if name in (self.mpaas_copy or {})
+        ]
+
+    def mpaas_block_reason(self) -> str | None:
+        """Why a campaign with this template must not go to review, as far as mPaaS is concerned."""
+        if self.mpaas_state == MpaasState.MISSING:
+            return (
+                f"Template “{self.name}” is not on mPaaS: create it there or link it to one of the same name "
+                "(Templates page: Create on mPaaS, or Check against mPaaS); mPaaS refuses every push using it."
+            )
+        if self.mpaas_state == MpaasState.DIFFERS:
+            fields = ", ".join(label.lower() for label, _, _ in self.mpaas_differences)
+            return (
+                f"Template “{self.name}” differs from mPaaS ({fields}): phones would get mPaaS's text, not what "
+                "reviewers see. Make them the same and check again."
+            )
+        return None
+
+    def mpaas_warning(self) -> str | None:
+        if self.mpaas_state == MpaasState.UNCHECKED:
+            return f"Template “{self.name}” has not been checked against mPaaS since it last changed."
+        if self.mpaas_state == MpaasState.ERROR:
+            return f"The last check of template “{self.name}” against mPaaS failed; check it again."
+        return None
 
 
 class CampaignStatus(models.TextChoices):

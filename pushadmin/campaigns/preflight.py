@@ -144,6 +144,11 @@ def _campaign_level(campaign: Campaign, report: PreflightReport, now: datetime |
     if ext:
         report.campaign_problems.append(f"Campaign-wide {ext}")
     report.block_reasons.extend(report.campaign_problems)
+    # What the last explicit check against mPaaS found; pre-flight itself never calls mPaaS.
+    if reason := campaign.template.mpaas_block_reason():
+        report.block_reasons.append(reason)
+    if warning := campaign.template.mpaas_warning():
+        report.warnings.append(warning)
 
 
 def version_key(campaign: Campaign, total: int) -> str:

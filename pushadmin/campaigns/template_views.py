@@ -16,7 +16,7 @@ from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
 from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audit import trail
-from pushadmin.campaigns import rendering, workflow
+from pushadmin.campaigns import mpaas_sync, rendering, workflow
 from pushadmin.campaigns.forms import TemplateForm
 from pushadmin.campaigns.models import Campaign, CampaignStatus, Template
 
@@ -70,6 +70,7 @@ def _save(request: WorkspaceRequest, form: TemplateForm, action: str) -> HttpRes
         template.save()
         if text_changed:
             template.editors.add(request.user)
+            template.forget_mpaas_check()
         after = {"name": template.name, "title": template.title, "content": template.content}
         trail.record(action, request=request, workspace=template.workspace, obj=template, before=before, after=after)
         if text_changed:
@@ -107,3 +108,29 @@ def template_preview(request: WorkspaceRequest) -> HttpResponse:
     form = TemplateForm(request.POST, workspace=request.workspace)
     part = "phone" if request.POST.get("part") == "phone" else "live"
     return render(request, f"campaigns/template_form.html#{part}", _preview_context(form))
+
+
+def _back_to(request: WorkspaceRequest, template: Template) -> HttpResponse:
+    if request.POST.get("from") == "edit":
+        return redirect("campaigns:template_edit", workspace_id=template.workspace_id, template_id=template.pk)
+    return redirect("campaigns:template_list", workspace_id=template.workspace_id)
+
+
+def _tell(request: WorkspaceRequest, answer: mpaas_sync.SyncAnswer) -> None:
+    (messages.success if answer.ok else messages.error)(request, answer.text)
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+def template_create_on_mpaas(request: WorkspaceRequest, template_id: int) -> HttpResponse:
+    template = get_in_workspace(request, Template.objects.select_related("workspace"), pk=template_id)
+    _tell(request, mpaas_sync.create_on_mpaas(template, request=request))
+    return _back_to(request, template)
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+def template_check_mpaas(request: WorkspaceRequest, template_id: int) -> HttpResponse:
+    template = get_in_workspace(request, Template.objects.select_related("workspace"), pk=template_id)
+    _tell(request, mpaas_sync.check(template, request=request))
+    return _back_to(request, template)

@@ -12,6 +12,16 @@ urlpatterns = [
     path(W + "templates/new/", template_views.template_create, name="template_create"),
     path(W + "templates/preview/", template_views.template_preview, name="template_preview"),
     path(W + "templates/<int:template_id>/", template_views.template_edit, name="template_edit"),
+    path(
+        W + "templates/<int:template_id>/mpaas/create/",
+        template_views.template_create_on_mpaas,
+        name="template_create_on_mpaas",
+    ),
+    path(
+        W + "templates/<int:template_id>/mpaas/check/",
+        template_views.template_check_mpaas,
+        name="template_check_mpaas",
+    ),
     path(W + "campaigns/", views.campaign_list, name="list"),
     path(W + "campaigns/new/", views.campaign_create, name="create"),
     path(W + "campaigns/schedule-preview/", views.strategy_preview, name="strategy_preview"),

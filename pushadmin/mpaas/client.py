@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import httpx
 
@@ -23,11 +23,17 @@ from . import errors, signing, wire
 from .request_types import (
     API_VERSIONS,
     DEFAULT_API_VERSION,
+    TEMPLATE_ACTIONS,
     ApiRequest,
     CancelPushSchedulerRequest,
+    CreateTemplateRequest,
+    DeleteTemplateRequest,
+    GetTemplateRequest,
+    ListTemplatePageRequest,
     PushMultipleRequest,
     QueryPushSchedulerListRequest,
 )
+from .template_replies import TemplateInfo, TemplatePage, template_info, template_page
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +62,18 @@ class Attempt:
 class CallResult:
     outcome: errors.Outcome
     attempt: Attempt
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TemplateCallResult(Generic[T]):
+    """A template action's outcome; ``value`` is what it answered, set exactly when it was accepted."""
+
+    outcome: errors.Outcome
+    attempt: Attempt
+    value: T | None = None
 
 
 class _Secret:
@@ -162,6 +180,24 @@ class MpaasClient:
     def query_push_scheduler_list(self, request: QueryPushSchedulerListRequest) -> CallResult:
         return self._call(request, QueryPushSchedulerListRequest)
 
+    def create_template(self, request: CreateTemplateRequest) -> TemplateCallResult[str]:
+        """The new template's id as ``value``."""
+        result = self._call(request, CreateTemplateRequest)
+        return _read_value(result, lambda body: _text_or_none(body.get("Data")))
+
+    def get_template(self, request: GetTemplateRequest) -> TemplateCallResult[TemplateInfo]:
+        """A template that does not exist is Rejected with code 3022 (TEMPLATE_NOT_EXIST)."""
+        result = self._call(request, GetTemplateRequest)
+        return _read_value(result, lambda body: template_info(body.get("Data")))
+
+    def list_template_page(self, request: ListTemplatePageRequest) -> TemplateCallResult[TemplatePage]:
+        result = self._call(request, ListTemplatePageRequest)
+        return _read_value(result, template_page)
+
+    def delete_template(self, request: DeleteTemplateRequest) -> TemplateCallResult[bool]:
+        result = self._call(request, DeleteTemplateRequest)
+        return _read_value(result, lambda body: True)
+
     # ---------------------------------------------------------------- internals
 
     def build_http_request(self, request: ApiRequest, *, nonce: str, timestamp: str) -> httpx.Request:
@@ -215,7 +251,9 @@ class MpaasClient:
             finally:
                 response.close()
             status = response.status_code
-            outcome = errors.classify_response(status, response.headers, body)
+            outcome = errors.classify_response(
+                status, response.headers, body, template_api=request.ACTION in TEMPLATE_ACTIONS
+            )
         except httpx.TransportError as exc:
             error = f"{type(exc).__name__}: {exc}"
             outcome = classify_transport_error(exc)
@@ -245,6 +283,31 @@ class MpaasClient:
             duration_ms,
         )
         return CallResult(outcome, attempt)
+
+
+def _text_or_none(value: Any) -> str | None:
+    if isinstance(value, str) and value:
+        return value
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _read_value(result: CallResult, read: Callable[[Mapping[str, Any]], T | None]) -> TemplateCallResult[T]:
+    """The typed answer of an accepted call; an accepted reply without one is an unreadable reply."""
+    outcome = result.outcome
+    if not isinstance(outcome, errors.Accepted):
+        return TemplateCallResult(outcome, result.attempt)
+    value = read(outcome.body)
+    if value is None:
+        unreadable = errors.Ambiguous(
+            code=outcome.result_code,
+            message=None,
+            http_status=outcome.http_status,
+            request_id=outcome.request_id,
+            reason=errors.UNREADABLE_RESPONSE,
+            meaning="The reply said success but did not carry the expected data.",
+        )
+        return TemplateCallResult(unreadable, result.attempt)
+    return TemplateCallResult(outcome, result.attempt, value)
 
 
 def classify_transport_error(exc: httpx.TransportError) -> errors.Outcome:

@@ -227,10 +227,12 @@ def _load_json_object(body: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def classify_response(status: int, headers: Mapping[str, str], body: bytes) -> Outcome:
+def classify_response(status: int, headers: Mapping[str, str], body: bytes, *, template_api: bool = False) -> Outcome:
     """Outcome of an HTTP response (any status) to a signed request.
 
     ``headers`` must look up case-insensitively (``httpx.Headers`` does) for Retry-After.
+    ``template_api``: the reply of a template action, whose 200 body is ``{Success, Code,
+    Msg, Data}`` rather than the push actions' ``ResultCode``; gateway errors are alike.
     """
     data = _load_json_object(body) or {}
     request_id = _text(data.get("RequestId"))
@@ -258,7 +260,33 @@ def classify_response(status: int, headers: Mapping[str, str], body: bytes) -> O
         # A redirect means the endpoint URL is wrong, which no retry fixes.
         config = is_config_error(code) or 300 <= status < 400
         return Rejected(**{**facts, "code": code}, config_error=config, meaning=meaning_of(code))
+    if template_api:
+        return _classify_template_business(data, facts, body)
     return _classify_business(data, facts, body)
+
+
+def _classify_template_business(data: dict[str, Any], facts: dict[str, Any], body: bytes) -> Outcome:
+    code = facts["code"]
+    if not data or code is None:
+        return Ambiguous(
+            **{**facts, "message": body[:200].decode("utf-8", "replace") if not data else facts["message"]},
+            reason=UNREADABLE_RESPONSE,
+            meaning="The reply had no Code, so whether it was applied is unknown.",
+        )
+    business = {**facts, "message": _text(data.get("Msg")) or facts["message"]}
+    if code in RETRYABLE_RESULT_CODES:
+        return Retryable(**business, reason=THROTTLED, meaning=meaning_of(code))
+    if code not in SUCCESS_RESULT_CODES:
+        return Rejected(**business, config_error=is_config_error(code), meaning=meaning_of(code))
+    if data.get("Success") is False:
+        return Rejected(**business, meaning="The push service refused the call (Success is false).")
+    return Accepted(
+        request_id=facts["request_id"],
+        result_code=code,
+        result_message=business["message"],
+        http_status=facts["http_status"],
+        body=data,
+    )
 
 
 def _classify_business(data: dict[str, Any], facts: dict[str, Any], body: bytes) -> Outcome:

@@ -1,4 +1,4 @@
-"""Typed requests for the push actions pushadmin calls.
+"""Typed requests for the push and template actions pushadmin calls.
 
 Attribute names are snake_case; each field's ``wire`` metadata is the PascalCase
 form-field name the gateway expects, and ``kind`` says how the value is
@@ -137,4 +137,72 @@ class QueryPushSchedulerListRequest:
     page_size: int | None = _wire("PageSize", INT)
 
 
-ApiRequest = PushMultipleRequest | CancelPushSchedulerRequest | QueryPushSchedulerListRequest
+@dataclass(frozen=True, kw_only=True)
+class CreateTemplateRequest:
+    """``CreateTemplate``: a console template, placeholders written ``#name#`` in title and content."""
+
+    ACTION: ClassVar[str] = "CreateTemplate"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    template_name: str = _required("TemplateName")
+    title: str = _required("Title")
+    content: str = _required("Content")
+    # The placeholder names, sent comma-separated.
+    variables: Sequence[str] | None = _wire("Variables", CSV)
+    desc_info: str | None = _wire("DescInfo")
+    uri: str | None = _wire("Uri")
+    show_style: int | None = _wire("ShowStyle", INT)
+    push_style: int | None = _wire("PushStyle", INT)
+    image_urls: Mapping[str, Any] | None = _wire("ImageUrls", JSON_OBJECT)
+    icon_urls: Mapping[str, Any] | None = _wire("IconUrls", JSON_OBJECT)
+    jump_action: int | None = _wire("JumpAction", INT)
+    tenant_id: str | None = _wire("TenantId")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetTemplateRequest:
+    """``GetTemplate``: one template, by its id or by its name."""
+
+    ACTION: ClassVar[str] = "GetTemplate"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    template_id: str | None = _wire("TemplateId")
+    template_name: str | None = _wire("TemplateName")
+    tenant_id: str | None = _wire("TenantId")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteTemplateRequest:
+    """``DeleteTemplate``: remove one template, by its id or by its name."""
+
+    ACTION: ClassVar[str] = "DeleteTemplate"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    template_id: str | None = _wire("TemplateId")
+    template_name: str | None = _wire("TemplateName")
+    tenant_id: str | None = _wire("TenantId")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListTemplatePageRequest:
+    """``ListTemplatePage``: one page of the app's templates (pages count from 1)."""
+
+    ACTION: ClassVar[str] = "ListTemplatePage"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    current_page: int | None = _wire("CurrentPage", INT)
+    page_size: int | None = _wire("PageSize", INT)
+    tenant_id: str | None = _wire("TenantId")
+
+
+TemplateRequest = CreateTemplateRequest | GetTemplateRequest | DeleteTemplateRequest | ListTemplatePageRequest
+# These answer with {Success, Code, Msg, Data} instead of the push actions' ResultCode shape.
+TEMPLATE_ACTIONS = frozenset(
+    cls.ACTION for cls in (CreateTemplateRequest, GetTemplateRequest, DeleteTemplateRequest, ListTemplatePageRequest)
+)
+
+ApiRequest = PushMultipleRequest | CancelPushSchedulerRequest | QueryPushSchedulerListRequest | TemplateRequest

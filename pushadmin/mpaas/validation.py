@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .request_types import (
     CancelPushSchedulerRequest,
+    CreateTemplateRequest,
+    DeleteTemplateRequest,
+    GetTemplateRequest,
+    ListTemplatePageRequest,
     PushMultipleRequest,
     QueryPushSchedulerListRequest,
     StrategyContent,
@@ -57,6 +61,14 @@ MAX_CONTENT_LENGTH = 4000
 MAX_TARGET_LENGTH = 256
 MAX_MSG_KEY_LENGTH = 128
 MAX_TASK_NAME_LENGTH = 256
+# Template fields: mPaaS names codes for an empty or invalid name (3037/3038), content (3039), title
+# (3040), description (3041) and URI (3042) but documents no lengths. The name cap is ours (the
+# console's name field holds 100); title and content share the push caps above, so a template
+# we create can always be sent; the description cap is ours too.
+MAX_TEMPLATE_NAME_LENGTH = 100
+MAX_TEMPLATE_DESC_LENGTH = 200
+TEMPLATE_SHOW_STYLES = frozenset({0, 1})  # 0 normal, 1 silent
+TEMPLATE_PUSH_STYLES = frozenset({0, 1, 2})  # 0 default, 1 big text, 2 image and text
 DEFAULT_STRATEGY_TIMEZONE = "Asia/Shanghai"
 ACTIVITY_EVENTS = frozenset({"update", "end"})
 ACTIVITY_EVENT_END = "end"
@@ -64,6 +76,8 @@ ACTIVITY_EVENT_END = "end"
 MAX_SECONDS_EPOCH = 100_000_000_000
 
 _TIME_OF_DAY_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
+# A placeholder name as written between the #…# markers: no space, '#' or comma (Variables is comma-joined).
+_VARIABLE_RE = re.compile(r"[^#\s,]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -341,5 +355,74 @@ def validate_query_push_scheduler_list(
         ("PageSize", request.page_size),
     ):
         if value is not None and value < 1:
+            problems.append(Problem(name, "must be 1 or more."))
+    return problems
+
+
+def _check_template_name(problems: list[Problem], path: str, name: Any) -> None:
+    _require_text(problems, path, name)
+    if _blank(name):
+        return
+    if "," in name:
+        problems.append(Problem(path, "must not contain commas."))
+    if len(name) > MAX_TEMPLATE_NAME_LENGTH:
+        problems.append(
+            Problem(path, f"is {len(name)} characters long; at most {MAX_TEMPLATE_NAME_LENGTH} are allowed.")
+        )
+
+
+def _check_length(problems: list[Problem], path: str, value: Any, limit: int) -> None:
+    if isinstance(value, str) and len(value) > limit:
+        problems.append(Problem(path, f"is {len(value)} characters long; at most {limit} are allowed."))
+
+
+def validate_create_template(request: CreateTemplateRequest) -> list[Problem]:
+    problems: list[Problem] = []
+    _require_text(problems, "AppId", request.app_id)
+    _require_text(problems, "WorkspaceId", request.workspace_id)
+    _check_template_name(problems, "TemplateName", request.template_name)
+    _require_text(problems, "Title", request.title)
+    _check_length(problems, "Title", request.title, MAX_TITLE_LENGTH)
+    _require_text(problems, "Content", request.content)
+    _check_length(problems, "Content", request.content, MAX_CONTENT_LENGTH)
+    _check_length(problems, "DescInfo", request.desc_info, MAX_TEMPLATE_DESC_LENGTH)
+    if request.uri is not None and _blank(request.uri):
+        problems.append(Problem("Uri", "must not be blank when given."))
+    variables = list(request.variables or ())
+    bad = [name for name in variables if not isinstance(name, str) or not _VARIABLE_RE.fullmatch(name)]
+    if bad:
+        problems.append(Problem("Variables", "names must be 1 to 64 characters without spaces, '#' or commas."))
+    repeated = sorted({name for name in variables if variables.count(name) > 1})
+    if repeated:
+        problems.append(Problem("Variables", f"names each placeholder once; repeated: {', '.join(repeated)}."))
+    if request.show_style is not None and request.show_style not in TEMPLATE_SHOW_STYLES:
+        problems.append(Problem("ShowStyle", "must be 0 (normal) or 1 (silent)."))
+    if request.push_style is not None and request.push_style not in TEMPLATE_PUSH_STYLES:
+        problems.append(Problem("PushStyle", "must be 0 (default), 1 (big text) or 2 (image and text)."))
+    _check_string_map(problems, "ImageUrls", request.image_urls)
+    _check_string_map(problems, "IconUrls", request.icon_urls)
+    return problems
+
+
+def validate_template_lookup(request: GetTemplateRequest | DeleteTemplateRequest) -> list[Problem]:
+    """GetTemplate and DeleteTemplate name their template by id or by name."""
+    problems: list[Problem] = []
+    _require_text(problems, "AppId", request.app_id)
+    _require_text(problems, "WorkspaceId", request.workspace_id)
+    if request.template_id is None and request.template_name is None:
+        problems.append(Problem("TemplateName", "or TemplateId is required."))
+    if request.template_id is not None:
+        _require_text(problems, "TemplateId", request.template_id)
+    if request.template_name is not None:
+        _check_template_name(problems, "TemplateName", request.template_name)
+    return problems
+
+
+def validate_list_template_page(request: ListTemplatePageRequest) -> list[Problem]:
+    problems: list[Problem] = []
+    _require_text(problems, "AppId", request.app_id)
+    _require_text(problems, "WorkspaceId", request.workspace_id)
+    for name, value in (("CurrentPage", request.current_page), ("PageSize", request.page_size)):
+        if value is not None and (not _is_int(value) or value < 1):
             problems.append(Problem(name, "must be 1 or more."))
     return problems

@@ -18,6 +18,10 @@ from .request_types import (
     TARGETS,
     ApiRequest,
     CancelPushSchedulerRequest,
+    CreateTemplateRequest,
+    DeleteTemplateRequest,
+    GetTemplateRequest,
+    ListTemplatePageRequest,
     PushMultipleRequest,
     QueryPushSchedulerListRequest,
     StrategyContent,
@@ -280,6 +284,10 @@ _ACTIONS: dict[str, type[ApiRequest]] = {
         PushMultipleRequest,
         CancelPushSchedulerRequest,
         QueryPushSchedulerListRequest,
+        CreateTemplateRequest,
+        GetTemplateRequest,
+        DeleteTemplateRequest,
+        ListTemplatePageRequest,
     )
 }
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pushadmin.mpaas.request_types import API_VERSIONS
-from pushadmin.sandbox import codes, push, schedules
+from pushadmin.mpaas.request_types import API_VERSIONS, TEMPLATE_ACTIONS
+from pushadmin.sandbox import codes, console_templates, push, schedules
 from pushadmin.sandbox.auth import Authenticated, Authenticator, Incoming
 from pushadmin.sandbox.codes import BusinessError, GatewayError
 from pushadmin.sandbox.options import Faults, SandboxOptions
@@ -56,6 +56,7 @@ class SandboxApp:
         self.options = options
         self._base_clock = clock
         self.store = Store()
+        self.templates = console_templates.TemplateStore(options.templates, lambda: int(self.now() * 1000))
         self.auth = Authenticator(
             options.credentials,
             self.now,
@@ -67,6 +68,10 @@ class SandboxApp:
             "PushMultiple": self._push_multiple,
             "CancelPushScheduler": self._cancel_push_scheduler,
             "QueryPushSchedulerList": self._query_push_scheduler_list,
+            "CreateTemplate": self._create_template,
+            "GetTemplate": self._get_template,
+            "ListTemplatePage": self._list_template_page,
+            "DeleteTemplate": self._delete_template,
         }
 
     def now(self) -> float:
@@ -129,6 +134,8 @@ class SandboxApp:
         return reply
 
     def _business_error(self, action: str, error: BusinessError, request_id: str) -> Reply:
+        if action in TEMPLATE_ACTIONS:
+            return self._template_reply(request_id, {"Success": False, "Code": error.code, "Msg": error.message})
         payload: dict[str, Any] = {
             "RequestId": request_id,
             "ResultCode": error.code,
@@ -145,7 +152,7 @@ class SandboxApp:
     def _push_multiple(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
         now = self.now()
         now_ms = int(now * 1000)
-        plan = push.parse_push_multiple(params, self.options, now_ms)
+        plan = push.parse_push_multiple(params, self.options, now_ms, self.templates)
         app = (plan.app_id, plan.workspace_id)
         store = self.store
         if plan.schedule is not None and (store.pending_schedules(app, now_ms) >= self.options.max_pending_schedules):
@@ -239,6 +246,32 @@ class SandboxApp:
             request_id,
         )
 
+    # ------------------------------------------------------------------ templates
+
+    def _template_reply(self, request_id: str, payload: dict[str, Any]) -> Reply:
+        reply = _json_reply(200, {"RequestId": request_id, **payload}, request_id)
+        reply.delay = self.options.faults.latencyMs / 1000
+        return reply
+
+    def _template_success(self, request_id: str, **fields: Any) -> Reply:
+        self.store.stats.accepted_calls += 1
+        return self._template_reply(request_id, {"Success": True, "Code": codes.SUCCESS, "Msg": "SUCCESS", **fields})
+
+    def _create_template(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
+        template_id = console_templates.create(self.templates, self.options, params)
+        return self._template_success(request_id, Data=template_id)
+
+    def _get_template(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
+        return self._template_success(request_id, Data=console_templates.get(self.templates, self.options, params))
+
+    def _list_template_page(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
+        page = console_templates.list_page(self.templates, self.options, params)
+        return self._template_success(request_id, **page)
+
+    def _delete_template(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
+        console_templates.delete(self.templates, self.options, params)
+        return self._template_success(request_id)
+
     # ------------------------------------------------------------------ /_sandbox
 
     def _admin(self, request: Incoming) -> Reply:
@@ -274,6 +307,7 @@ class SandboxApp:
 
     def reset(self) -> None:
         self.store.clear()
+        self.templates.clear()
         self.auth.nonces.clear()
         self.options.faults = Faults()
 

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain, cycle, repeat
 from operator import itemgetter
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from pushadmin.mpaas.validation import resolve_timezone
 from pushadmin.sandbox import codes, limits
 from pushadmin.sandbox.codes import BusinessError
 from pushadmin.sandbox.options import SandboxOptions, Template
+
+if TYPE_CHECKING:
+    from pushadmin.sandbox.console_templates import TemplateStore
 
 _TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d")
 
@@ -404,7 +407,9 @@ def _rows_one_by_one(columns: Columns, template: Template, shared_keys: frozense
     return rows
 
 
-def parse_push_multiple(params: Mapping[str, str], options: SandboxOptions, now_ms: int) -> PushPlan:
+def parse_push_multiple(
+    params: Mapping[str, str], options: SandboxOptions, now_ms: int, templates: TemplateStore
+) -> PushPlan:
     app_id, workspace_id = params.get("AppId"), params.get("WorkspaceId")
     if not app_id or not workspace_id:
         raise BusinessError(codes.APPID_WORKSPACEID_MISSING, "AppId and WorkspaceId")
@@ -420,7 +425,7 @@ def parse_push_multiple(params: Mapping[str, str], options: SandboxOptions, now_
         raise BusinessError(codes.NEED_TEMPLATE, "TemplateName is required")
     if "," in template_name:
         raise BusinessError(codes.INVALID_PARAM, "TemplateName must not contain commas")
-    template = options.templates.get(template_name)
+    template = templates.find((app_id, workspace_id), template_name)
     if template is None:
         raise BusinessError(codes.TEMPLATE_NOT_EXIST, template_name)
     delivery_type = parse_int(params.get("DeliveryType"))

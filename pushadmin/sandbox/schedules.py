@@ -20,7 +20,7 @@ from pushadmin.sandbox.store import AppKey, Store
 DEFAULT_PAGE_SIZE = 500
 
 
-def _app(params: Mapping[str, str], options: SandboxOptions) -> AppKey:
+def app_key(params: Mapping[str, str], options: SandboxOptions) -> AppKey:
     app_id, workspace_id = params.get("AppId"), params.get("WorkspaceId")
     if not app_id or not workspace_id:
         raise BusinessError(codes.APPID_WORKSPACEID_MISSING, "AppId and WorkspaceId")
@@ -31,7 +31,7 @@ def _app(params: Mapping[str, str], options: SandboxOptions) -> AppKey:
 
 def cancel(store: Store, options: SandboxOptions, params: Mapping[str, str], now_ms: int) -> str:
     """Cancel every listed task or none; returns the ResultContent text."""
-    app = _app(params, options)
+    app = app_key(params, options)
     ids = [i.strip() for i in (params.get("UniqueIds") or "").split(",")]
     if not any(ids) or not all(ids):
         raise BusinessError(codes.INVALID_PARAM, "UniqueIds must list scheduled task ids")
@@ -47,7 +47,7 @@ def cancel(store: Store, options: SandboxOptions, params: Mapping[str, str], now
 
 
 def query(store: Store, options: SandboxOptions, params: Mapping[str, str], now_ms: int) -> dict[str, Any]:
-    app = _app(params, options)
+    app = app_key(params, options)
     start, end = parse_int(params.get("StartTime")), parse_int(params.get("EndTime"))
     if start is None or end is None or end < start:
         raise BusinessError(codes.INVALID_PARAM, "StartTime and EndTime must be epoch ms, start <= end")

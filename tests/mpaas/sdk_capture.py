@@ -88,6 +88,47 @@ def tea_push_multiple(
     )
 
 
+def tea_call(
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    action: str,
+    model_kwargs: Mapping[str, Any],
+    nonce: str,
+    timestamp: str,
+    host: str,
+    signature: str,
+    access_key_id: str = "testid",
+    secret: str = "testsecret",
+) -> TeaCapture:
+    """Any action of the Tea client by its name (``CreateTemplate`` → ``create_template_with_options``)."""
+    import re
+
+    from alibabacloud_mpaas20200710 import models
+    from alibabacloud_mpaas20200710.client import Client
+    from alibabacloud_tea_openapi.utils_models import Config
+    from darabonba.runtime import RuntimeOptions
+
+    config = Config(
+        access_key_id=access_key_id,
+        access_key_secret=secret,
+        endpoint=host,
+        protocol="https",
+        signature_algorithm="v2" if signature == "v1" else None,
+    )
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
+    request = getattr(models, f"{action}Request")(**model_kwargs)
+    with _pinned_tea(monkeypatch, nonce, timestamp) as seen, pytest.raises(Exception):
+        getattr(Client(config), f"{snake}_with_options")(request, RuntimeOptions(autoretry=False))
+    assert len(seen) == 1, "the SDK should have tried exactly one send"
+    sent = seen[0]
+    body = sent.body if isinstance(sent.body, bytes) else sent.body.encode("utf-8")
+    return TeaCapture(
+        query={k: v for k, v in sent.query.items() if v is not None},
+        headers=dict(sent.headers),
+        body=body,
+    )
+
+
 @dataclass
 class LegacyCapture:
     query: dict[str, str]
