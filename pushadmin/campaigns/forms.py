@@ -97,7 +97,10 @@ class CampaignForm(_CampaignModelForm):
         audience_field.queryset = Audience.objects.filter(workspace=workspace)
         audience_field.label_from_instance = lambda obj: f"{obj.name} ({obj.member_count:,} targets)"  # type: ignore[method-assign]
         cast(forms.ChoiceField, self.fields["missing_policy"]).choices = MissingDataPolicy.choices
-        for name in self.placeholder_names():
+        # The fallback fields follow the template being chosen (the posted one), decided once here:
+        # validation later sets the instance's template, and the fields must not change under it.
+        self._placeholders = self._placeholders_of(self._chosen_template())
+        for name in self._placeholders:
             self.fields[FALLBACK_PREFIX + name] = forms.CharField(
                 label=f"Fallback for #{name}#",
                 required=False,
@@ -106,9 +109,18 @@ class CampaignForm(_CampaignModelForm):
                 help_text="Used only under the fallback policy, for rows without a value.",
             )
 
-    def placeholder_names(self) -> list[str]:
-        template = self.instance.template if self.instance.template_id else None
+    def _chosen_template(self) -> Template | None:
+        posted = self.data.get("template") if self.is_bound else None
+        if posted and str(posted).isascii() and str(posted).isdigit():
+            return Template.objects.filter(workspace=self.workspace, pk=int(posted)).first()
+        return self.instance.template if self.instance.template_id else None
+
+    @staticmethod
+    def _placeholders_of(template: Template | None) -> list[str]:
         return rendering.template_placeholders(template.title, template.content) if template else []
+
+    def placeholder_names(self) -> list[str]:
+        return self._placeholders
 
     def fallback_fields(self) -> list[forms.BoundField]:
         return [self[FALLBACK_PREFIX + name] for name in self.placeholder_names()]

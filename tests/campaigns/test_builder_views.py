@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -71,6 +72,31 @@ def test_creating_a_campaign_from_an_audience_gives_each_member_a_draft_row_with
     rows = list(campaign.messages.order_by("seq").values_list("seq", "target", "msg_key", "status"))
     assert rows == [(i + 1, f"user{i}", campaign.msg_key_for(i + 1), MessageStatus.DRAFT) for i in range(3)]
     assert AuditEntry.objects.filter(action="campaign.created").exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field_error"),
+    [
+        ({"s-type": "loop", "s-circle": "daily", "s-time": ""}, "s-time"),
+        ({"name": ""}, "name"),
+        ({"opt-expiry_value": "zero"}, "opt-expiry_value"),
+        ({"missing_policy": "fallback", "fallback_money": "x" * 1001}, "fallback_money"),
+    ],
+)
+def test_a_new_campaign_with_a_bad_field_comes_back_with_the_error_and_what_was_typed(
+    cast: Cast, changes: dict[str, Any], field_error: str
+) -> None:
+    template = make_template(cast)
+    data = settings_post(template.pk, name="Autumn 双十一 promo", **{"fallback_name": "friend"})
+    data.update(changes)
+    response = client_for(cast.marketer).post(url("create", workspace_id=cast.workspace.pk), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(rf'<div class="field has-error">\s*<label for="id_{field_error}"', page), field_error
+    assert 'value="friend"' in page  # the fallback typed for #name# is kept
+    if changes.get("name") != "":
+        assert "Autumn 双十一 promo" in page
+    assert not Campaign.objects.exists()
 
 
 def test_builder_shows_rows_rendered_with_problem_count_and_calls(cast: Cast) -> None:
