@@ -98,22 +98,37 @@ def campaign_progress(campaign: Campaign, now: datetime | None = None) -> Progre
         if counts.get(status):
             bars.append(Bar(str(status), label, counts[status], total))
     live = campaign.status in LIVE_STATES
-    settled = Attempt.objects.filter(campaign=campaign, settled__gt=0)
-    recent = settled.filter(started_at__gte=now - timedelta(seconds=RATE_WINDOW_SECONDS)).aggregate(n=Sum("settled"))
-    rate = (recent["n"] or 0) / RATE_WINDOW_SECONDS if campaign.status == CampaignStatus.SENDING else 0.0
+    rate = recent_rate(campaign, now) if campaign.status == CampaignStatus.SENDING else 0.0
     eta = remaining / rate if rate > 0 and remaining else None
     return Progress(
         counts=counts,
         total=total,
         bars=bars,
         remaining=remaining,
-        done=total - remaining,
+        # Cancelled rows were never sent: they are not progress, whatever the campaign's state.
+        done=total - remaining - counts.get(MessageStatus.CANCELLED, 0),
         rate_per_second=round(rate, 1),
         eta_seconds=eta,
         live=live,
         api_calls=Attempt.objects.filter(campaign=campaign).count(),
         chart=outcome_chart(campaign, now),
     )
+
+
+def recent_rate(campaign: Campaign, now: datetime) -> float:
+    """Messages settled per second over the last RATE_WINDOW_SECONDS, or since sending started if later.
+
+    Dividing by the whole window while sending has run for only part of it would make the first
+    seconds look several times slower than they are.
+    """
+    window_start = now - timedelta(seconds=RATE_WINDOW_SECONDS)
+    recent = Attempt.objects.filter(campaign=campaign, settled__gt=0, started_at__gte=window_start)
+    settled: int | None = recent.aggregate(n=Sum("settled"))["n"]
+    if not settled:
+        return 0.0
+    since = max(window_start, campaign.started_at or window_start)
+    elapsed = max((now - since).total_seconds(), 1.0)
+    return settled / elapsed
 
 
 CHART_CLASS: dict[str, str] = {
