@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 
 from cryptography.fernet import Fernet
 
+from pushadmin.mpaas.endpoints import DEFAULT_ALLOWED_HOSTS, is_host_pattern
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = BASE_DIR / "var"
 
@@ -140,3 +142,16 @@ def broker_url(env: Env) -> str:
     if scheme not in KNOWN_BROKER_SCHEMES:
         raise ConfigError(f"CELERY_BROKER_URL must be filesystem://, redis:// or amqp://, got scheme {scheme!r}")
     return url
+
+
+def allowed_endpoint_hosts(env: Env) -> tuple[str, ...]:
+    patterns = env.csv("PUSHADMIN_ALLOWED_ENDPOINT_HOSTS", ",".join(DEFAULT_ALLOWED_HOSTS))
+    for pattern in patterns:
+        if not is_host_pattern(pattern):
+            raise ConfigError(
+                "PUSHADMIN_ALLOWED_ENDPOINT_HOSTS must list host names whose labels may be * "
+                f"(e.g. mpaas.*.aliyuncs.com), got {pattern!r}"
+            )
+    if not patterns:
+        raise ConfigError("PUSHADMIN_ALLOWED_ENDPOINT_HOSTS must list at least one host pattern")
+    return tuple(pattern.lower() for pattern in patterns)

@@ -29,6 +29,8 @@ CSRF_TRUSTED_ORIGINS = env.csv("CSRF_TRUSTED_ORIGINS", "")
 
 PUSHADMIN_ENCRYPTION_KEYS = config.encryption_keys(env, PRODUCTION, VAR_DIR)
 PUSHADMIN_SANDBOX_URL = env.text("PUSHADMIN_SANDBOX_URL", "http://127.0.0.1:8765")
+# Hosts signed calls may go to (https only); loopback is added in development, for the sandbox.
+PUSHADMIN_ALLOWED_ENDPOINT_HOSTS = config.allowed_endpoint_hosts(env)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -30,6 +30,7 @@ def start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
         ("PUSHADMIN_ENV", "staging", "PUSHADMIN_ENV must be one of"),
         ("PUSHADMIN_ENCRYPTION_KEYS", "not-a-key", "PUSHADMIN_ENCRYPTION_KEYS key #1 is not a valid Fernet key"),
         ("SESSION_IDLE_MINUTES", "ten", "SESSION_IDLE_MINUTES must be a whole number"),
+        ("PUSHADMIN_ALLOWED_ENDPOINT_HOSTS", "https://mpaas.aliyuncs.com/", "ALLOWED_ENDPOINT_HOSTS must list"),
     ],
 )
 def test_bad_values_stop_start_up_naming_the_variable(tmp_path: Path, variable: str, value: str, expected: str) -> None:
