@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from pushadmin.accounts import login_throttle
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.audit import trail
+from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.workspaces.models import Workspace
 
 
@@ -96,6 +97,6 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code: str = self.cleaned_data["code"].replace(" ", "")
-        if not code.isdigit():
+        if not is_whole_number(code):
             raise forms.ValidationError("The code is six digits, 0 to 9.")
         return code
