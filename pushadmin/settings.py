@@ -93,6 +93,7 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.parse(config.database_url(env, VAR_DIR), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    config.private_sqlite_file(str(DATABASES["default"]["NAME"]))
     # WAL lets readers work while the worker writes; IMMEDIATE avoids "database is locked"
     # when a read-then-write transaction upgrades its lock.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
