@@ -6,6 +6,7 @@ and the settings module agree. A wrong value stops start-up with `ConfigError`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from urllib.parse import urlparse
 
 from cryptography.fernet import Fernet
 
+from pushadmin.mpaas.endpoints import DEFAULT_ALLOWED_HOSTS, is_host_pattern
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = BASE_DIR / "var"
 
@@ -23,6 +26,8 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 KNOWN_DATABASE_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}
 KNOWN_BROKER_SCHEMES = {"filesystem", "redis", "rediss", "amqp", "amqps", "pyamqp", "memory"}
 ENVIRONMENTS = {"development", "production"}
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 class ConfigError(Exception):
@@ -71,17 +76,42 @@ def environment_name(env: Env) -> str:
     return name
 
 
+def _make_private(path: Path, mode: int) -> None:
+    """Owner only, also for what an older version created with the process's umask."""
+    with contextlib.suppress(PermissionError):  # not ours (a mounted volume): its owner decides
+        path.chmod(mode)
+
+
 def var_dir(env: Env) -> Path:
+    """The folder of the embedded defaults' keys, database, queue and uploads: its owner's only."""
     path = Path(env.text("PUSHADMIN_VAR_DIR", str(DEFAULT_VAR_DIR)))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    _make_private(path, PRIVATE_DIR_MODE)
     return path
 
 
 def _read_or_create(path: Path, make: Callable[[], str]) -> str:
     if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
+        # Created 0600 in one step: no moment in which another account could open it.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE), "w") as file:
+            file.write(make())
+    _make_private(path, PRIVATE_FILE_MODE)
     return path.read_text().strip()
+
+
+def private_sqlite_file(name: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would follow the umask).
+
+    SQLite gives the -wal and -shm files it makes later the database file's own permissions.
+    """
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if part.exists():
+            _make_private(part, PRIVATE_FILE_MODE)
 
 
 def secret_key(env: Env, production: bool, folder: Path) -> str:
@@ -140,3 +170,16 @@ def broker_url(env: Env) -> str:
     if scheme not in KNOWN_BROKER_SCHEMES:
         raise ConfigError(f"CELERY_BROKER_URL must be filesystem://, redis:// or amqp://, got scheme {scheme!r}")
     return url
+
+
+def allowed_endpoint_hosts(env: Env) -> tuple[str, ...]:
+    patterns = env.csv("PUSHADMIN_ALLOWED_ENDPOINT_HOSTS", ",".join(DEFAULT_ALLOWED_HOSTS))
+    for pattern in patterns:
+        if not is_host_pattern(pattern):
+            raise ConfigError(
+                "PUSHADMIN_ALLOWED_ENDPOINT_HOSTS must list host names whose labels may be * "
+                f"(e.g. mpaas.*.aliyuncs.com), got {pattern!r}"
+            )
+    if not patterns:
+        raise ConfigError("PUSHADMIN_ALLOWED_ENDPOINT_HOSTS must list at least one host pattern")
+    return tuple(pattern.lower() for pattern in patterns)

@@ -29,6 +29,8 @@ CSRF_TRUSTED_ORIGINS = env.csv("CSRF_TRUSTED_ORIGINS", "")
 
 PUSHADMIN_ENCRYPTION_KEYS = config.encryption_keys(env, PRODUCTION, VAR_DIR)
 PUSHADMIN_SANDBOX_URL = env.text("PUSHADMIN_SANDBOX_URL", "http://127.0.0.1:8765")
+# Hosts signed calls may go to (https only); loopback is added in development, for the sandbox.
+PUSHADMIN_ALLOWED_ENDPOINT_HOSTS = config.allowed_endpoint_hosts(env)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -91,6 +93,7 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.parse(config.database_url(env, VAR_DIR), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    config.private_sqlite_file(str(DATABASES["default"]["NAME"]))
     # WAL lets readers work while the worker writes; IMMEDIATE avoids "database is locked"
     # when a read-then-write transaction upgrades its lock.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

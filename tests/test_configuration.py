@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +32,7 @@ def start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
         ("PUSHADMIN_ENV", "staging", "PUSHADMIN_ENV must be one of"),
         ("PUSHADMIN_ENCRYPTION_KEYS", "not-a-key", "PUSHADMIN_ENCRYPTION_KEYS key #1 is not a valid Fernet key"),
         ("SESSION_IDLE_MINUTES", "ten", "SESSION_IDLE_MINUTES must be a whole number"),
+        ("PUSHADMIN_ALLOWED_ENDPOINT_HOSTS", "https://mpaas.aliyuncs.com/", "ALLOWED_ENDPOINT_HOSTS must list"),
     ],
 )
 def test_bad_values_stop_start_up_naming_the_variable(tmp_path: Path, variable: str, value: str, expected: str) -> None:
@@ -53,3 +56,51 @@ def test_embedded_defaults_start_on_a_bare_machine_and_keep_generated_keys(tmp_p
     assert start(tmp_path).returncode == 0
     assert (tmp_path / "secret_key").read_text() == secret and (tmp_path / "encryption_keys").read_text() == keys
     assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
+
+
+SHOW_MODES_WHILE_WRITING = """
+import json, os, stat
+from django.conf import settings
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE IF NOT EXISTS probe (x INTEGER)")
+    cursor.execute("INSERT INTO probe VALUES (1)")
+    folder = settings.VAR_DIR
+    names = ["secret_key", "encryption_keys", "pushadmin.sqlite3", "pushadmin.sqlite3-wal", "pushadmin.sqlite3-shm"]
+    modes = {name: oct(stat.S_IMODE(os.stat(folder / name).st_mode)) for name in names}
+    modes["var"] = oct(stat.S_IMODE(os.stat(folder).st_mode))
+    print(json.dumps(modes))
+"""
+
+
+def test_the_var_folder_and_its_keys_and_database_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    folder = tmp_path / "var"
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY"}}
+    clean.update({"PUSHADMIN_VAR_DIR": str(folder)})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SHOW_MODES_WHILE_WRITING],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.umask(0o002),  # a permissive umask, as many accounts have
+    )
+    assert result.returncode == 0, result.stderr
+    modes = json.loads(result.stdout.strip().splitlines()[-1])
+    assert modes.pop("var") == "0o700"
+    assert modes == dict.fromkeys(modes, "0o600")
+    assert len(modes) == 5
+
+
+def test_files_an_older_version_left_open_are_closed_at_start_up(tmp_path: Path) -> None:
+    folder = tmp_path / "var"
+    folder.mkdir(mode=0o755)
+    (folder / "secret_key").write_text("k" * 64)
+    (folder / "pushadmin.sqlite3").write_bytes(b"")
+    for path in (folder, folder / "secret_key", folder / "pushadmin.sqlite3"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    assert start(folder).returncode == 0
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "secret_key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / "pushadmin.sqlite3").stat().st_mode) == 0o600

@@ -65,6 +65,23 @@ def workspace_view(*allowed_roles: str) -> Callable[[View], RoleCheckedView]:
     return decorate
 
 
+def is_installation_admin(user: Any) -> bool:
+    """Django staff or superuser: runs the installation, unlike a workspace's admins."""
+    return bool(user.is_active and (user.is_staff or user.is_superuser))
+
+
+def installation_admin_view(view: View) -> View:
+    """Only installation administrators; a workspace admin is not one."""
+
+    @wraps(view)
+    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not is_installation_admin(request.user):
+            raise PermissionDenied("Only installation administrators can do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def get_in_workspace(request: WorkspaceRequest, model: type[M] | QuerySet[M], **lookup: Any) -> M:
     """Fetch one object of the current workspace, or 404 (never another workspace's)."""
     queryset = model if isinstance(model, QuerySet) else model._default_manager.all()

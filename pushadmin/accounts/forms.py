@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from pushadmin.accounts import login_throttle
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.audit import trail
+from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.workspaces.models import Workspace
 
 
@@ -50,27 +51,35 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()  # a field is missing: no password is checked, nothing to count
         ip = login_throttle.client_ip(self.request)
-        wait = login_throttle.seconds_locked(username, ip)
-        if wait:
-            minutes = max(1, math.ceil(wait / 60))
-            trail.record(
-                "user.login_locked",
-                actor_label=f"anonymous ({login_throttle.normalise(username)})",
-                request=self.request,
-                detail={"username": login_throttle.normalise(username), "seconds_left": wait},
-            )
+        try:
+            slots = login_throttle.take_slots(username, ip)
+        except login_throttle.SignInPaused as paused:
+            if paused.first_refusal:  # one entry per pause, not one per refused attempt
+                trail.record(
+                    "user.login_locked",
+                    actor_label=f"anonymous ({login_throttle.normalise(username)})",
+                    request=self.request,
+                    detail={
+                        "username": login_throttle.normalise(username),
+                        "paused": paused.paused,
+                        "seconds_left": paused.seconds_left,
+                    },
+                )
+            minutes = max(1, math.ceil(paused.seconds_left / 60))
             raise ValidationError(
                 self.error_messages["locked"],
                 code="locked",
                 params={"minutes": f"{minutes} minute" + ("" if minutes == 1 else "s")},
-            )
+            ) from None
         try:
             data = super().clean()
         except ValidationError:
-            login_throttle.record_failure(username, ip)
+            login_throttle.forget_old_counters()  # the slot taken stays as the failure
             raise
-        login_throttle.clear_failures(username)
+        login_throttle.forgive(slots)
         return data
 
 
@@ -88,6 +97,6 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code: str = self.cleaned_data["code"].replace(" ", "")
-        if not code.isdigit():
+        if not is_whole_number(code):
             raise forms.ValidationError("The code is six digits, 0 to 9.")
         return code

@@ -54,15 +54,21 @@ class ActionUse(models.Model):
         return f"{self.action} by user #{self.user_id} at {self.used_at:%Y-%m-%d %H:%M:%S}"
 
 
-class LoginFailure(models.Model):
-    """A failed password sign-in, counted per account name and per client address; see login_throttle.py."""
+class SignInCounter(models.Model):
+    """Password checks of one account name or one client address in the current window; see login_throttle.py.
 
-    username = models.CharField(max_length=150)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    failed_at = models.DateTimeField()
+    One row per key, changed only by conditional UPDATEs, so parallel sign-ins cannot take more
+    checks than the limit allows.
+    """
+
+    key = models.CharField(max_length=200, unique=True)  # "account:<name as typed>" or "address:<ip>"
+    checks = models.PositiveIntegerField(default=0)  # failed password checks, and checks under way
+    resets_at = models.DateTimeField()  # the window's end, or the pause's once the limit is reached
+    refused = models.PositiveIntegerField(default=0)  # attempts refused during the pause, not checked
+    pause_audited = models.BooleanField(default=False)  # the pause's one audit entry is written
 
     class Meta:
-        indexes = [models.Index(fields=["username", "failed_at"]), models.Index(fields=["ip", "failed_at"])]
+        indexes = [models.Index(fields=["resets_at"])]
 
     def __str__(self) -> str:
-        return f"{self.username} from {self.ip} at {self.failed_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.key}: {self.checks} checks, {self.refused} refused, until {self.resets_at:%Y-%m-%d %H:%M:%S}"

@@ -10,7 +10,7 @@ one page instead of sorting every matching row.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, cast
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.console.request_numbers import number_from
 from pushadmin.delivery import membership
 from pushadmin.delivery.models import UNINDEXED_RESULT_CODES, Attempt, AttemptOutcome, Message, MessageStatus
 from pushadmin.reviews.models import Approval
@@ -343,5 +344,6 @@ def every_row(qs: QuerySet[Any], key: str, chunk: int = EXPORT_CHUNK, newest_fir
         before = batch.next_before
 
 
-def parse_before(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+def parse_before(query: Mapping[str, str]) -> int | None:
+    """The keyset position of a later page: a whole number, or BadRequest (400)."""
+    return number_from(query, "before")

@@ -33,7 +33,7 @@ def _history(request: WorkspaceRequest, slug: str) -> HttpResponse:
     next_before = None
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
-        before = history.parse_before(request.GET.get("before"))
+        before = history.parse_before(request.GET)
         result = history.page(kind.query(request.workspace, data), kind.key_for(data), before)
         rows, next_before = result.rows, result.next_before
     query = request.GET.copy()

@@ -18,6 +18,7 @@ from pushadmin.campaigns.preflight import PreflightReport
 from pushadmin.campaigns.row_html import RowRenderer
 from pushadmin.campaigns.strategy import Strategy, run_times, summary
 from pushadmin.campaigns.workflow import EDITABLE_STATES
+from pushadmin.console.request_numbers import page_number_from
 from pushadmin.delivery.models import Message
 from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
 from pushadmin.mpaas.wire import request_fields
@@ -81,8 +82,7 @@ def builder_context(
 
 
 def _page_number(request: WorkspaceRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() else 1
+    return page_number_from(request.GET)
 
 
 def rows_context(campaign: Campaign, page: campaign_rows.RowPage, **extra: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from django import forms
 from pushadmin.audiences.models import Audience
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, Template
+from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.workspaces.models import Workspace
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ class CampaignForm(_CampaignModelForm):
 
     def _chosen_template(self) -> Template | None:
         posted = self.data.get("template") if self.is_bound else None
-        if posted and str(posted).isascii() and str(posted).isdigit():
+        if posted and is_whole_number(str(posted)):
             return Template.objects.filter(workspace=self.workspace, pk=int(posted)).first()
         return self.instance.template if self.instance.template_id else None
 

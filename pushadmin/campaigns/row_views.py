@@ -19,12 +19,12 @@ from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign, RowsState
 from pushadmin.campaigns.row_html import RowRenderer, output_cell
 from pushadmin.campaigns.views import CAMPAIGNS, settings_forms
+from pushadmin.console.request_numbers import number_from, page_number_from
 
 
 def _page(request: WorkspaceRequest, campaign: Campaign) -> campaign_rows.RowPage:
     source = request.GET if request.method == "GET" else request.POST
-    raw = source.get("page", "1")
-    number = int(raw) if raw.isdigit() else 1
+    number = page_number_from(source)
     return campaign_rows.row_page(campaign, number, problems_only=source.get("problems") == "1")
 
 
@@ -63,7 +63,7 @@ def _rows_with_errors(request: WorkspaceRequest, campaign: Campaign, errors: dic
     for key in campaign_rows.row_keys(request.POST):
         row = campaign_rows.read_row(request.POST, key, names)
         extended, _ = campaign_rows.parse_extended(row.extended_text)
-        seq = int(key) if key.isdigit() else None
+        seq = campaign_rows.saved_seq(key)
         shown.append(
             campaign_rows.view_row(
                 campaign,
@@ -96,6 +96,7 @@ def row_preview(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     """One row's rendered message and markers for what is typed (nothing saved)."""
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     key = request.POST.get("row", "")
+    seq = campaign_rows.saved_seq(key)
     names = campaign_rows.names_of(campaign)
     typed = campaign_rows.read_row(request.POST, key, names)
     extended, error = campaign_rows.parse_extended(typed.extended_text)
@@ -103,7 +104,7 @@ def row_preview(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
         campaign,
         names,
         key,
-        int(key) if key.isdigit() else None,
+        seq,
         typed.target,
         typed.values,
         extended,
@@ -117,8 +118,7 @@ def row_preview(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
 @workspace_view(Role.MARKETER)
 def blank_row(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
-    raw = request.GET.get("n", "0")
-    key = f"new-{int(raw) if raw.isdigit() else 0}"
+    key = f"new-{number_from(request.GET, 'n', 0)}"
     names = campaign_rows.names_of(campaign)
     row = campaign_rows.view_row(campaign, names, key, None, "", {}, None)
     row_html = RowRenderer(campaign.workspace_id, campaign.pk, editable=True).row(row)

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import BadRequest
 from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.http import QueryDict
@@ -35,6 +36,7 @@ from pushadmin.audit import trail
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
 from pushadmin.campaigns.preflight import extended_params_problem, row_problems, version_key
+from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.delivery.models import Message, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -384,26 +386,41 @@ class SaveResult:
         return bool(self.changed or self.added or self.removed)
 
 
+def saved_seq(key: str) -> int | None:
+    """The row number a posted row key names: a saved row's seq, or None for a new row ("new-<n>").
+
+    Any other key is a malformed post: BadRequest (400).
+    """
+    if key.startswith("new-") and is_whole_number(key.removeprefix("new-")):
+        return None
+    if is_whole_number(key):
+        return int(key)
+    raise BadRequest("A row key is a row number or new-<number>.")
+
+
 def row_keys(data: QueryDict) -> list[str]:
-    return [key for key in data.getlist("rows") if key.isdigit() or key.startswith("new-")]
+    keys = data.getlist("rows")
+    for key in keys:
+        saved_seq(key)  # refuses a malformed key before anything is read
+    return keys
 
 
 def save_rows(campaign: Campaign, data: QueryDict) -> SaveResult:
     """Apply a posted page of rows; refuses everything if any row is wrong (nothing half saved)."""
     names = names_of(campaign)
     inputs = [read_row(data, key, names) for key in row_keys(data)]
-    saved_seqs = [int(row.key) for row in inputs if row.key.isdigit()]
+    saved_seqs = [seq for row in inputs if (seq := saved_seq(row.key)) is not None]
     existing = {m.seq: m for m in Message.objects.filter(campaign=campaign, seq__in=saved_seqs)}
     errors: dict[str, str] = {}
     result = SaveResult()
     updates, creates, removes = [], [], []
     for row in inputs:
-        is_new = not row.key.isdigit()
-        if is_new and not row.target and not any(row.values.values()) and not row.extended_text:
+        seq = saved_seq(row.key)
+        if seq is None and not row.target and not any(row.values.values()) and not row.extended_text:
             continue  # an untouched blank row
         if row.remove:
-            if not is_new and int(row.key) in existing:
-                removes.append(int(row.key))
+            if seq is not None and seq in existing:
+                removes.append(seq)
             continue
         extended, error = parse_extended(row.extended_text)
         if not row.target:
@@ -412,10 +429,10 @@ def save_rows(campaign: Campaign, data: QueryDict) -> SaveResult:
             errors[row.key] = error
             continue
         typed = {name: value for name, value in row.values.items() if value}
-        if is_new:
+        if seq is None:
             creates.append((row.target, typed, extended))
             continue
-        message = existing.get(int(row.key))
+        message = existing.get(seq)
         if message is None:
             continue  # removed meanwhile by someone else
         # Values for columns the template lacks stay on the row: preflight keeps warning about them.

@@ -11,6 +11,7 @@ from django import forms
 from pushadmin.campaigns import options as opt
 from pushadmin.campaigns.options import ChannelOptions
 from pushadmin.campaigns.strategy import FIXED, IMMEDIATE, LOOP, WEEKDAYS, Strategy, validate
+from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.mpaas import validation
 
 NOT_SENT = ("", "Not set (the API's default)")
@@ -234,9 +235,10 @@ class StrategyForm(forms.Form):
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit() or not 1 <= int(part) <= 31:
+            day = int(part) if is_whole_number(part) else 0
+            if not 1 <= day <= 31:
                 raise forms.ValidationError(f"“{part}” is not a day of the month (1 to 31).")
-            days.append(int(part))
+            days.append(day)
         return sorted(set(days))
 
     def to_strategy(self) -> Strategy:

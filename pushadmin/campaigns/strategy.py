@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 
+from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.mpaas import validation
 from pushadmin.mpaas.request_types import PushMultipleRequest, StrategyContent, TargetMsg
 from pushadmin.mpaas.validation import Problem
@@ -62,7 +63,7 @@ class Strategy:
         data = dict(data or {})
         known = set(cls.__dataclass_fields__)
         strategy = cls(**{key: value for key, value in data.items() if key in known and value is not None})
-        strategy.days = sorted({int(day) for day in strategy.days if str(day).isdigit()})
+        strategy.days = sorted({int(day) for day in strategy.days if is_whole_number(str(day))})
         return strategy
 
     def to_json(self) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def normalise_time(value: str) -> str:
     parts = (value or "").strip().split(":")
     if len(parts) == 2:
         parts.append("00")
-    if len(parts) == 3 and all(part.isdigit() for part in parts):
+    if len(parts) == 3 and all(is_whole_number(part) for part in parts):
         return ":".join(part.zfill(2) for part in parts)
     return (value or "").strip()
 

@@ -15,10 +15,10 @@ from django.http import HttpRequest
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.payload import build_push_request
-from pushadmin.delivery.clients import signature_of
+from pushadmin.delivery.clients import build_client
 from pushadmin.delivery.models import Message
 from pushadmin.mpaas import errors
-from pushadmin.mpaas.client import MpaasClient
+from pushadmin.mpaas.endpoints import NOT_ALLOWED_HOST, EndpointRefused
 from pushadmin.mpaas.validation import validate_push_multiple
 
 TEST_TIMEOUT_SECONDS = 10.0
@@ -29,7 +29,6 @@ class TestSendAnswer:
     ok: bool
     summary: str
     code: str
-    message: str
     meaning: str
     request_id: str
     http_status: int | None
@@ -42,7 +41,6 @@ def _answer(outcome: errors.Outcome, msg_key: str) -> TestSendAnswer:
             True,
             "Accepted by the push service.",
             outcome.result_code,
-            outcome.result_message or "",
             "",
             outcome.request_id or "",
             outcome.http_status,
@@ -53,12 +51,12 @@ def _answer(outcome: errors.Outcome, msg_key: str) -> TestSendAnswer:
         errors.Retryable: "Not delivered this time (temporary); try again.",
         errors.Ambiguous: "No clear answer: the message may or may not have been sent.",
     }[type(outcome)]
+    # The remote's own message is left out: an endpoint controls it, and people see this page.
     return TestSendAnswer(
         False,
         summary,
         outcome.code or ("" if isinstance(outcome, errors.Rejected) else outcome.reason),
-        outcome.message or "",
-        outcome.meaning,
+        errors.in_plain_words(outcome),
         outcome.request_id or "",
         outcome.http_status,
         msg_key,
@@ -77,14 +75,14 @@ def send_test(campaign: Campaign, target: str, *, request: HttpRequest) -> TestS
     if problems:
         raise ValueError("; ".join(f"{p.field} {p.message}" for p in problems))
     workspace = campaign.workspace
-    with MpaasClient(
-        workspace.endpoint_url,
-        workspace.access_key_id,
-        workspace.reveal_secret_for_signing(),
-        signature=signature_of(workspace),
-        api_version=workspace.api_version,
-        timeout=TEST_TIMEOUT_SECONDS,
-    ) as client:
+    try:
+        client = build_client(workspace, timeout=TEST_TIMEOUT_SECONDS)
+    except EndpointRefused:
+        raise ValueError(
+            f"Not sent ({NOT_ALLOWED_HOST}): the workspace's endpoint is not an mPaaS gateway this installation "
+            "allows; an admin can correct it under Settings."
+        ) from None
+    with client:
         result = client.push_multiple(push)
     answer = _answer(result.outcome, msg_key)
     trail.record(

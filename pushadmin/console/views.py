@@ -8,6 +8,7 @@ from pushadmin.accounts.access import ALL_ROLES, SESSION_WORKSPACE_KEY, workspac
 from pushadmin.accounts.models import workspaces_of
 from pushadmin.accounts.requests import AuthenticatedRequest, WorkspaceRequest
 from pushadmin.console.overview import overview
+from pushadmin.console.request_numbers import number_from
 
 
 @require_GET
@@ -23,9 +24,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_GET
 def switch_workspace(request: AuthenticatedRequest) -> HttpResponse:
-    raw = request.GET.get("workspace", "")
-    if raw.isdigit() and workspaces_of(request.user).filter(pk=int(raw)).exists():
-        return redirect("console:dashboard", workspace_id=int(raw))
+    wanted = number_from(request.GET, "workspace")
+    if wanted is not None and workspaces_of(request.user).filter(pk=wanted).exists():
+        return redirect("console:dashboard", workspace_id=wanted)
     return redirect("console:home")
 
 

@@ -12,6 +12,8 @@ from typing import cast
 from django.conf import settings
 
 from pushadmin.mpaas.client import MpaasClient, SignatureScheme
+from pushadmin.mpaas.endpoints import NOT_ALLOWED_HOST, EndpointRefused
+from pushadmin.workspaces.endpoints import ensure_endpoint_allowed
 from pushadmin.workspaces.models import Workspace
 
 _clients: dict[int, tuple[tuple[object, ...], MpaasClient]] = {}
@@ -33,21 +35,36 @@ def _identity(workspace: Workspace) -> tuple[object, ...]:
     )
 
 
+def build_client(workspace: Workspace, *, timeout: float) -> MpaasClient:
+    """A new client for the workspace's settings; raises `EndpointRefused` for an endpoint not allowed here.
+
+    Checked here as well as in the settings form, so an endpoint stored before the rule, or
+    written around the form, is never called.
+    """
+    ensure_endpoint_allowed(workspace.endpoint_url)
+    return MpaasClient(
+        workspace.endpoint_url,
+        workspace.access_key_id,
+        workspace.reveal_secret_for_signing(),
+        signature=signature_of(workspace),
+        api_version=workspace.api_version,
+        timeout=timeout,
+    )
+
+
 def client_for(workspace: Workspace) -> MpaasClient:
     identity = _identity(workspace)
     with _lock:
         cached = _clients.get(workspace.pk)
         if cached is not None and cached[0] == identity:
             return cached[1]
-        client = MpaasClient(
-            workspace.endpoint_url,
-            workspace.access_key_id,
-            workspace.reveal_secret_for_signing(),
-            signature=signature_of(workspace),
-            api_version=workspace.api_version,
-            timeout=float(settings.PUSHADMIN_SEND_HTTP_TIMEOUT),
-        )
+        client = build_client(workspace, timeout=float(settings.PUSHADMIN_SEND_HTTP_TIMEOUT))
         if cached is not None:
             cached[1].close()
         _clients[workspace.pk] = (identity, client)
         return client
+
+
+def why_not_built(exc: Exception) -> str:
+    """Why `build_client` failed, for people: the class of failure, not the exception's text."""
+    return NOT_ALLOWED_HOST if isinstance(exc, EndpointRefused) else type(exc).__name__

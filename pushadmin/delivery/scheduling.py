@@ -375,11 +375,10 @@ def _tasks(count: int) -> str:
     return f"{count} scheduled task{'s' if count != 1 else ''}"
 
 
-def _failure_text(outcome: Any) -> str:
+def _failure_text(outcome: errors.Outcome) -> str:
     code = getattr(outcome, "code", None) or ""
-    words = getattr(outcome, "meaning", "") or errors.meaning_of(code) or getattr(outcome, "reason", "")
-    said = getattr(outcome, "message", None) or ""
-    text = " ".join(part for part in (f"{code}:" if code else "", words, f"({said})" if said else "") if part)
+    words = errors.in_plain_words(outcome) or getattr(outcome, "reason", "")
+    text = " ".join(part for part in (f"{code}:" if code else "", words) if part)
     return text.strip() or type(outcome).__name__
 
 
@@ -403,7 +402,7 @@ def cancel_on_mpaas(campaign: Campaign, *, request: Any = None) -> MpaasCancella
         client = clients.client_for(workspace)
     except Exception as exc:  # e.g. an unreadable stored secret: nothing was asked
         logger.exception("no mPaaS client for workspace %s", workspace.pk)
-        result.failure = f"the call could not be prepared ({type(exc).__name__})."
+        result.failure = f"the call could not be prepared ({clients.why_not_built(exc)})."
         result.remaining = ids
         return result
 
@@ -429,8 +428,7 @@ def cancel_on_mpaas(campaign: Campaign, *, request: Any = None) -> MpaasCancella
                 queue[:0] = [[task_id] for task_id in chunk]
                 continue
             code = outcome.code or ""
-            meaning = " ".join(p for p in (outcome.meaning or errors.meaning_of(code), outcome.message or "") if p)
-            result.refused.append(RefusedTask(chunk[0], code, meaning))
+            result.refused.append(RefusedTask(chunk[0], code, errors.in_plain_words(outcome)))
         else:
             result.failure = _failure_text(outcome)
             result.remaining = [task_id for rest in (chunk, *queue) for task_id in rest]

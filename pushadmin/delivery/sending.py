@@ -39,6 +39,7 @@ from pushadmin.delivery import clients, culprits, membership, ratelimit, request
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
+from pushadmin.mpaas.endpoints import NOT_ALLOWED_HOST
 from pushadmin.workspaces.models import AmbiguousPolicy, Workspace
 
 logger = logging.getLogger(__name__)
@@ -544,8 +545,19 @@ def _group_budget_seconds() -> float:
 def _not_prepared(campaign: Campaign, unsent: list[ClaimedBatch], token: str, exc: Exception) -> dict[int, str]:
     logger.exception("batches %s could not be prepared", [c.batch.pk for c in unsent])
     with transaction.atomic():
-        _auto_pause(campaign, f"The call to mPaaS could not be prepared ({type(exc).__name__}: {exc})")
+        _auto_pause(campaign, _preparation_failure(exc))
         return _give_back(unsent, token, delay=0, why="not prepared")
+
+
+def _preparation_failure(exc: Exception) -> str:
+    """The pause reason when no call could be made; the exception's own text stays in the log."""
+    why = clients.why_not_built(exc)
+    if why == NOT_ALLOWED_HOST:
+        return (
+            f"The call to mPaaS was not made ({why}): the workspace's endpoint is not an mPaaS gateway "
+            "this installation allows; an admin can correct it under Settings."
+        )
+    return f"The call to mPaaS could not be prepared ({why}); see the worker log."
 
 
 def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float, why: str) -> dict[int, str]:
@@ -796,7 +808,7 @@ def _schedule_retry(sent: SentBatch, outcome: Outcome, token: str, workspace: Wo
     )
     if back != 1:
         return "claim lost"
-    reason = _pause_reason(batch.campaign, batch, sent.result.outcome, outcome.kind, outcome.meaning, outcome.code)
+    reason = _pause_reason(batch.campaign, batch, sent.result.outcome, outcome.kind, outcome.code)
     if reason:
         _auto_pause(batch.campaign, reason)
     else:
@@ -826,11 +838,13 @@ def _retry_delay(batch: Batch, outcome: errors.Outcome, kind: str, workspace: Wo
     return delay
 
 
-def _pause_reason(campaign: Campaign, batch: Batch, outcome: Any, kind: str, meaning: str, code: str) -> str:
+def _pause_reason(campaign: Campaign, batch: Batch, outcome: errors.Outcome, kind: str, code: str) -> str:
+    """Shown to people on the progress page: our words for the failure, never the remote's text."""
+    words = errors.in_plain_words(outcome)
     if kind == AttemptOutcome.CONFIG_ERROR:
-        return f"mPaaS refused the credentials or settings ({code}): {meaning or outcome.message}"
+        return f"mPaaS refused the credentials or settings ({code}): {words or 'see the API calls in the history.'}"
     if batch.attempts >= MAX_ATTEMPTS_PER_BATCH:
-        return f"Batch {batch.seq} failed {batch.attempts} times; last error {code or kind}: {meaning}"
+        return f"Batch {batch.seq} failed {batch.attempts} times; last error {code or kind}: {words}"
     if kind not in FAILURE_OUTCOMES:
         return ""
     limit = settings.PUSHADMIN_AUTO_PAUSE_AFTER
@@ -841,8 +855,7 @@ def _pause_reason(campaign: Campaign, batch: Batch, outcome: Any, kind: str, mea
         .values_list("outcome", flat=True)[:limit]
     )
     if len(recent) >= limit and all(o in FAILURE_OUTCOMES for o in recent):
-        detail = meaning or getattr(outcome, "message", "") or kind
-        return f"{limit} calls in a row failed; last error {code or kind}: {detail}"
+        return f"{limit} calls in a row failed; last error {code or kind}: {words or kind}"
     return ""
 
 

@@ -12,6 +12,7 @@ from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
 from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.campaigns.models import Campaign
+from pushadmin.console.request_numbers import is_whole_number, page_number_from
 from pushadmin.delivery import unknowns
 
 DECIDERS = (Role.REVIEWER, Role.ADMIN)
@@ -20,8 +21,8 @@ PAGE_SIZE = 100
 
 
 def _row_numbers(values: list[str]) -> list[int] | None:
-    """Row numbers as posted (ASCII digits only), or None when one is not a row number."""
-    if not all(value.isascii() and value.isdigit() and len(value) < 10 for value in values):
+    """Row numbers as posted, or None when one is not a row number."""
+    if not all(map(is_whole_number, values)):
         return None
     return [int(value) for value in values]
 
@@ -33,7 +34,7 @@ def unknown_outcomes(request: WorkspaceRequest, campaign_id: int) -> HttpRespons
     rows = unknowns.unknown_rows(campaign).order_by("seq")
     context = {
         "campaign": campaign,
-        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": Paginator(rows, PAGE_SIZE).get_page(page_number_from(request.GET)),
         "undecided": unknowns.undecided(campaign).count(),
         "may_decide": bool(request.roles.intersection(DECIDERS)),
         "decidable": campaign.status in unknowns.DECIDABLE,

@@ -9,6 +9,8 @@ MsgKeys) is the sender's decision, and each attempt is signed afresh.
 from __future__ import annotations
 
 import logging
+import socket
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -255,8 +257,11 @@ class MpaasClient:
                 status, response.headers, body, template_api=request.ACTION in TEMPLATE_ACTIONS
             )
         except httpx.TransportError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            # Only the class of failure leaves here: the exception's text may carry what a
+            # remote host answered, and attempts and outcomes are shown to people.
+            error = failure_class(exc)
             outcome = classify_transport_error(exc)
+            logger.info("mpaas %s transport error: %s", request.ACTION, type(exc).__name__)
         duration_ms = int((time.monotonic() - began) * 1000)
         attempt = Attempt(
             action=request.ACTION,
@@ -310,11 +315,36 @@ def _read_value(result: CallResult, read: Callable[[Mapping[str, Any]], T | None
     return TemplateCallResult(outcome, result.attempt, value)
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def failure_class(exc: httpx.TransportError) -> str:
+    """The kind of network failure in a few fixed words, never the exception's own text."""
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.TIMED_OUT
+    causes = _causes(exc)
+    if any(isinstance(cause, ssl.SSLError) for cause in causes):
+        return errors.TLS_ERROR
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+        return errors.CONNECTION_REFUSED
+    if any(isinstance(cause, socket.gaierror) for cause in causes):
+        return errors.HOST_NOT_FOUND
+    if isinstance(exc, httpx.ConnectError):
+        return errors.COULD_NOT_CONNECT
+    return errors.CONNECTION_FAILED
+
+
 def classify_transport_error(exc: httpx.TransportError) -> errors.Outcome:
     """Whether a request that got no HTTP response could have reached the service."""
     facts: dict[str, Any] = {
         "code": None,
-        "message": f"{type(exc).__name__}: {exc}",
+        "message": failure_class(exc),
         "http_status": None,
         "request_id": None,
     }

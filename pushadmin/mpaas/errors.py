@@ -194,6 +194,26 @@ CONNECTION_LOST = "connection_lost"
 GATEWAY_ERROR = "gateway_error"
 UNREADABLE_RESPONSE = "unreadable_response"
 
+# Classes of network failure: the whole message of an outcome that got no HTTP reply.
+CONNECTION_REFUSED = "connection refused"
+TIMED_OUT = "timed out"
+TLS_ERROR = "TLS error"
+HOST_NOT_FOUND = "host not found"
+COULD_NOT_CONNECT = "could not connect"
+CONNECTION_FAILED = "connection failed"
+
+
+def in_plain_words(outcome: Outcome) -> str:
+    """What a person is told about a failed call: our explanation of its code, and the class of
+    failure when no reply came. Never the remote's own text, which an endpoint controls."""
+    if isinstance(outcome, Accepted):
+        return ""
+    words = outcome.meaning or meaning_of(outcome.code)
+    if outcome.http_status is None and outcome.message:
+        # No HTTP reply: the message is one of the failure classes above, set by the client.
+        return f"{words.rstrip('.')} ({outcome.message})." if words else f"{outcome.message}."
+    return words
+
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """``Retry-After`` as seconds from now: delta-seconds or an HTTP date."""

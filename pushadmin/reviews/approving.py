@@ -23,6 +23,7 @@ from pushadmin.accounts.requests import AuthenticatedRequest
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.reviews.approved_rows import RowPacker
 from pushadmin.reviews.fingerprint import compute_fingerprint, snapshot_of
 from pushadmin.reviews.four_eyes import why_excluded
@@ -43,7 +44,8 @@ class Shown:
     @classmethod
     def from_post(cls, data: Mapping[str, str]) -> Shown:
         revision = data.get("revision", "").strip()
-        return cls(int(revision) if revision.isdigit() else None, data.get("fingerprint", "").strip())
+        # Not a number names no revision: refused with the reason, like a missing one.
+        return cls(int(revision) if is_whole_number(revision) else None, data.get("fingerprint", "").strip())
 
     @classmethod
     def of(cls, campaign: Campaign) -> Shown:

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 
+from pushadmin.workspaces.endpoints import endpoint_refusal
 from pushadmin.workspaces.models import Workspace
 
 if TYPE_CHECKING:
@@ -58,6 +59,9 @@ class WorkspaceForm(_WorkspaceModelForm):
             raise forms.ValidationError(
                 "Give only the scheme, host and port, e.g. https://mpaas.cn-hangzhou.aliyuncs.com"
             )
+        reason = endpoint_refusal(url)
+        if reason:
+            raise forms.ValidationError(reason)
         return url
 
     def clean(self) -> dict[str, Any]:

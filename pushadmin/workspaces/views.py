@@ -1,29 +1,22 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from pushadmin.accounts.access import workspace_view
+from pushadmin.accounts.access import installation_admin_view, workspace_view
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.accounts.requests import AuthenticatedRequest, WorkspaceRequest
 from pushadmin.audit import trail
 from pushadmin.workspaces.forms import WorkspaceForm
 
 
-def _may_create_workspaces(request: AuthenticatedRequest) -> bool:
-    user = request.user
-    return user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMIN).exists()
-
-
 @require_http_methods(["GET", "POST"])
+@installation_admin_view
 def create(request: AuthenticatedRequest) -> HttpResponse:
-    if not _may_create_workspaces(request):
-        raise PermissionDenied("Only workspace admins can create workspaces.")
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

@@ -68,8 +68,14 @@ def test_the_reloaded_page_approves_the_revision_it_shows(cast: Cast) -> None:
 
 @pytest.mark.parametrize(
     "posted",
-    [{}, {"revision": "1"}, {"fingerprint": "abc"}, {"revision": "x", "fingerprint": "abc"}],
-    ids=["nothing", "no fingerprint", "no revision", "revision not a number"],
+    [
+        {},
+        {"revision": "1"},
+        {"fingerprint": "abc"},
+        {"revision": "x", "fingerprint": "abc"},
+        {"revision": "²", "fingerprint": "abc"},
+    ],
+    ids=["nothing", "no fingerprint", "no revision", "revision not a number", "revision a Unicode digit"],
 )
 def test_a_decision_that_does_not_name_what_it_is_about_is_refused(cast: Cast, posted: dict[str, str]) -> None:
     campaign = submitted(cast)

@@ -30,9 +30,12 @@ OUTSIDER = "outsider"
 
 # Non-workspace pages with a rule stricter than "signed-in people may open it".
 SPECIAL = {
+    # Creating workspaces is for installation administrators (staff), not a workspace's admin.
     ("workspaces:create", "marketer"): 403,
     ("workspaces:create", "reviewer"): 403,
     ("workspaces:create", "auditor"): 403,
+    ("workspaces:create", "admin"): 403,
+    ("workspaces:create", OUTSIDER): 403,
 }
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from pushadmin.audit.models import AuditEntry
@@ -88,8 +89,15 @@ def test_bad_input_gets_a_field_error_and_saves_nothing(cast: Cast, field: str, 
     assert Workspace.objects.values().get(pk=cast.workspace.pk) == before
 
 
+def installation_admin_client() -> tuple[Client, object]:
+    staff = get_user_model().objects.create_user("sam.staff", password="a long staff passphrase 1", is_staff=True)
+    client = Client()
+    client.force_login(staff)
+    return client, staff
+
+
 def test_a_new_workspace_needs_a_secret_and_makes_its_creator_admin(cast: Cast) -> None:
-    client = admin_client(cast)
+    client, staff = installation_admin_client()
     data = settings_form(cast.workspace, name="Brand new")
     response = client.post("/workspaces/new/", data)
     assert "Enter the AccessKey secret" in response.content.decode()
@@ -97,10 +105,18 @@ def test_a_new_workspace_needs_a_secret_and_makes_its_creator_admin(cast: Cast) 
     response = client.post("/workspaces/new/", {**data, "access_key_secret": "s3cr3t-value"})
     created = Workspace.objects.get(name="Brand new")
     assert response.status_code == 302
-    assert created.memberships.filter(user=cast.admin, role="admin").exists()
+    assert created.memberships.filter(user=staff, role="admin").exists()
 
 
 def test_marketers_cannot_create_workspaces(cast: Cast) -> None:
     client = Client()
     client.force_login(cast.marketer)
     assert client.get("/workspaces/new/").status_code == 403
+
+
+def test_a_workspace_admin_cannot_create_workspaces(cast: Cast) -> None:
+    data = {**settings_form(cast.workspace, name="Scanner"), "access_key_secret": "s3cr3t-value"}
+    client = admin_client(cast)
+    assert client.get("/workspaces/new/").status_code == 403
+    assert client.post("/workspaces/new/", data).status_code == 403
+    assert not Workspace.objects.filter(name="Scanner").exists()
