@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pushadmin.delivery",
     "pushadmin.sandbox",
     "pushadmin.console",
+    "pushadmin.notifications",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pushadmin.accounts.context_processors.navigation",
+                "pushadmin.notifications.context_processors.bell",
             ],
         },
     },
@@ -126,6 +128,9 @@ PUSHADMIN_TRUSTED_PROXY_COUNT = env.integer("PUSHADMIN_TRUSTED_PROXY_COUNT", 0, 
 OTP_TOTP_ISSUER = "pushadmin"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # staff can delete a lost authenticator, never read its key
 EMAIL_BACKEND = env.text("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "pushadmin@localhost")
+# The address people open pushadmin at, for the links in notification mail.
+PUSHADMIN_SITE_URL = env.text("PUSHADMIN_SITE_URL", "http://127.0.0.1:8000")
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("pushadmin.audiences.urls")),
     path("", include("pushadmin.audit.urls")),
     path("", include("pushadmin.delivery.urls")),
+    path("", include("pushadmin.notifications.urls")),
 ]

@@ -78,7 +78,17 @@ def builder_context(
         context.update(rows_context(campaign, page))
         context["request_fields"] = first_call_fields(campaign)
         context["editable"] = campaign.status in EDITABLE_STATES
+        context.update(review_feedback(campaign))
     return context
+
+
+def review_feedback(campaign: Campaign) -> dict[str, Any]:
+    """What reviewers said, for the author's own pages: the rejection still to address, and every comment."""
+    comments = list(campaign.review_comments.select_related("author").order_by("-created_at", "-id"))
+    # reviews.models.CommentKind.REJECTION, by value: reviews builds on campaigns, not the reverse.
+    rejection = next((c for c in comments if c.kind == "rejection"), None)
+    open_rejection = rejection if rejection and campaign.status == CampaignStatus.DRAFT else None
+    return {"review_comments": comments, "open_rejection": open_rejection}
 
 
 def _page_number(request: WorkspaceRequest) -> int:
@@ -127,6 +137,7 @@ def detail_context(request: WorkspaceRequest, campaign: Campaign, report: Prefli
         "option_rows": ChannelOptions.from_json(campaign.options).plain_words(),
         "editable": campaign.status in EDITABLE_STATES,
         "can_submit": campaign.status == CampaignStatus.DRAFT and "marketer" in request.roles,
+        **review_feedback(campaign),
         **schedule_context(Strategy.from_json(campaign.strategy)),
     }
 

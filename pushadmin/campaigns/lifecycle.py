@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.campaigns.signals import campaign_moved
 
 S = CampaignStatus
 
@@ -92,6 +93,10 @@ def transition(
             before={"status": before},
             after={"status": to},
             detail=detail,
+        )
+        who = actor if actor is not None else getattr(request, "user", None)
+        campaign_moved.send(
+            sender=Campaign, campaign=campaign, action=action, to=to, actor=who, detail=dict(detail or {})
         )
     campaign.refresh_from_db()
     return campaign

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Count, F, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -59,7 +60,14 @@ def _apply(campaign: Campaign, forms: tuple[CampaignForm, ChannelOptionsForm, St
 @require_GET
 @workspace_view(*READERS)
 def campaign_list(request: WorkspaceRequest) -> HttpResponse:
-    campaigns = CAMPAIGNS.filter(workspace=request.workspace).order_by("-created_at")
+    # A draft whose current revision a reviewer rejected says so in the list (comment kind by value:
+    # reviews builds on campaigns, not the reverse).
+    rejected_now = Q(review_comments__kind="rejection", review_comments__revision=F("revision"), status="draft")
+    campaigns = (
+        CAMPAIGNS.filter(workspace=request.workspace)
+        .annotate(rejections=Count("review_comments", filter=rejected_now))
+        .order_by("-created_at")
+    )
     status = request.GET.get("status", "")
     if status in CampaignStatus.values:
         campaigns = campaigns.filter(status=status)
