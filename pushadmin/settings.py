@@ -28,7 +28,10 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env.csv("CSRF_TRUSTED_ORIGINS", "")
 
 PUSHADMIN_ENCRYPTION_KEYS = config.encryption_keys(env, PRODUCTION, VAR_DIR)
-PUSHADMIN_SANDBOX_URL = env.text("PUSHADMIN_SANDBOX_URL", "http://127.0.0.1:8765")
+# `make run` starts the sandbox on SANDBOX_PORT: the demo workspace points there unless told otherwise.
+PUSHADMIN_SANDBOX_URL = env.text(
+    "PUSHADMIN_SANDBOX_URL", f"http://127.0.0.1:{env.integer('SANDBOX_PORT', 8765, minimum=1, maximum=65535)}"
+)
 # Hosts signed calls may go to (https only); loopback is added in development, for the sandbox.
 PUSHADMIN_ALLOWED_ENDPOINT_HOSTS = config.allowed_endpoint_hosts(env)
 

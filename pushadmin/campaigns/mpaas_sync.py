@@ -61,8 +61,8 @@ def _lookup(template: Template) -> GetTemplateRequest:
     )
 
 
-def failure_text(outcome: errors.Outcome) -> str:
-    """What went wrong, by the outcome's class, in our words."""
+def failure_text(outcome: errors.Outcome, *, endpoint: str = "", network_error: str | None = None) -> str:
+    """What went wrong, by the outcome's class, in our words (`network_error`: the failure's class)."""
     code = outcome.code if not isinstance(outcome, errors.Accepted) else None
     shown = f" ({code})" if code and _CODE_RE.fullmatch(code) else ""
     meaning = errors.meaning_of(code) if code and _CODE_RE.fullmatch(code) else ""
@@ -73,8 +73,12 @@ def failure_text(outcome: errors.Outcome) -> str:
         ).replace("  ", " ")
     if isinstance(outcome, errors.Rejected):
         return f"mPaaS refused the call{shown}. {meaning}".strip()
+    if isinstance(outcome, errors.Retryable) and outcome.reason == errors.THROTTLED:
+        return "mPaaS asked us to slow down; nothing changed. Try again in a moment."
+    if isinstance(outcome, errors.Retryable) and network_error:
+        return f"mPaaS could not be reached at {endpoint} ({network_error}); nothing changed. Check the endpoint."
     if isinstance(outcome, errors.Retryable):
-        return "mPaaS could not be reached or asked us to slow down; nothing changed. Try again in a moment."
+        return "mPaaS answered with a temporary error; nothing changed. Try again in a moment."
     return "mPaaS gave no clear answer, so whether anything changed is unknown. Check against mPaaS again."
 
 
@@ -114,7 +118,10 @@ def _record_check(
     elif isinstance(outcome, errors.Rejected) and outcome.code == TEMPLATE_NOT_EXIST:
         state = MpaasState.MISSING
     else:
-        state, error = MpaasState.ERROR, failure_text(outcome)
+        state, error = (
+            MpaasState.ERROR,
+            failure_text(outcome, endpoint=template.workspace.endpoint_url, network_error=result.attempt.error or None),
+        )
     with transaction.atomic():
         recorded = template.record_mpaas_check(
             state,
@@ -187,7 +194,8 @@ def create_on_mpaas(template: Template, *, request: HttpRequest) -> SyncAnswer:
             },
         )
         if not isinstance(outcome, errors.Accepted) and not exists:
-            return SyncAnswer(False, f"Template “{template.name}” was not created on mPaaS: {failure_text(outcome)}")
+            why = failure_text(outcome, endpoint=workspace.endpoint_url, network_error=created.attempt.error or None)
+            return SyncAnswer(False, f"Template “{template.name}” was not created on mPaaS: {why}")
         checked = client.get_template(_lookup(template))
     answer = _record_check(template, ours, checked, request=request)
     first = f"Template “{template.name}” " + ("was already on mPaaS." if exists else "was created on mPaaS.")

@@ -58,11 +58,13 @@ def refuse_unless_still_shown(campaign: Campaign, shown: Shown) -> None:
         raise ReviewRefused(
             f"This decision does not say which revision of “{campaign.name}” it is about; reload the review page."
         )
-    if shown != Shown.of(campaign):
-        raise ReviewRefused(
-            f"“{campaign.name}” changed since you opened it (you saw revision {shown.revision}); "
-            f"reload to see revision {campaign.revision}. Nothing was recorded."
-        )
+    if shown == Shown.of(campaign):
+        return
+    saw = f"“{campaign.name}” changed since you opened it (you saw revision {shown.revision})"
+    if campaign.status == CampaignStatus.IN_REVIEW:
+        raise ReviewRefused(f"{saw}; reload to see revision {campaign.revision}. Nothing was recorded.")
+    state = campaign.get_status_display().lower()
+    raise ReviewRefused(f"{saw}: it is now {state}, at revision {campaign.revision}. Nothing was recorded.")
 
 
 def live_approvals(campaign: Campaign) -> list[Approval]:
@@ -108,6 +110,8 @@ def approve(campaign: Campaign, *, request: AuthenticatedRequest, shown: Shown) 
     changed_since_submission = False
     with transaction.atomic():
         locked = _lock(campaign)
+        if shown.revision is not None and shown.revision != locked.revision:
+            refuse_unless_still_shown(locked, shown)  # says what changed, before any other reason
         reason = why_cannot_approve(locked, request.user)
         if reason:
             raise ReviewRefused(reason)
@@ -197,6 +201,8 @@ def reject(campaign: Campaign, *, request: AuthenticatedRequest, reason: str, sh
         raise ReviewRefused("Say why you reject it, so the author knows what to change.")
     with transaction.atomic():
         locked = _lock(campaign)
+        if shown.revision is not None and shown.revision != locked.revision:
+            refuse_unless_still_shown(locked, shown)  # says what changed, before any other reason
         if locked.status != CampaignStatus.IN_REVIEW:
             raise ReviewRefused(
                 f"“{locked.name}” is {locked.get_status_display().lower()}; only campaigns in review can be rejected."

@@ -168,7 +168,9 @@ def test_an_unreachable_mpaas_is_told_by_its_class_and_recorded_as_a_failed_chec
 
     template.refresh_from_db()
     assert template.mpaas_state == MpaasState.ERROR
-    assert "mPaaS could not be reached" in page and "Check against mPaaS failed" in page
+    endpoint = cast.workspace.endpoint_url
+    assert f"mPaaS could not be reached at {endpoint} (connection refused)" in page
+    assert "Check against mPaaS failed" in page and "slow down" not in page
     assert "ConnectError" not in page and TEST_SECRET not in page
     assert "last check of template" in " ".join(
         preflight(make_campaign(cast, [("u", GOOD)], template=template)).warnings

@@ -179,3 +179,17 @@ def test_the_review_page_says_who_may_not_approve_and_why(cast: Cast) -> None:
     assert "<strong>mia.marketer</strong>: created this campaign; wrote the template “demo-welcome”" in section
     assert "<strong>max.both</strong>: changed the template “demo-welcome”" in section
     assert "rob.reviewer" not in section
+
+
+def test_approving_a_page_whose_campaign_was_edited_back_to_draft_says_what_happened(cast: Cast) -> None:
+    campaign = submitted(cast)
+    reviewer = client_for(cast.reviewer)
+    stale = on_screen(reviewer, campaign)
+    Message.objects.filter(campaign=campaign, seq=1).update(values={"name": "Edited", "money": "1"})
+    edited = record_edit(campaign, request=request_by(cast.marketer))  # back to draft, not resubmitted
+    response = reviewer.post(review_url(campaign, "approve"), stale, follow=True)
+    assert (
+        f"changed since you opened it (you saw revision {stale['revision']}): it is now draft, "
+        f"at revision {edited.revision}. Nothing was recorded."
+    ) in response.content.decode()
+    assert not Approval.objects.exists()
