@@ -353,9 +353,8 @@ def test_tasks_mpaas_refuses_to_cancel_are_named_with_their_code_and_the_rest_is
     entry = AuditEntry.objects.get(action="campaign.cancelled")
     assert sorted(entry.detail["mpaas_cancelled"]) == waiting
     [refused] = entry.detail["mpaas_refused"]
-    assert (
-        refused["task_id"] == gone and refused["code"] == "3028" and f"no scheduled task {gone}" in refused["meaning"]
-    )
+    # Our own words for the code, never the remote's text (which may carry anything a remote host said).
+    assert (refused["task_id"], refused["code"], refused["meaning"]) == (gone, "3028", "A parameter is not valid.")
     still_accepted = Message.objects.filter(campaign=campaign, status=MessageStatus.ACCEPTED)
     assert set(still_accepted.values_list("task_id", flat=True)) == {gone}
 
