@@ -68,7 +68,8 @@ OVERFLOWING = """() => {
   }
   return found.slice(0, 4).map(el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
     (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "") +
-    " " + Math.round(el.getBoundingClientRect().right) + " '" + (el.textContent || "").trim().slice(0, 30) + "'").join(", ");
+    " " + Math.round(el.getBoundingClientRect().right) +
+    " '" + (el.textContent || "").trim().slice(0, 30) + "'").join(", ");
 }"""
 
 
