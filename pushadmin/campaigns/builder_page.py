@@ -138,6 +138,7 @@ def detail_context(request: WorkspaceRequest, campaign: Campaign, report: Prefli
         "editable": campaign.status in EDITABLE_STATES,
         "can_submit": campaign.status == CampaignStatus.DRAFT and "marketer" in request.roles,
         **review_feedback(campaign),
+        "approvals": campaign.approvals.filter(voided_at=None).select_related("reviewer").order_by("created_at"),
         **schedule_context(Strategy.from_json(campaign.strategy)),
     }
 

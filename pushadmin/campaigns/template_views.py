@@ -16,7 +16,7 @@ from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
 from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audit import trail
-from pushadmin.campaigns import mpaas_sync, rendering, workflow
+from pushadmin.campaigns import duplicating, mpaas_sync, rendering, workflow
 from pushadmin.campaigns.forms import TemplateForm
 from pushadmin.campaigns.models import Campaign, CampaignStatus, Template
 
@@ -134,3 +134,12 @@ def template_check_mpaas(request: WorkspaceRequest, template_id: int) -> HttpRes
     template = get_in_workspace(request, Template.objects.select_related("workspace"), pk=template_id)
     _tell(request, mpaas_sync.check(template, request=request))
     return _back_to(request, template)
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+def template_duplicate(request: WorkspaceRequest, template_id: int) -> HttpResponse:
+    template = get_in_workspace(request, Template, pk=template_id)
+    copy = duplicating.duplicate_template(template, request=request)
+    messages.success(request, f"“{copy.name}” is a copy of “{template.name}”; create it on mPaaS before using it.")
+    return redirect("campaigns:template_edit", workspace_id=copy.workspace_id, template_id=copy.pk)

@@ -12,6 +12,7 @@ urlpatterns = [
     path(W + "templates/new/", template_views.template_create, name="template_create"),
     path(W + "templates/preview/", template_views.template_preview, name="template_preview"),
     path(W + "templates/<int:template_id>/", template_views.template_edit, name="template_edit"),
+    path(W + "templates/<int:template_id>/duplicate/", template_views.template_duplicate, name="template_duplicate"),
     path(
         W + "templates/<int:template_id>/mpaas/create/",
         template_views.template_create_on_mpaas,
@@ -28,6 +29,7 @@ urlpatterns = [
     path(C, views.campaign_detail, name="detail"),
     path(C + "edit/", views.campaign_edit, name="edit"),
     path(C + "submit/", views.campaign_submit, name="submit"),
+    path(C + "duplicate/", views.campaign_duplicate, name="duplicate"),
     path(C + "test-send/", views.campaign_test_send, name="test_send"),
     path(C + "rows/", row_views.rows_table, name="rows"),
     path(C + "rows/preview/", row_views.row_preview, name="row_preview"),

@@ -18,7 +18,7 @@ from pushadmin.accounts.access import get_in_workspace, workspace_view
 from pushadmin.accounts.models import Role
 from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audit import trail
-from pushadmin.campaigns import workflow
+from pushadmin.campaigns import duplicating, workflow
 from pushadmin.campaigns.builder_page import builder_context, detail_context, next_run_labels, snapshot
 from pushadmin.campaigns.forms import CampaignForm
 from pushadmin.campaigns.lifecycle import TransitionRefused
@@ -102,10 +102,15 @@ def campaign_create(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Role.MARKETER)
 def campaign_edit(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
-    if request.method == "POST" and campaign.status not in workflow.EDITABLE_STATES:
-        messages.error(
-            request, f"“{campaign.name}” is {campaign.get_status_display().lower()}; it can no longer be edited."
-        )
+    if campaign.status not in workflow.EDITABLE_STATES:
+        state = campaign.get_status_display().lower()
+        if request.method == "POST":
+            messages.error(request, f"“{campaign.name}” is {state}; it can no longer be edited.")
+        else:
+            messages.info(
+                request,
+                f"“{campaign.name}” is {state}: this page shows it as approved. Duplicate it to start a new draft.",
+            )
         return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
     # Read before validating: a bound ModelForm copies the posted values onto the campaign.
     before, audience_before = snapshot(campaign), campaign.audience_id
@@ -190,3 +195,14 @@ def campaign_test_send(request: WorkspaceRequest, campaign_id: int) -> HttpRespo
         return render(request, "campaigns/builder.html#test-send", context)
     forms = settings_forms(request, campaign, bound=False)
     return render(request, "campaigns/builder.html", {**builder_context(request, campaign, forms), **context})
+
+
+@require_POST
+@workspace_view(Role.MARKETER)
+def campaign_duplicate(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
+    campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
+    copy = duplicating.duplicate_campaign(campaign, request=request)
+    messages.success(
+        request, f"“{copy.name}” is a new draft with {copy.rows_expected:,} rows, each with its own MsgKey."
+    )
+    return redirect("campaigns:edit", workspace_id=copy.workspace_id, campaign_id=copy.pk)
