@@ -1,8 +1,9 @@
 """Reading audience CSV files as marketers export them: any of the usual encodings and separators.
 
 Files are read as a stream (never whole), so a million-row file costs the same memory as a
-ten-row one. A problem with the whole file raises `CsvFileError`; a problem with one row is a
-`RowReject` with the row's line number, so the import can report it and go on.
+ten-row one; each line is read with a cap (`MAX_LINE_BYTES`), so neither does a file without
+line breaks. A problem with the whole file raises `CsvFileError`; a problem with one row is
+a `RowReject` with the row's line number, so the import can report it and go on.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ TARGET_COLUMN = "target"
 EXTENDED_PARAMS_COLUMN = "extendedparams"
 MAX_TARGET_LENGTH = 128
 MAX_VALUE_LENGTH = 1000
+# A target, extendedParams and the placeholders; more columns than a template could ever use
+# only make the audience's page heavy (10,000 columns made it 12 MB).
+MAX_COLUMNS = 200
+# The longest legitimate row (MAX_COLUMNS values of MAX_VALUE_LENGTH Chinese characters) fits with room to spare.
+MAX_LINE_BYTES = 1024 * 1024
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # Spreadsheet exports in mainland China are GBK; GB18030 reads every GBK file and more.
 FALLBACK_ENCODING = "gb18030"
 
-csv.field_size_limit(1024 * 1024)
+csv.field_size_limit(MAX_LINE_BYTES)
 
 
 class CsvFileError(ValueError):
@@ -85,6 +91,11 @@ def _column_name(raw: str) -> str:
 
 
 def read_layout(header: list[str], encoding: str, delimiter: str) -> Layout:
+    if len(header) > MAX_COLUMNS:
+        raise CsvFileError(
+            f"Line 1 names {len(header):,} columns; an audience may have at most {MAX_COLUMNS} "
+            "(target, extendedParams and one per placeholder). Remove the columns no template uses."
+        )
     names = [_column_name(cell) for cell in header]
     lowered = [name.lower() for name in names]
     if TARGET_COLUMN not in lowered:
@@ -164,8 +175,13 @@ class CsvStream:
 
     def _lines(self) -> Iterator[str]:
         decoder = codecs.getincrementaldecoder(self.encoding)()
-        for raw_line in self.raw:
+        while raw_line := self.raw.readline(MAX_LINE_BYTES + 1):
             self.physical_line += 1
+            if len(raw_line) > MAX_LINE_BYTES:
+                raise CsvFileError(
+                    f"Line {self.physical_line} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, "
+                    "more than any row of an audience needs; is the file a CSV with one row per line?"
+                )
             try:
                 yield decoder.decode(raw_line)
             except UnicodeDecodeError:

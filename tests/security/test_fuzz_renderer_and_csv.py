@@ -103,7 +103,7 @@ def test_a_csv_written_by_a_spreadsheet_reads_back_exactly(
         (b"", "The file is empty."),
         (b"name,money\nx,1\n", "one must be 'target'"),
         (b"target,name\nu1,ok\nu2,\xff\xfe\xfa\n", "Line 3 is not valid"),
-        (b"target,name\nu1," + b"x" * (1024 * 1024 + 10) + b"\n", "Line 2 cannot be read"),
+        (b"target,name\nu1," + b"x" * (1024 * 1024 + 10) + b"\n", "Line 2 is longer than 1 MB"),
     ],
 )
 def test_unreadable_files_are_refused_naming_the_line(data: bytes, message: str) -> None:
