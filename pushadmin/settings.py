@@ -151,6 +151,12 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "uploads"  # outside any served folder on purpose
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The size limit first, so an oversized file is skipped before it reaches memory or the temporary folder.
+FILE_UPLOAD_HANDLERS = [
+    "pushadmin.audiences.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 PUSHADMIN_MAX_UPLOAD_MB = env.integer("PUSHADMIN_MAX_UPLOAD_MB", 200, minimum=1)
 PUSHADMIN_TEST_SENDS_PER_HOUR = env.integer("PUSHADMIN_TEST_SENDS_PER_HOUR", 20, minimum=1)
 PUSHADMIN_IMPORTS_PER_HOUR = env.integer("PUSHADMIN_IMPORTS_PER_HOUR", 10, minimum=1)

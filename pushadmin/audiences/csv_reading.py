@@ -1,8 +1,9 @@
 """Reading audience CSV files as marketers export them: any of the usual encodings and separators.
 
 Files are read as a stream (never whole), so a million-row file costs the same memory as a
-ten-row one. A problem with the whole file raises `CsvFileError`; a problem with one row is a
-`RowReject` with the row's line number, so the import can report it and go on.
+ten-row one; each line is read with a cap (`MAX_LINE_BYTES`), so neither does a file without
+line breaks. A problem with the whole file raises `CsvFileError`; a problem with one row is
+a `RowReject` with the row's line number, so the import can report it and go on.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ TARGET_COLUMN = "target"
 EXTENDED_PARAMS_COLUMN = "extendedparams"
 MAX_TARGET_LENGTH = 128
 MAX_VALUE_LENGTH = 1000
+# A target, extendedParams and the placeholders; more columns than a template could ever use
+# only make the audience's page heavy (10,000 columns made it 12 MB).
+MAX_COLUMNS = 200
+# The longest legitimate row (MAX_COLUMNS values of MAX_VALUE_LENGTH Chinese characters) fits with room to spare.
+MAX_LINE_BYTES = 1024 * 1024
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # Spreadsheet exports in mainland China are GBK; GB18030 reads every GBK file and more.
 FALLBACK_ENCODING = "gb18030"
 
-csv.field_size_limit(1024 * 1024)
+csv.field_size_limit(MAX_LINE_BYTES)
 
 
 class CsvFileError(ValueError):
@@ -85,6 +91,11 @@ def _column_name(raw: str) -> str:
 
 
 def read_layout(header: list[str], encoding: str, delimiter: str) -> Layout:
+    if len(header) > MAX_COLUMNS:
+        raise CsvFileError(
+            f"Line 1 names {len(header):,} columns; an audience may have at most {MAX_COLUMNS} "
+            "(target, extendedParams and one per placeholder). Remove the columns no template uses."
+        )
     names = [_column_name(cell) for cell in header]
     lowered = [name.lower() for name in names]
     if TARGET_COLUMN not in lowered:
@@ -140,10 +151,12 @@ def check_row(layout: Layout, line_number: int, cells: list[str]) -> Member | Ro
 
 
 class CsvStream:
-    """Rows of one file as (line number, cells); `bytes_read` tells how far the stream got.
+    """The rows of one file, each checked (`Member` or `RowReject`); `bytes_read` tells how far it got.
 
     Lines are decoded one at a time (no GBK or UTF-8 byte sequence contains a newline byte),
-    so a bad byte is reported on its exact line.
+    so a bad byte is reported on its exact line. A file that is plain ASCII as far as it has
+    been read reads the same in UTF-8 and GB18030, so the encoding is still open until the
+    first line that is not ASCII decides it, however far into the file that line is.
     """
 
     def __init__(self, raw: IO[bytes]) -> None:
@@ -152,6 +165,7 @@ class CsvStream:
         raw.seek(0)
         self.encoding = detect_encoding(head)
         self.physical_line = 0
+        self.at_end = False
         first_line = head.split(b"\n", 1)[0].decode(self.encoding, errors="replace")
         self.reader = csv.reader(self._lines(), delimiter=detect_delimiter(first_line))
         try:
@@ -160,25 +174,57 @@ class CsvStream:
             raise CsvFileError("The file is empty.") from None
         except csv.Error as exc:
             raise CsvFileError(f"Line 1 cannot be read: {exc}") from None
+        if self.physical_line > 1 or self.at_end:
+            raise CsvFileError(f"Line 1: {_quote_left_open(1, self.physical_line, self.at_end)}.")
         self.layout = read_layout(header, self.encoding, self.reader.dialect.delimiter)
 
     def _lines(self) -> Iterator[str]:
         decoder = codecs.getincrementaldecoder(self.encoding)()
-        for raw_line in self.raw:
-            self.physical_line += 1
+        undecided = self.encoding == "utf-8"  # nothing but ASCII read so far
+        while raw_line := self._next_raw_line():
             try:
-                yield decoder.decode(raw_line)
+                text = decoder.decode(raw_line)
             except UnicodeDecodeError:
-                raise CsvFileError(
-                    f"Line {self.physical_line} is not valid {self.encoding.removesuffix('-sig').upper()}; "
-                    "save the file as UTF-8 (or GBK / GB18030) and upload it again."
-                ) from None
+                if not undecided:
+                    raise self._not_valid(self.encoding.removesuffix("-sig").upper()) from None
+                decoder = codecs.getincrementaldecoder(FALLBACK_ENCODING)()
+                try:
+                    text = decoder.decode(raw_line)
+                except UnicodeDecodeError:
+                    raise self._not_valid("UTF-8, nor GBK / GB18030") from None
+                self.encoding = FALLBACK_ENCODING
+            undecided = undecided and raw_line.isascii()
+            yield text
+        self.at_end = True
+
+    def _next_raw_line(self) -> bytes:
+        raw_line = self.raw.readline(MAX_LINE_BYTES + 1)
+        if not raw_line:
+            return raw_line
+        self.physical_line += 1
+        if len(raw_line) > MAX_LINE_BYTES:
+            raise CsvFileError(
+                f"Line {self.physical_line} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, "
+                "more than any row of an audience needs; is the file a CSV with one row per line?"
+            )
+        if b"\x00" in raw_line:
+            raise CsvFileError(
+                f"Line {self.physical_line} contains a NUL byte, which a text file never has; "
+                "save the file as CSV UTF-8 (not UTF-16 or a spreadsheet format) and upload it again."
+            )
+        return raw_line
+
+    def _not_valid(self, encodings: str) -> CsvFileError:
+        return CsvFileError(
+            f"Line {self.physical_line} is not valid {encodings}; "
+            "save the file as UTF-8 (or GBK / GB18030) and upload it again."
+        )
 
     @property
     def bytes_read(self) -> int:
         return self.raw.tell()
 
-    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+    def __iter__(self) -> Iterator[Member | RowReject]:
         while True:
             start = self.physical_line + 1
             try:
@@ -187,7 +233,29 @@ class CsvStream:
                 return
             except csv.Error as exc:
                 raise CsvFileError(f"Line {start} cannot be read: {exc}.") from None
-            # A quoted cell may span lines: the row's number is the line it starts on.
+            # A record runs past its first line only inside quotes; one the file ends inside
+            # was never closed. Either way lines would be merged into one value unseen.
+            end = self.physical_line
+            if self.at_end:
+                raise CsvFileError(f"Line {start}: {_quote_left_open(start, end, at_end=True)}.")
             if not any(cell.strip() for cell in cells) and len(cells) <= 1:
                 continue  # a blank line is not a row
-            yield start, cells
+            if end > start:
+                target = cells[self.layout.target_index].strip() if len(cells) > self.layout.target_index else ""
+                yield RowReject(start, target[:MAX_TARGET_LENGTH], _quote_left_open(start, end, at_end=False))
+                continue
+            yield check_row(self.layout, start, cells)
+
+
+def _quote_left_open(start: int, end: int, at_end: bool) -> str:
+    """Why the lines from `start` to `end` were not read as rows: a quote opened on `start`."""
+    lines = f"line {start}" if start == end else f"lines {start} to {end}"
+    if at_end:
+        return (
+            f"a quoted value opens on this line and is never closed, so {lines} would be one value; "
+            'close the quote or remove the stray "'
+        )
+    return (
+        f"a quoted value opens on this line and closes only on line {end}, so {lines} were not imported; "
+        'a value may not run across lines (a stray "?)'
+    )

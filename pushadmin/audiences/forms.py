@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 
 from pushadmin.audiences.models import Audience
+from pushadmin.audiences.uploads import RefusedUpload
 from pushadmin.workspaces.models import Workspace
 
 if TYPE_CHECKING:
@@ -34,11 +35,19 @@ class AudienceForm(_AudienceModelForm):
         model = Audience
         fields = ["name", "delivery_type"]
 
-    def __init__(self, *args: Any, workspace: Workspace, require_source: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        workspace: Workspace,
+        require_source: bool = True,
+        refused_upload: RefusedUpload | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.workspace = workspace
         self.instance.workspace = workspace
         self.require_source = require_source
+        self.refused_upload = refused_upload  # skipped while the body streamed in (uploads.py)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -47,6 +56,8 @@ class AudienceForm(_AudienceModelForm):
         return name
 
     def clean_upload(self) -> Any:
+        if self.refused_upload is not None:
+            raise forms.ValidationError(self.refused_upload.message)
         upload = self.cleaned_data.get("upload")
         limit = settings.PUSHADMIN_MAX_UPLOAD_MB
         if upload and upload.size > limit * 1024 * 1024:
@@ -58,7 +69,7 @@ class AudienceForm(_AudienceModelForm):
         upload, pasted = data.get("upload"), (data.get("pasted") or "").strip()
         if upload and pasted:
             self.add_error("pasted", "Choose a file or paste rows, not both.")
-        elif self.require_source and not upload and not pasted:
+        elif self.require_source and not upload and not pasted and "upload" not in self.errors:
             self.add_error("upload", "Choose a CSV file or paste the rows.")
         return data
 

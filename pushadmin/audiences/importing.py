@@ -30,7 +30,7 @@ from django.db import connection, reset_queries, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, Member, RowReject, check_row
+from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, Member, RowReject
 from pushadmin.audiences.models import (
     Audience,
     AudienceImport,
@@ -257,16 +257,17 @@ def _read_file(run: _Run) -> AudienceImport:
             stream = CsvStream(raw)
             run.renew(encoding=stream.layout.encoding, delimiter=stream.layout.delimiter)
             row_limit = settings.PUSHADMIN_MAX_AUDIENCE_ROWS
-            for line_number, cells in stream:
+            for outcome in stream:
                 if run.read >= row_limit:
                     raise CsvFileError(
-                        f"Line {line_number}: the file has more than {row_limit:,} rows, the most one audience may "
-                        "hold (PUSHADMIN_MAX_AUDIENCE_ROWS); split it into several audiences."
+                        f"Line {outcome.line_number}: the file has more than {row_limit:,} rows, the most one "
+                        "audience may hold (PUSHADMIN_MAX_AUDIENCE_ROWS); split it into several audiences."
                     )
-                run.take(check_row(stream.layout, line_number, cells))
+                run.take(outcome)
                 if len(run.members) + len(run.rejects) >= CHUNK_ROWS:
                     run.flush(stream.bytes_read)
             run.flush(stream.bytes_read)
+            run.renew(encoding=stream.encoding)  # a line past the first 64 KB may have decided it
             columns = stream.layout.placeholder_names
     except CsvFileError as exc:
         return fail_claimed(job, run.token, str(exc))

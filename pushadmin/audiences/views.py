@@ -18,6 +18,7 @@ from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audiences import importing
 from pushadmin.audiences.forms import AudienceForm
 from pushadmin.audiences.models import Audience, AudienceImport, ImportRunStatus, ImportStatus
+from pushadmin.audiences.uploads import refused_upload
 from pushadmin.audit import trail
 
 READERS = (Role.MARKETER, Role.AUDITOR)
@@ -57,6 +58,15 @@ def _within_import_limit(request: WorkspaceRequest, form: AudienceForm) -> bool:
     return True
 
 
+def _accepted(request: WorkspaceRequest, form: AudienceForm) -> bool:
+    """Valid and within the hourly import limit; a file refused for its size counts as an import too."""
+    if form.is_valid():
+        return _within_import_limit(request, form)
+    if form.refused_upload is not None:
+        _within_import_limit(request, form)
+    return False
+
+
 @require_GET
 @workspace_view(*READERS)
 def audience_list(request: WorkspaceRequest) -> HttpResponse:
@@ -67,8 +77,13 @@ def audience_list(request: WorkspaceRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @workspace_view(Role.MARKETER)
 def audience_create(request: WorkspaceRequest) -> HttpResponse:
-    form = AudienceForm(request.POST or None, request.FILES or None, workspace=request.workspace)
-    if request.method == "POST" and form.is_valid() and _within_import_limit(request, form):
+    form = AudienceForm(
+        request.POST or None,
+        request.FILES or None,
+        workspace=request.workspace,
+        refused_upload=refused_upload(request, "upload"),
+    )
+    if request.method == "POST" and _accepted(request, form):
         with transaction.atomic():
             audience = form.save(commit=False)
             audience.created_by = request.user
@@ -89,10 +104,11 @@ def audience_replace(request: WorkspaceRequest, audience_id: int) -> HttpRespons
         request.FILES or None,
         instance=audience,
         workspace=request.workspace,
+        refused_upload=refused_upload(request, "upload"),
     )
     if audience.import_status == ImportStatus.IMPORTING:
         messages.error(request, "An import is already running for this audience; wait for it to finish.")
-    elif form.is_valid() and _within_import_limit(request, form):
+    elif _accepted(request, form):
         with transaction.atomic():
             _start_import(request, audience, form)
         messages.success(request, "Import started; the current members stay until it finishes.")

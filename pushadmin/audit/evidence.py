@@ -141,9 +141,10 @@ campaign.json   what was sent: template name, title and text, options, strategy,
 approvals.csv   every approval with reviewer, revision, fingerprint, time, and whether it was voided
 messages.csv    every recipient with its MsgKey, outcome, result code, RequestId and task id
 calls.csv       every PushMultiple call with its outcome, code and RequestId
-trail.csv       the campaign's audit trail entries with their hashes; hash_ok says the entry
-                matches its own hash, linked says its previous-hash field matches the entry
-                before it in the whole chain. `python manage.py verify_audit` checks the chain.
+trail.csv       the campaign's audit trail entries, numbered as in the workspace's trail, with
+                their hashes; hash_ok says the entry matches its own hash, linked says its
+                previous-hash field matches the entry written before it. The trail page checks
+                the workspace's entries; installation administrators check the whole chain.
 """
 
 
@@ -223,7 +224,7 @@ def _tables(campaign: Campaign) -> Iterator[tuple[str, Iterator[str]]]:
     )
     trail_rows = (
         (
-            c.entry.seq,
+            c.entry.workspace_seq,
             c.entry.created_at.isoformat(),
             c.entry.actor_label,
             c.entry.ip or "",
@@ -239,7 +240,7 @@ def _tables(campaign: Campaign) -> Iterator[tuple[str, Iterator[str]]]:
         for c in checked_trail(campaign)
     )
     header = (
-        "seq",
+        "number",
         "time",
         "actor",
         "ip",

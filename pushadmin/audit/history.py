@@ -275,11 +275,11 @@ KINDS: dict[str, HistoryKind] = {
         "trail",
         "Audit trail",
         trail_entries,
-        "seq",
+        "workspace_seq",  # the workspace's own numbering: the installation's would show others' activity
         ("date_from", "date_to", "actor", "action", "campaign"),
         (),
         (
-            Column("Seq", lambda e: e.seq),
+            Column("No.", lambda e: e.workspace_seq),
             Column("Time (UTC)", lambda e: when(e.created_at)),
             Column("Actor", lambda e: e.actor_label),
             Column("IP", lambda e: e.ip or ""),
@@ -292,7 +292,7 @@ KINDS: dict[str, HistoryKind] = {
             Column("Previous hash", lambda e: e.prev_hash),
         ),
         page_columns=(
-            Column("Seq", lambda e: e.seq),
+            Column("No.", lambda e: e.workspace_seq),
             Column("Time (UTC)", lambda e: when(e.created_at)),
             Column("Actor", lambda e: f"{e.actor_label} ({e.ip})" if e.ip else e.actor_label),
             Column("Action", lambda e: e.action),

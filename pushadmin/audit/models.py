@@ -1,13 +1,17 @@
-"""The append-only, hash-chained audit trail."""
+"""The append-only, hash-chained audit trail, and the checks run over it."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEntry(models.Model):
     seq = models.PositiveBigIntegerField(unique=True)
+    # The entry's number among its workspace's entries (1, 2, 3…): what a workspace's auditors
+    # see instead of `seq`, whose gaps would show other workspaces' activity.
+    workspace_seq = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -30,6 +34,48 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-seq"]
         indexes = [models.Index(fields=["workspace", "-seq"]), models.Index(fields=["object_type", "object_id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "workspace_seq"], name="audit_entry_number_in_workspace")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} by {self.actor_label}"
+
+
+class ChainCheckStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Checking"
+    DONE = "done", "Finished"
+
+
+class ChainCheck(models.Model):
+    """One verification of the trail, run by a worker: a workspace's entries, or (no workspace) the whole chain."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=ChainCheckStatus.choices, default=ChainCheckStatus.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    entries_checked = models.PositiveBigIntegerField(default=0)
+    broken_at = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The first broken entry's number (in the workspace, or the installation)."
+    )
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"chain check {self.pk} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status == ChainCheckStatus.DONE
+
+    @property
+    def intact(self) -> bool:
+        return self.finished and self.broken_at is None

@@ -5,6 +5,10 @@ editing, deleting or reordering a row breaks the chain at that row. Writers seri
 lock (an advisory lock on PostgreSQL; SQLite's single writer does it there) so the chain
 never forks, and they write inside the caller's transaction: the entry lands with the
 change it describes or not at all.
+
+An entry also gets its number within its workspace (`workspace_seq`). It is left out of the
+hash so the entries written before it existed still verify; `verify_workspace` checks the
+numbers run 1, 2, 3… without a gap, and the whole chain's check covers what they derive from.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -109,6 +113,7 @@ def record(
         last = AuditEntry.objects.order_by("-seq").values("seq", "hash").first()
         entry = AuditEntry(
             seq=(last["seq"] + 1) if last else 1,
+            workspace_seq=_next_number_in(workspace),
             created_at=timezone.now(),
             actor=actor,
             actor_label=label[:150],
@@ -132,9 +137,16 @@ def record(
     return entry
 
 
+def _next_number_in(workspace: Workspace | None) -> int | None:
+    if workspace is None:
+        return None
+    entries = AuditEntry.objects.filter(workspace=workspace).order_by("-seq")
+    return (entries.values_list("workspace_seq", flat=True).first() or 0) + 1
+
+
 @dataclass(frozen=True)
 class ChainBreak:
-    seq: int
+    seq: int  # the entry's number in what was checked: the installation's chain, or its workspace
     entry_id: int | None
     reason: str
 
@@ -157,11 +169,40 @@ def verify_chain(batch_size: int = 2000) -> tuple[int, ChainBreak | None]:
     return checked, None
 
 
+def verify_workspace(workspace_id: int, batch_size: int = 2000) -> tuple[int, ChainBreak | None]:
+    """Walk one workspace's entries in order; return how many were checked and the first break.
+
+    Each must carry the next number of the workspace, match its hash and link to the entry
+    before it in the chain. Only the workspace's own numbers are named, never the installation's.
+    """
+    expected_number = 1
+    checked = 0
+    for page in _pages(AuditEntry.objects.filter(workspace_id=workspace_id), batch_size):
+        previous = dict(AuditEntry.objects.filter(seq__in=[e.seq - 1 for e in page]).values_list("seq", "hash"))
+        for entry in page:
+            number = entry.workspace_seq or 0
+            if number != expected_number:
+                reason = f"entry No. {expected_number} is missing (the next one is No. {number})"
+                return checked, ChainBreak(expected_number, entry.pk, reason)
+            if entry.prev_hash != previous.get(entry.seq - 1, GENESIS_HASH if entry.seq == 1 else None):
+                return checked, ChainBreak(number, entry.pk, "it does not link to the entry written before it")
+            if compute_hash(entry) != entry.hash:
+                return checked, ChainBreak(number, entry.pk, "its content does not match its hash (edited)")
+            expected_number += 1
+            checked += 1
+    return checked, None
+
+
 def _entries_in_order(batch_size: int) -> Iterator[AuditEntry]:
+    for page in _pages(AuditEntry.objects.all(), batch_size):
+        yield from page
+
+
+def _pages(entries: QuerySet[AuditEntry], batch_size: int) -> Iterator[list[AuditEntry]]:
     last_seq = 0
     while True:
-        page = list(AuditEntry.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
+        page = list(entries.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
         if not page:
             return
-        yield from page
+        yield page
         last_seq = page[-1].seq

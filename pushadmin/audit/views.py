@@ -1,24 +1,25 @@
 """The auditor's history, the audit trail, CSV exports and the per-campaign evidence page and pack.
 
-Every view here is a GET that reads: auditors (and admins) see everything in their
-workspace and change nothing.
+Auditors (and admins) see everything in their workspace and change nothing; the one POST
+queues a check of their workspace's trail. Installation administrators check the whole chain.
 """
 
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pushadmin.accounts.access import get_in_workspace, workspace_view
+from pushadmin.accounts.access import get_in_workspace, installation_admin_view, workspace_view
 from pushadmin.accounts.models import Role
-from pushadmin.accounts.requests import WorkspaceRequest
+from pushadmin.accounts.requests import AuthenticatedRequest, WorkspaceRequest
+from pushadmin.audit import chain_checks, history, trail
 from pushadmin.audit import evidence as campaign_evidence
-from pushadmin.audit import history, trail
 from pushadmin.audit.exports import csv_response
-from pushadmin.audit.trail import verify_chain
+from pushadmin.audit.models import ChainCheck
 from pushadmin.campaigns.models import Campaign
 
 READERS = (Role.AUDITOR, Role.ADMIN)
@@ -46,8 +47,9 @@ def _history(request: WorkspaceRequest, slug: str) -> HttpResponse:
         "next_before": next_before,
         "query": query.urlencode(),
         "is_later_page": "before" in request.GET,
-        "chain": verify_chain() if slug == "trail" and request.GET.get("verify") else None,
     }
+    if slug == "trail":
+        context.update(_chain_check_context(request, chain_checks.latest_check(request.workspace)))
     template = "audit/history.html#results" if request.htmx else "audit/history.html"
     response = render(request, template, context, status=200 if not form.errors else 400)
     patch_vary_headers(response, ["HX-Request"])
@@ -76,6 +78,47 @@ def call_history(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(*READERS)
 def trail_history(request: WorkspaceRequest) -> HttpResponse:
     return _history(request, "trail")
+
+
+def _chain_check_context(request: WorkspaceRequest, check: ChainCheck | None) -> dict[str, object]:
+    poll_url = reverse("audit:trail_check", kwargs={"workspace_id": request.workspace.pk})
+    return {"check": check, "check_scope": "of this workspace", "check_poll_url": poll_url}
+
+
+@require_POST
+@workspace_view(*READERS)
+def trail_verify(request: WorkspaceRequest) -> HttpResponse:
+    """Queue a check of the workspace's entries; the trail page shows it and its result."""
+    check = chain_checks.request_check(request.workspace, request.user)
+    if request.htmx:
+        return render(request, "audit/chain_check.html", _chain_check_context(request, check))
+    return redirect("audit:trail", workspace_id=request.workspace.pk)
+
+
+@require_GET
+@workspace_view(*READERS)
+def trail_check(request: WorkspaceRequest) -> HttpResponse:
+    """The latest check of the workspace's entries, polled while it runs."""
+    check = chain_checks.latest_check(request.workspace)
+    return render(request, "audit/chain_check.html", _chain_check_context(request, check))
+
+
+@require_http_methods(["GET", "POST"])
+@installation_admin_view
+def installation_chain(request: AuthenticatedRequest) -> HttpResponse:
+    """The whole chain, every workspace's entries and those of none, checked by a worker."""
+    if request.method == "POST":
+        chain_checks.request_check(None, request.user)
+        return redirect("audit:installation_chain")
+    context = {
+        "check": chain_checks.latest_check(None),
+        "check_scope": "of the installation",
+        "check_poll_url": reverse("audit:installation_chain"),
+    }
+    template = "audit/chain_check.html" if request.htmx else "audit/installation_chain.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET

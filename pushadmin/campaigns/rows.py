@@ -31,7 +31,7 @@ from django.db.models import F, Max, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, RowReject, check_row, detect_delimiter
+from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, RowReject, detect_delimiter
 from pushadmin.audit import trail
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
@@ -493,7 +493,7 @@ def parse_pasted(text: str, names: list[str]) -> tuple[list[tuple[str, dict[str,
         offset = 1  # line numbers below count the pasted lines, not the header added here
     try:
         stream = CsvStream(io.BytesIO("\n".join(lines).encode("utf-8")))
-        outcomes = [check_row(stream.layout, number, cells) for number, cells in stream]
+        outcomes = list(stream)
     except CsvFileError as exc:
         return [], [str(exc)]
     rows: list[tuple[str, dict[str, str], Any]] = []

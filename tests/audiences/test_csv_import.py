@@ -88,9 +88,12 @@ def test_encodings_and_separators_are_detected(cast: Cast, encoding: str, delimi
     assert job.audience.current_members().get().values == {"name": "张三", "money": "200"}
 
 
-def test_a_quoted_cell_spanning_lines_keeps_the_next_rows_line_numbers_exact(cast: Cast) -> None:
+def test_a_quoted_cell_spanning_lines_is_reported_and_the_next_rows_keep_their_line_numbers(cast: Cast) -> None:
     job = import_bytes(cast, make_audience(cast), b'target,name\nu1,"two\nlines"\n,x\n')
-    assert report(job) == [(4, "empty target")]
+    assert [(line, reason[:60]) for line, reason in report(job)] == [
+        (2, "a quoted value opens on this line and closes only on line 3,"),
+        (4, "empty target"),
+    ]
 
 
 def test_a_failed_import_leaves_the_audience_as_it_was(cast: Cast) -> None:

@@ -20,6 +20,31 @@ def test_cells_that_a_spreadsheet_would_run_as_a_formula_are_neutralised(cell: s
     assert neutralise(cell) == "'" + cell
 
 
+@pytest.mark.parametrize("separator", [",", ";", "\t", "|"])
+@pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20"])
+def test_a_formula_trigger_after_any_separator_a_spreadsheet_may_use_is_neutralised(
+    separator: str, trigger: str
+) -> None:
+    assert neutralise(f"Launch {separator}{trigger}1+1{separator}") == f"Launch {separator}'{trigger}1+1{separator}"
+    assert neutralise(f"{trigger}cmd") == f"'{trigger}cmd"
+
+
+def test_every_cell_is_quoted() -> None:
+    assert "".join(csv_lines(["Id", "Name"], [[7, "Zhang San"], [None, ""]], bom=False)) == (
+        '"Id","Name"\r\n"7","Zhang San"\r\n"",""\r\n'
+    )
+
+
+def test_csv_is_written_only_by_the_shared_safe_writer() -> None:
+    from pathlib import Path
+
+    import pushadmin
+
+    root = Path(pushadmin.__file__).parent
+    writers = [path.relative_to(root) for path in root.rglob("*.py") if "csv.writer(" in path.read_text()]
+    assert writers == [Path("audit/exports.py")]
+
+
 def test_ordinary_cells_are_left_alone() -> None:
     assert [neutralise(v) for v in ("Zhang San", 200, None, "a=b")] == ["Zhang San", "200", "", "a=b"]
     assert neutralise({"a": "张"}) == '{"a": "张"}'
@@ -46,6 +71,21 @@ def test_a_filtered_message_list_exports_every_matching_row_safely(cast: Cast) -
     table = list(csv.reader(io.StringIO(download(response).decode("utf-8-sig"))))
     assert table[0][:4] == ["Id", "Campaign", "Row", "Target"]
     assert [row[3] for row in table[1:]] == ["userid2", '\'=HYPERLINK("x")']
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_a_campaign_name_with_a_formula_after_a_semicolon_exports_safe_for_every_reader(
+    cast: Cast, delimiter: str
+) -> None:
+    make_campaign(cast.workspace, cast.marketer, name="Spring ;=1+1; |@SUM(A1)")
+    client = Client()
+    client.force_login(cast.auditor)
+    url = reverse("audit:export", kwargs={"workspace_id": cast.workspace.pk, "kind": "campaigns"})
+    text = download(client.get(url)).decode("utf-8-sig")
+    assert "Spring ;'=1+1; |'@SUM(A1)" in text
+    cells = [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
+    assert not [cell for cell in cells if cell.strip('"').startswith(("=", "+", "-", "@"))], text
 
 
 @pytest.mark.django_db

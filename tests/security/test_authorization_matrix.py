@@ -36,6 +36,12 @@ SPECIAL = {
     ("workspaces:create", "auditor"): 403,
     ("workspaces:create", "admin"): 403,
     ("workspaces:create", OUTSIDER): 403,
+    # So is checking the whole audit chain, which spans every workspace.
+    ("audit:installation_chain", "marketer"): 403,
+    ("audit:installation_chain", "reviewer"): 403,
+    ("audit:installation_chain", "auditor"): 403,
+    ("audit:installation_chain", "admin"): 403,
+    ("audit:installation_chain", OUTSIDER): 403,
 }
 
 
