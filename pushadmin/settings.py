@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "pushadmin.accounts",
     "pushadmin.workspaces",
     "pushadmin.audit",
@@ -124,7 +123,6 @@ PUSHADMIN_LOCKOUT_MINUTES = env.integer("PUSHADMIN_LOCKOUT_MINUTES", 15, minimum
 # only the socket address, so a client cannot pick its own IP to dodge the login throttle.
 PUSHADMIN_TRUSTED_PROXY_COUNT = env.integer("PUSHADMIN_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 OTP_TOTP_ISSUER = "pushadmin"
-OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # staff can delete a lost authenticator, never read its key
 EMAIL_BACKEND = env.text("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
 SESSION_COOKIE_HTTPONLY = True

@@ -1,4 +1,4 @@
-"""Who must use two-factor sign-in, and the TOTP devices that provide it (django-otp)."""
+"""Who must use two-factor sign-in, and the authenticator apps that provide it (django-otp)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from typing import Protocol, cast
 
 import segno
 from django.contrib.auth.models import User
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
-from pushadmin.accounts.models import Membership, Role
+from pushadmin.accounts.models import Membership, Role, TOTPAuthenticator
 
 # Roles whose decisions (approving sends, granting roles, changing credentials) make a
 # stolen password most costly; a workspace admin can require a second factor for them.
 GUARDED_ROLES = (Role.REVIEWER, Role.ADMIN)
 DEVICE_NAME = "Authenticator app"
+KEY_BYTES = 20
 
 
 class _Verifiable(Protocol):
@@ -32,20 +33,36 @@ def is_required_for(user: User) -> bool:
     return Membership.objects.filter(user=user, role__in=GUARDED_ROLES, workspace__require_two_factor=True).exists()
 
 
-def confirmed_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+def role_requires_it(workspace_requires: bool, role: str) -> bool:
+    return workspace_requires and role in GUARDED_ROLES
 
 
-def pending_device(user: User) -> TOTPDevice:
+def confirmed_device(user: User) -> TOTPAuthenticator | None:
+    devices = TOTPAuthenticator.objects.filter(user=user, confirmed=True)
+    device: TOTPAuthenticator | None = devices.order_by("pk").first()
+    return device
+
+
+def new_key() -> str:
+    """A fresh TOTP key in hex, as django-otp makes them."""
+    return str(random_hex(KEY_BYTES))
+
+
+def pending_device(user: User) -> TOTPAuthenticator:
     """The unconfirmed device being enrolled; reused so reloading the page keeps its QR code."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    pending = TOTPAuthenticator.objects.filter(user=user, confirmed=False)
+    device: TOTPAuthenticator | None = pending.order_by("pk").first()
+    if device is None:
+        device = TOTPAuthenticator(user=user, name=DEVICE_NAME, confirmed=False)
+        device.set_key(new_key())
+        device.save()
+    return device
 
 
-def base32_key(device: TOTPDevice) -> str:
+def base32_key(device: TOTPAuthenticator) -> str:
     return base64.b32encode(device.bin_key).decode()
 
 
-def qr_code_data_uri(device: TOTPDevice) -> str:
+def qr_code_data_uri(device: TOTPAuthenticator) -> str:
     """An SVG QR code as a data: URI for an <img>; no script and no inline style needed."""
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)

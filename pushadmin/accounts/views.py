@@ -5,12 +5,11 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pushadmin.accounts import two_factor
 from pushadmin.accounts.access import workspace_view
 from pushadmin.accounts.forms import MembershipForm
-from pushadmin.accounts.models import Membership, Role
+from pushadmin.accounts.models import Membership, Role, TOTPAuthenticator
 from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audit import trail
 
@@ -35,7 +34,7 @@ def members(request: WorkspaceRequest) -> HttpResponse:
         messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
         return redirect("accounts:members", workspace_id=workspace.pk)
     rows = Membership.objects.filter(workspace=workspace).select_related("user")
-    devices = TOTPDevice.objects.filter(user__memberships__workspace=workspace, confirmed=True)
+    devices = TOTPAuthenticator.objects.filter(user__memberships__workspace=workspace, confirmed=True)
     enrolled = set(devices.values_list("user_id", flat=True))
     context = {"form": form, "memberships": rows, "enrolled": enrolled, "guarded_roles": two_factor.GUARDED_ROLES}
     return render(request, "accounts/members.html", context)

@@ -194,13 +194,16 @@ def test_state_changes_need_the_csrf_token(cast: Cast) -> None:
 
 
 def test_staff_can_remove_a_lost_authenticator_but_never_read_its_key(cast: Cast) -> None:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from pushadmin.accounts import two_factor
 
-    device = TOTPDevice.objects.create(user=cast.reviewer, name="phone", confirmed=True)
+    device = two_factor.pending_device(cast.reviewer)
+    device.confirmed = True
+    device.save()
     staff = get_user_model().objects.create_superuser("sam.staff", password="a long staff passphrase 1")
     client = Client()
     client.force_login(staff)
-    page = client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
-    assert device.key not in page
-    assert client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/config/").status_code in (403, 404)
-    assert client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/delete/").status_code == 200
+    page = client.get(f"/django-admin/accounts/totpauthenticator/{device.pk}/change/").content.decode()
+    assert device.key_encrypted not in page and two_factor.base32_key(device) not in page
+    assert device.bin_key.hex() not in page
+    assert client.get("/django-admin/accounts/totpauthenticator/add/").status_code == 403
+    assert client.get(f"/django-admin/accounts/totpauthenticator/{device.pk}/delete/").status_code == 200
