@@ -100,3 +100,13 @@ class OneTimeCodeForm(forms.Form):
         if not is_whole_number(code):
             raise forms.ValidationError("The code is six digits, 0 to 9.")
         return code
+
+
+class RecoveryCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Recovery code",
+        max_length=40,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "autofocus": True}),
+        help_text="One of the ten codes you saved when you set up two-factor sign-in, e.g. abcde-fghjk.",
+    )

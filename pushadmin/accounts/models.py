@@ -137,3 +137,22 @@ class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):  # type: ignor
         label = quote(f"{issuer}:{self.user.get_username()}")
         params = {"secret": b32encode(self.bin_key), "algorithm": "SHA1", "digits": self.digits, "period": self.step}
         return f"otpauth://totp/{label}?{urlencode(params)}&issuer={quote(issuer)}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use code that stands in for an authenticator code; only its hash is kept.
+
+    See recovery_codes.py. The codes are random (50 bits), so a plain SHA-256 is enough: there
+    is no small space of likely values to try, as there is with passwords.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"recovery code #{self.pk} of user #{self.user_id}" + (" (used)" if self.used_at else "")

@@ -36,6 +36,8 @@ urlpatterns = [
     ),
     path("accounts/two-factor/", own_account_views.two_factor_enrol, name="two_factor_enrol"),
     path("accounts/two-factor/verify/", own_account_views.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/recover/", own_account_views.two_factor_recover, name="two_factor_recover"),
+    path("accounts/two-factor/recovery-codes/", own_account_views.recovery_codes_page, name="recovery_codes"),
     path("w/<int:workspace_id>/members/", views.members, name="members"),
     path("w/<int:workspace_id>/members/<int:membership_id>/remove/", views.remove_member, name="remove_member"),
 ]
