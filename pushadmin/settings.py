@@ -118,12 +118,21 @@ SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 PUSHADMIN_SESSION_MAX_HOURS = env.integer("SESSION_MAX_HOURS", 12, minimum=1)
 PUSHADMIN_LOGIN_FAILURES_PER_ACCOUNT = env.integer("PUSHADMIN_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 PUSHADMIN_LOGIN_FAILURES_PER_IP = env.integer("PUSHADMIN_LOGIN_FAILURES_PER_IP", 30, minimum=1)
+# Password-reset requests per hour for one e-mail address, and from one client address.
+PUSHADMIN_RESETS_PER_EMAIL = env.integer("PUSHADMIN_RESETS_PER_EMAIL", 3, minimum=1)
+PUSHADMIN_RESETS_PER_CLIENT = env.integer("PUSHADMIN_RESETS_PER_CLIENT", 20, minimum=1)
 PUSHADMIN_LOCKOUT_MINUTES = env.integer("PUSHADMIN_LOCKOUT_MINUTES", 15, minimum=1)
 # How many reverse proxies append to X-Forwarded-For in front of the web processes; 0 trusts
 # only the socket address, so a client cannot pick its own IP to dodge the login throttle.
 PUSHADMIN_TRUSTED_PROXY_COUNT = env.integer("PUSHADMIN_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 OTP_TOTP_ISSUER = "pushadmin"
-EMAIL_BACKEND = env.text("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = config.email_backend(env, PRODUCTION)
+EMAIL_HOST = env.text("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "pushadmin@localhost")
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

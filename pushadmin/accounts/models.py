@@ -156,3 +156,17 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code #{self.pk} of user #{self.user_id}" + (" (used)" if self.used_at else "")
+
+
+class UseCounter(models.Model):
+    """Uses of one anonymous, rate-limited action by one key (an address, a client) in a window; see limits.py."""
+
+    key = models.CharField(max_length=200, unique=True)
+    uses = models.PositiveIntegerField(default=0)
+    resets_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["resets_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.uses} until {self.resets_at:%Y-%m-%d %H:%M:%S}"

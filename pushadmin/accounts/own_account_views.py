@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -17,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from pushadmin.accounts import recovery_codes, two_factor
+from pushadmin.accounts import limits, login_throttle, recovery_codes, two_factor
 from pushadmin.accounts.forms import OneTimeCodeForm, RecoveryCodeForm
 from pushadmin.accounts.requests import AuthenticatedRequest
 from pushadmin.audit import trail
@@ -137,6 +139,28 @@ def two_factor_recover(request: AuthenticatedRequest) -> HttpResponse:
         message = "Too many wrong codes; wait a minute." if not allowed else "That recovery code is not valid or used."
         form.add_error("code", message)
     return render(request, "accounts/two_factor_recover.html", {"form": form, "next": _next_url(request)})
+
+
+class LimitedPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, limited per e-mail address and per client address.
+
+    A refused request answers exactly as a sent link does, so the limit reveals nothing about
+    which addresses have accounts, and nobody can flood a mailbox with reset messages.
+    """
+
+    email_template_name = "registration/password_reset_email.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # The address is kept hashed: the counters must not become a list of typed addresses.
+        email = hashlib.sha256(form.cleaned_data["email"].strip().lower().encode()).hexdigest()
+        keyed_limits = [(f"password_reset.email:{email}", settings.PUSHADMIN_RESETS_PER_EMAIL)]
+        ip = login_throttle.client_ip(self.request)
+        if ip:
+            keyed_limits.append((f"password_reset.client:{ip}", settings.PUSHADMIN_RESETS_PER_CLIENT))
+        if limits.take_all(keyed_limits):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
