@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "pushadmin.accounts.middleware.HtmxSignInRedirectMiddleware",
     "pushadmin.accounts.middleware.SessionLifetimeMiddleware",
+    "pushadmin.accounts.sessions.SessionRecordMiddleware",
     "pushadmin.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -152,6 +153,8 @@ MEDIA_ROOT = VAR_DIR / "uploads"  # outside any served folder on purpose
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PUSHADMIN_MAX_UPLOAD_MB = env.integer("PUSHADMIN_MAX_UPLOAD_MB", 200, minimum=1)
 PUSHADMIN_TEST_SENDS_PER_HOUR = env.integer("PUSHADMIN_TEST_SENDS_PER_HOUR", 20, minimum=1)
+PUSHADMIN_INVITATIONS_PER_HOUR = env.integer("PUSHADMIN_INVITATIONS_PER_HOUR", 20, minimum=1)
+PUSHADMIN_INVITATION_HOURS = env.integer("PUSHADMIN_INVITATION_HOURS", 72, minimum=1, maximum=720)
 PUSHADMIN_IMPORTS_PER_HOUR = env.integer("PUSHADMIN_IMPORTS_PER_HOUR", 10, minimum=1)
 PUSHADMIN_MAX_AUDIENCE_ROWS = env.integer("PUSHADMIN_MAX_AUDIENCE_ROWS", 5_000_000, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
+from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
@@ -170,3 +171,55 @@ class UseCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.uses} until {self.resets_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Invitation(models.Model):
+    """An e-mailed, single-use, expiring invitation to join a workspace in a role; see invitations.py.
+
+    Only the hash of the link's token is stored. A pending invitation is neither accepted nor
+    revoked and not yet expired; each of those changes is a conditional UPDATE, so one link
+    admits one person once.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # The authenticator key offered on the join page, kept (encrypted) between showing and confirming it.
+    enrolment_key_encrypted = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} as {self.get_role_display()} to {self.workspace}"
+
+
+class SignedInSession(models.Model):
+    """One signed-in session, so that admins can see and end their members' sessions (ASVS 7.4.5).
+
+    Written at sign-in and kept current by `sessions.SessionRecordMiddleware`; see sessions.py.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    signed_in_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"session of {self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Protocol, cast
 
 import segno
 from django.contrib.auth.models import User
+from django_otp.oath import TOTP
 from django_otp.util import random_hex
 
 from pushadmin.accounts.models import Membership, Role, TOTPAuthenticator
+from pushadmin.workspaces import encryption
 
 # Roles whose decisions (approving sends, granting roles, changing credentials) make a
 # stolen password most costly; a workspace admin can require a second factor for them.
@@ -66,3 +69,26 @@ def base32_key(device: TOTPAuthenticator) -> str:
 def qr_code_data_uri(device: TOTPAuthenticator) -> str:
     """An SVG QR code as a data: URI for an <img>; no script and no inline style needed."""
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
+
+
+def matching_time_step(hex_key: str, code: str) -> int | None:
+    """The time step at which `code` is valid for `hex_key` (one step of clock drift allowed), or None.
+
+    For a key not yet stored in a device, as on the invitation's join page.
+    """
+    if not (code.isascii() and code.isdigit()):
+        return None
+    totp = TOTP(bytes.fromhex(hex_key))
+    totp.time = time.time()
+    return int(totp.t()) if totp.verify(int(code), tolerance=1) else None
+
+
+def base32_of_hex(hex_key: str) -> str:
+    return base64.b32encode(bytes.fromhex(hex_key)).decode()
+
+
+def qr_code_for_new_account(hex_key: str, label: str) -> str:
+    """The QR code of a key not yet stored in a device, for the account that is about to exist."""
+    device = TOTPAuthenticator(user=User(username=label))
+    device.key_encrypted = encryption.encrypt(hex_key)
+    return qr_code_data_uri(device)

@@ -1,5 +1,6 @@
 """Re-encrypt every stored secret under the newest key in PUSHADMIN_ENCRYPTION_KEYS: the
-AccessKey secrets of workspaces and the keys of people's authenticator apps.
+AccessKey secrets of workspaces and the keys of people's authenticator apps (and of those
+offered on pending invitations).
 
 Procedure (no downtime): put the new key first in PUSHADMIN_ENCRYPTION_KEYS, keep the old
 ones after it, restart web and workers (they now read both and write with the new one), run
@@ -14,7 +15,7 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.db.models import Model
 
-from pushadmin.accounts.models import TOTPAuthenticator
+from pushadmin.accounts.models import Invitation, TOTPAuthenticator
 from pushadmin.console.database_ready import DatabaseCommand
 from pushadmin.workspaces import encryption
 from pushadmin.workspaces.models import Workspace
@@ -46,6 +47,14 @@ ENCRYPTED_COLUMNS = (
         "people",
         "authenticator key",
         "delete those authenticators in the Django admin so their owners enrol again",
+    ),
+    EncryptedColumn(
+        Invitation,
+        "enrolment_key_encrypted",
+        "email",
+        "invitations",
+        "invitation enrolment key",
+        "revoke those invitations and invite again",
     ),
 )
 
