@@ -183,3 +183,22 @@ def allowed_endpoint_hosts(env: Env) -> tuple[str, ...]:
     if not patterns:
         raise ConfigError("PUSHADMIN_ALLOWED_ENDPOINT_HOSTS must list at least one host pattern")
     return tuple(pattern.lower() for pattern in patterns)
+
+
+# Backends that write each message, links and their tokens included, where operators read.
+LOGGING_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+def email_backend(env: Env, production: bool) -> str:
+    """Development prints e-mail to the console; production must really send it (SMTP or another backend)."""
+    backend = env.text("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    if production and backend in LOGGING_EMAIL_BACKENDS:
+        raise ConfigError(
+            f"EMAIL_BACKEND must not be {backend} when PUSHADMIN_ENV=production: it writes password-reset and "
+            "invitation links, with their tokens, into the log; set EMAIL_BACKEND="
+            "django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST"
+        )
+    return backend

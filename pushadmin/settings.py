@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "pushadmin.accounts",
     "pushadmin.workspaces",
     "pushadmin.audit",
@@ -69,6 +68,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "pushadmin.accounts.middleware.HtmxSignInRedirectMiddleware",
     "pushadmin.accounts.middleware.SessionLifetimeMiddleware",
+    "pushadmin.accounts.sessions.SessionRecordMiddleware",
     "pushadmin.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -124,13 +124,20 @@ SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 PUSHADMIN_SESSION_MAX_HOURS = env.integer("SESSION_MAX_HOURS", 12, minimum=1)
 PUSHADMIN_LOGIN_FAILURES_PER_ACCOUNT = env.integer("PUSHADMIN_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 PUSHADMIN_LOGIN_FAILURES_PER_IP = env.integer("PUSHADMIN_LOGIN_FAILURES_PER_IP", 30, minimum=1)
+# Password-reset requests per hour for one e-mail address, and from one client address.
+PUSHADMIN_RESETS_PER_EMAIL = env.integer("PUSHADMIN_RESETS_PER_EMAIL", 3, minimum=1)
+PUSHADMIN_RESETS_PER_CLIENT = env.integer("PUSHADMIN_RESETS_PER_CLIENT", 20, minimum=1)
 PUSHADMIN_LOCKOUT_MINUTES = env.integer("PUSHADMIN_LOCKOUT_MINUTES", 15, minimum=1)
 # How many reverse proxies append to X-Forwarded-For in front of the web processes; 0 trusts
 # only the socket address, so a client cannot pick its own IP to dodge the login throttle.
 PUSHADMIN_TRUSTED_PROXY_COUNT = env.integer("PUSHADMIN_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 OTP_TOTP_ISSUER = "pushadmin"
-OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # staff can delete a lost authenticator, never read its key
-EMAIL_BACKEND = env.text("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = config.email_backend(env, PRODUCTION)
+EMAIL_HOST = env.text("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "pushadmin@localhost")
 # The address people open pushadmin at, for the links in notification mail.
 PUSHADMIN_SITE_URL = env.text("PUSHADMIN_SITE_URL", "http://127.0.0.1:8000")
@@ -159,6 +166,8 @@ FILE_UPLOAD_HANDLERS = [
 ]
 PUSHADMIN_MAX_UPLOAD_MB = env.integer("PUSHADMIN_MAX_UPLOAD_MB", 200, minimum=1)
 PUSHADMIN_TEST_SENDS_PER_HOUR = env.integer("PUSHADMIN_TEST_SENDS_PER_HOUR", 20, minimum=1)
+PUSHADMIN_INVITATIONS_PER_HOUR = env.integer("PUSHADMIN_INVITATIONS_PER_HOUR", 20, minimum=1)
+PUSHADMIN_INVITATION_HOURS = env.integer("PUSHADMIN_INVITATION_HOURS", 72, minimum=1, maximum=720)
 PUSHADMIN_IMPORTS_PER_HOUR = env.integer("PUSHADMIN_IMPORTS_PER_HOUR", 10, minimum=1)
 PUSHADMIN_MAX_AUDIENCE_ROWS = env.integer("PUSHADMIN_MAX_AUDIENCE_ROWS", 5_000_000, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

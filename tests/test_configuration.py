@@ -48,6 +48,31 @@ def test_production_refuses_the_embedded_defaults(tmp_path: Path) -> None:
     assert "SECRET_KEY must be set when PUSHADMIN_ENV=production" in result.stderr
 
 
+PRODUCTION_READY = {
+    "PUSHADMIN_ENV": "production",
+    "SECRET_KEY": "p7" * 10 + "a-production-secret-key-long-enough-for-the-check",
+    "PUSHADMIN_ENCRYPTION_KEYS": "gRk5YvN1mWqJ0r3sGZ6yqQ3m0a7n8b9c0d1e2f3g4h8=",
+    "ALLOWED_HOSTS": "push.example.com",
+}
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [None, "django.core.mail.backends.console.EmailBackend", "django.core.mail.backends.filebased.EmailBackend"],
+)
+def test_production_refuses_e_mail_backends_that_write_links_into_the_log(tmp_path: Path, backend: str | None) -> None:
+    env = PRODUCTION_READY | ({"EMAIL_BACKEND": backend} if backend else {})
+    result = start(tmp_path, **env)
+    assert result.returncode == 2
+    assert "EMAIL_BACKEND must not be django.core.mail.backends" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_starts_with_an_smtp_backend(tmp_path: Path) -> None:
+    result = start(tmp_path, **PRODUCTION_READY, EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend")
+    assert result.returncode == 0, result.stderr
+
+
 def test_embedded_defaults_start_on_a_bare_machine_and_keep_generated_keys(tmp_path: Path) -> None:
     first = start(tmp_path)
     assert first.returncode == 0, first.stderr

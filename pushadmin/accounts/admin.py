@@ -10,12 +10,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from pushadmin.accounts.models import Membership
+from pushadmin.accounts.models import Membership, TOTPAuthenticator
 
 if TYPE_CHECKING:
     _MembershipModelAdmin = admin.ModelAdmin[Membership]
+    _AuthenticatorModelAdmin = admin.ModelAdmin[TOTPAuthenticator]
 else:  # Django's ModelAdmin takes no type parameter at run time
-    _MembershipModelAdmin = admin.ModelAdmin
+    _MembershipModelAdmin = _AuthenticatorModelAdmin = admin.ModelAdmin
 
 
 @login_not_required
@@ -35,3 +36,15 @@ admin.site.login = sign_in_through_pushadmin  # type: ignore[method-assign]
 class MembershipAdmin(_MembershipModelAdmin):
     list_display = ("user", "workspace", "role", "created_at")
     list_filter = ("role", "workspace")
+
+
+@admin.register(TOTPAuthenticator)
+class TOTPAuthenticatorAdmin(_AuthenticatorModelAdmin):
+    """Staff can delete a lost authenticator so its owner enrols again; nobody can read or set its key."""
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

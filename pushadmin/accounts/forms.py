@@ -1,42 +1,51 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from pushadmin.accounts import login_throttle
-from pushadmin.accounts.models import Membership, Role
+from pushadmin.accounts.models import Role
 from pushadmin.audit import trail
 from pushadmin.console.request_numbers import is_whole_number
-from pushadmin.workspaces.models import Workspace
+
+if TYPE_CHECKING:
+    _UserCreationForm = UserCreationForm[User]
+else:  # Django's forms take no type parameter at run time
+    _UserCreationForm = UserCreationForm
 
 
-class MembershipForm(forms.Form):
-    username = forms.CharField(max_length=150, help_text="An existing pushadmin user.")
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", max_length=254)
     role = forms.ChoiceField(choices=Role.choices)
 
-    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip()
+
+
+class JoinForm(_UserCreationForm):
+    """The invitee chooses a username and password (Django's validators), and confirms the
+    authenticator when the workspace requires two-factor sign-in for the role."""
+
+    code = forms.CharField(
+        label="Six-digit code from the app",
+        min_length=6,
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}"}),
+    )
+
+    def __init__(self, *args: Any, email: str, needs_code: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.workspace = workspace
-
-    def clean_username(self) -> User:
-        username = self.cleaned_data["username"].strip()
-        user = get_user_model().objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise forms.ValidationError(f"No active user is called “{username}”.")
-        return user
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        user, role = data.get("username"), data.get("role")
-        if user and role and Membership.objects.filter(user=user, workspace=self.workspace, role=role).exists():
-            raise forms.ValidationError(f"{user} already holds the role {Role(role).label} here.")
-        return data
+        self.instance.email = email  # so the similarity validator compares the password with it
+        if needs_code:
+            self.fields["code"].required = True
+        else:
+            del self.fields["code"]
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -100,3 +109,13 @@ class OneTimeCodeForm(forms.Form):
         if not is_whole_number(code):
             raise forms.ValidationError("The code is six digits, 0 to 9.")
         return code
+
+
+class RecoveryCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Recovery code",
+        max_length=40,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "autofocus": True}),
+        help_text="One of the ten codes you saved when you set up two-factor sign-in, e.g. abcde-fghjk.",
+    )

@@ -1,4 +1,5 @@
-"""Per-person hourly limits on costly actions (test sends, audience imports).
+"""Hourly limits on costly actions: per person (test sends, imports, invitations) and, for
+actions taken before signing in (password reset), per key such as an e-mail address or a client.
 
 The window slides: a use counts for exactly one hour after it happened, so there is no
 burst of twice the limit around the top of the hour. Counts live in the database so every
@@ -18,9 +19,10 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from pushadmin.accounts.models import ActionUse
+from pushadmin.accounts.models import ActionUse, UseCounter
 
 WINDOW = timedelta(hours=1)
 
@@ -63,3 +65,30 @@ def remaining(user: User, action: str, limit_per_hour: int) -> int:
     since = timezone.now() - WINDOW
     used = ActionUse.objects.filter(user=user, action=action, used_at__gt=since).count()
     return max(0, limit_per_hour - used)
+
+
+class _Full(Exception):
+    pass
+
+
+def take_all(keyed_limits: list[tuple[str, int]]) -> bool:
+    """Count one use on every key, or on none when any key has used its limit this hour.
+
+    Anonymous requests have no person's row to lock, so each key's count is one row changed by
+    a conditional UPDATE: parallel requests cannot take more uses than the limit. The window is
+    fixed (it starts at a key's first use), which is enough for what is limited this way.
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            UseCounter.objects.filter(resets_at__lt=now - WINDOW).delete()
+            UseCounter.objects.bulk_create(
+                [UseCounter(key=key, resets_at=now + WINDOW) for key, _ in keyed_limits], ignore_conflicts=True
+            )
+            for key, limit in keyed_limits:
+                UseCounter.objects.filter(key=key, resets_at__lte=now).update(uses=0, resets_at=now + WINDOW)
+                if not UseCounter.objects.filter(key=key, uses__lt=limit).update(uses=F("uses") + 1):
+                    raise _Full
+    except _Full:
+        return False
+    return True

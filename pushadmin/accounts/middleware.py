@@ -56,7 +56,12 @@ class TwoFactorMiddleware:
     """After the password, a person with an authenticator must enter a code before any page;
     one whose workspace requires two-factor for their role must first enrol one."""
 
-    OPEN_URL_NAMES = ("accounts:two_factor_verify", "accounts:two_factor_enrol", "accounts:logout")
+    OPEN_URL_NAMES = (
+        "accounts:two_factor_verify",
+        "accounts:two_factor_recover",
+        "accounts:two_factor_enrol",
+        "accounts:logout",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

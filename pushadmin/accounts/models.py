@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from base64 import b32encode
+from binascii import unhexlify
+from urllib.parse import quote, urlencode
+
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
+from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 
+from pushadmin.workspaces import encryption
 from pushadmin.workspaces.models import Workspace
 
 
@@ -72,3 +81,145 @@ class SignInCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.checks} checks, {self.refused} refused, until {self.resets_at:%Y-%m-%d %H:%M:%S}"
+
+
+# django-otp ships no type information, so its base classes are Any to mypy.
+class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]
+    """An authenticator app (RFC 6238), as django-otp's TOTPDevice but with its key encrypted at rest.
+
+    The key is encrypted with the key ring of the AccessKey secrets (PUSHADMIN_ENCRYPTION_KEYS),
+    so a copy of the database alone does not let anyone compute codes, and
+    `rotate_encryption_key` re-encrypts it with the secrets.
+    """
+
+    key_encrypted = models.TextField(editable=False)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)  # the time step of the last code accepted: no code twice
+
+    class Meta(Device.Meta):  # type: ignore[misc]
+        verbose_name = "authenticator app"
+
+    def set_key(self, hex_key: str) -> None:
+        self.key_encrypted = encryption.encrypt(hex_key)
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(encryption.decrypt(self.key_encrypted).encode())
+
+    def verify_token(self, token: object) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        code = str(token)
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
+        verified = code.isascii() and code.isdigit() and totp.verify(int(code), self.tolerance, self.last_t + 1)
+        if not verified:
+            self.throttle_increment(commit=True)
+            return False
+        self.last_t = totp.t()
+        self.drift = totp.drift
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// URL an authenticator app reads from the QR code."""
+        issuer = str(settings.OTP_TOTP_ISSUER).replace(":", "")
+        label = quote(f"{issuer}:{self.user.get_username()}")
+        params = {"secret": b32encode(self.bin_key), "algorithm": "SHA1", "digits": self.digits, "period": self.step}
+        return f"otpauth://totp/{label}?{urlencode(params)}&issuer={quote(issuer)}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use code that stands in for an authenticator code; only its hash is kept.
+
+    See recovery_codes.py. The codes are random (50 bits), so a plain SHA-256 is enough: there
+    is no small space of likely values to try, as there is with passwords.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"recovery code #{self.pk} of user #{self.user_id}" + (" (used)" if self.used_at else "")
+
+
+class UseCounter(models.Model):
+    """Uses of one anonymous, rate-limited action by one key (an address, a client) in a window; see limits.py."""
+
+    key = models.CharField(max_length=200, unique=True)
+    uses = models.PositiveIntegerField(default=0)
+    resets_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["resets_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.uses} until {self.resets_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Invitation(models.Model):
+    """An e-mailed, single-use, expiring invitation to join a workspace in a role; see invitations.py.
+
+    Only the hash of the link's token is stored. A pending invitation is neither accepted nor
+    revoked and not yet expired; each of those changes is a conditional UPDATE, so one link
+    admits one person once.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # The authenticator key offered on the join page, kept (encrypted) between showing and confirming it.
+    enrolment_key_encrypted = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} as {self.get_role_display()} to {self.workspace}"
+
+
+class SignedInSession(models.Model):
+    """One signed-in session, so that admins can see and end their members' sessions (ASVS 7.4.5).
+
+    Written at sign-in and kept current by `sessions.SessionRecordMiddleware`; see sessions.py.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    signed_in_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"session of {self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"

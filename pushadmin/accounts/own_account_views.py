@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -17,8 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from pushadmin.accounts import two_factor
-from pushadmin.accounts.forms import OneTimeCodeForm
+from pushadmin.accounts import limits, login_throttle, recovery_codes, two_factor
+from pushadmin.accounts.forms import OneTimeCodeForm, RecoveryCodeForm
 from pushadmin.accounts.requests import AuthenticatedRequest
 from pushadmin.audit import trail
 
@@ -50,8 +52,7 @@ def change_password(request: AuthenticatedRequest) -> HttpResponse:
 def two_factor_enrol(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if two_factor.confirmed_device(user) is not None:
-        messages.info(request, "Two-factor sign-in is already set up for your account.")
-        return redirect(_next_url(request))
+        return redirect("accounts:recovery_codes")
     device = two_factor.pending_device(user)
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -60,9 +61,10 @@ def two_factor_enrol(request: AuthenticatedRequest) -> HttpResponse:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 trail.record("user.two_factor_enrolled", request=request, obj=user)
+                codes = recovery_codes.issue(user, request)
             otp_login(request, device)
-            messages.success(request, "Two-factor sign-in is on. You will be asked for a code after your password.")
-            return redirect(_next_url(request))
+            # Shown in this response only: the codes are stored hashed and cannot be shown again.
+            return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request)})
         form.add_error("code", "That code does not match. Check the clock on your phone and use the newest code.")
     context = {
         "form": form,
@@ -101,6 +103,64 @@ def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
         )
         form.add_error("code", message)
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def recovery_codes_page(request: AuthenticatedRequest) -> HttpResponse:
+    """The two-factor page of an enrolled person: how many recovery codes are left, and a new set."""
+    if two_factor.confirmed_device(request.user) is None:
+        return redirect("accounts:two_factor_enrol")
+    if request.method == "POST":
+        codes = recovery_codes.issue(request.user, request)
+        return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("console:home")})
+    left = recovery_codes.unused_count(request.user)
+    return render(request, "accounts/recovery_codes.html", {"left": left})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def two_factor_recover(request: AuthenticatedRequest) -> HttpResponse:
+    """Sign-in's second step with a recovery code instead of the authenticator's code."""
+    user = request.user
+    device = two_factor.confirmed_device(user)
+    if device is None or two_factor.is_verified(user):
+        return redirect(_next_url(request))
+    form = RecoveryCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _ = device.verify_is_allowed()
+        if allowed and recovery_codes.redeem(user, form.cleaned_data["code"], request):
+            device.throttle_reset()
+            otp_login(request, device)
+            messages.warning(request, f"Recovery code used; {recovery_codes.unused_count(user)} left.")
+            return redirect(_next_url(request))
+        device.throttle_increment()  # the authenticator's own throttle: guesses here count there too
+        trail.record("user.two_factor_failed", request=request, obj=user, detail={"with": "recovery code"})
+        message = "Too many wrong codes; wait a minute." if not allowed else "That recovery code is not valid or used."
+        form.add_error("code", message)
+    return render(request, "accounts/two_factor_recover.html", {"form": form, "next": _next_url(request)})
+
+
+class LimitedPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, limited per e-mail address and per client address.
+
+    A refused request answers exactly as a sent link does, so the limit reveals nothing about
+    which addresses have accounts, and nobody can flood a mailbox with reset messages.
+    """
+
+    email_template_name = "registration/password_reset_email.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # The address is kept hashed: the counters must not become a list of typed addresses.
+        email = hashlib.sha256(form.cleaned_data["email"].strip().lower().encode()).hexdigest()
+        keyed_limits = [(f"password_reset.email:{email}", settings.PUSHADMIN_RESETS_PER_EMAIL)]
+        ip = login_throttle.client_ip(self.request)
+        if ip:
+            keyed_limits.append((f"password_reset.client:{ip}", settings.PUSHADMIN_RESETS_PER_CLIENT))
+        if limits.take_all(keyed_limits):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -48,3 +48,33 @@ def test_the_link_sets_a_new_password_once_and_ends_other_sessions(cast: Cast) -
     assert elsewhere.get(f"/w/{cast.workspace.pk}/").status_code == 302
     assert "This link no longer works" in Client().get(link, follow=True).content.decode()
     assert AuditEntry.objects.filter(action="user.password_reset", actor=cast.marketer).exists()
+
+
+def ask_from(email: str, client_address: str) -> tuple[int, str, str]:
+    response = Client(REMOTE_ADDR=client_address).post("/accounts/password-reset/", {"email": email}, follow=True)
+    body = re.sub(r"[A-Za-z0-9]{64}", "TOKEN", response.content.decode())
+    return response.status_code, response.redirect_chain[-1][0], body
+
+
+def test_reset_requests_for_one_address_are_limited_and_answered_the_same(cast: Cast, settings: object) -> None:
+    settings.PUSHADMIN_RESETS_PER_EMAIL = 3  # type: ignore[attr-defined]
+    cast.marketer.email = "mia@example.com"
+    cast.marketer.save()
+    answers = [ask_from("Mia@Example.com " if n % 2 else "mia@example.com", f"127.0.0.{n + 1}") for n in range(5)]
+    assert len(mail.outbox) == 3
+    assert len(set(answers)) == 1
+    assert ask_from("someone.else@example.com", "127.0.0.9") == answers[0]
+
+
+def test_reset_requests_from_one_client_are_limited_across_addresses(cast: Cast, settings: object) -> None:
+    settings.PUSHADMIN_RESETS_PER_CLIENT = 2  # type: ignore[attr-defined]
+    for user, email in ((cast.marketer, "mia@example.com"), (cast.reviewer, "rob@example.com")):
+        user.email = email
+        user.save()
+    first = ask_from("nobody@example.com", "127.0.0.5")
+    ask_from("mia@example.com", "127.0.0.5")
+    refused = ask_from("rob@example.com", "127.0.0.5")
+    assert refused == first
+    assert [message.to for message in mail.outbox] == [["mia@example.com"]]
+    ask_from("rob@example.com", "127.0.0.6")  # another client is not held back
+    assert mail.outbox[-1].to == ["rob@example.com"]

@@ -19,6 +19,8 @@ PUBLIC_URL_NAMES = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
+    "accounts:invitation",
+    "accounts:accept_invitation",
 }
 EVERY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_ID = 999_999

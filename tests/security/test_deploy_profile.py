@@ -45,6 +45,7 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         SECRET_KEY="x9" * 10 + "production-secret-key-for-the-deploy-check-0123456789",
         PUSHADMIN_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="push.example.com",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         DJANGO_SETTINGS_MODULE="pushadmin.settings",
         **extra,
     )

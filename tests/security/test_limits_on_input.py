@@ -46,7 +46,7 @@ def test_an_oversized_form_post_is_refused_and_saves_nothing(cast: Cast, setting
     client = Client(raise_request_exception=False)
     client.force_login(cast.admin)
     before = cast.workspace.memberships.count()
-    response = client.post(f"/w/{cast.workspace.pk}/members/", {"username": "x" * 20_000, "role": "reviewer"})
+    response = client.post(f"/w/{cast.workspace.pk}/members/", {"email": "x" * 20_000, "role": "reviewer"})
     assert response.status_code == 400
     assert cast.workspace.memberships.count() == before
 

@@ -1,4 +1,5 @@
-"""The AccessKey secret appears nowhere a person or a log can read it, after a full campaign.
+"""The AccessKey secret appears nowhere a person or a log can read it, after a full campaign;
+nor do invitation tokens, authenticator keys, recovery codes or session keys.
 
 A campaign is built, approved and really sent to the sandbox over HTTP (plus one call to an
 endpoint that refuses connections); then every GET page of the project is opened by every
@@ -11,18 +12,22 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import socket
 import zipfile
 
 import pytest
+from django.core import mail
 from django.test import Client
 
+from pushadmin.accounts.models import SignedInSession, TOTPAuthenticator
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import CampaignStatus
 from pushadmin.console.demo import DEMO_ACCESS_KEY_SECRET
 from pushadmin.delivery import sending
 from pushadmin.delivery.models import Attempt, Batch, BatchStatus, Message
+from tests.accounts.authenticator import code_for, key_on_page
 from tests.fixtures.processes import SandboxProcess
 from tests.personas import TEST_SECRET, Cast
 from tests.security.site_map import all_routes, concrete_path
@@ -82,12 +87,41 @@ def a_call_that_fails(cast: Cast) -> None:
         sending.send_batch(batch.pk)
 
 
+def people_secrets(cast: Cast) -> list[str]:
+    """An invitation sent and accepted, an authenticator enrolled and a recovery code used, through
+    the pages: their tokens, keys and codes, and the signed-in sessions' keys, to look for."""
+    admin = Client()
+    admin.force_login(cast.admin)
+    admin.post(f"/w/{cast.workspace.pk}/members/", {"email": "tess@example.com", "role": "marketer"})
+    link = re.search(r"http://testserver(/invitations/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    tess = Client(HTTP_USER_AGENT="SCAN browser")
+    tess.get(link)
+    form = {
+        "username": "tess.totp",
+        "password1": "a long enough passphrase 3",
+        "password2": "a long enough passphrase 3",
+    }
+    assert tess.post("/invitations/accept/", form).status_code == 302
+    key = key_on_page(tess.get("/accounts/two-factor/").content.decode())
+    codes = re.findall(
+        r"<li><code>([a-z0-9-]+)</code>", tess.post("/accounts/two-factor/", {"code": code_for(key)}).content.decode()
+    )
+    again = Client()
+    again.post("/accounts/login/", {"username": "tess.totp", "password": "a long enough passphrase 3"})
+    assert again.post("/accounts/two-factor/recover/", {"code": codes[0]}).status_code == 302
+    device = TOTPAuthenticator.objects.get(user__username="tess.totp")
+    sessions = list(SignedInSession.objects.values_list("session_key", flat=True))
+    assert len(codes) == 10 and sessions
+    return [link.split("/")[2], key, device.bin_key.hex(), device.key_encrypted, *codes, *sessions]
+
+
 def test_no_page_fragment_download_log_or_audit_entry_shows_the_secret(
     cast: Cast, mpaas_sandbox: SandboxProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     world = sent_campaign_world(cast, mpaas_sandbox.url)
     a_call_that_fails(cast)
+    people = people_secrets(cast)
     assert Message.objects.filter(campaign=world.objects["campaign"], status="accepted").exists(), "nothing was sent"
 
     seen: list[str] = []
@@ -113,7 +147,7 @@ def test_no_page_fragment_download_log_or_audit_entry_shows_the_secret(
 
     everything = "\n".join(seen)
     tokens = [cast.workspace.access_key_secret_encrypted, cast.other_workspace.access_key_secret_encrypted]
-    for secret in [TEST_SECRET, DEMO_ACCESS_KEY_SECRET, *tokens]:
+    for secret in [TEST_SECRET, DEMO_ACCESS_KEY_SECRET, *tokens, *people]:
         assert secret not in everything
     assert opened >= 4, "the crawl opened too few pages to mean anything"
     assert zips_opened or not any("evidence" in route.route for route in all_routes())

@@ -8,13 +8,15 @@ whose object is unknown here gets an id that exists nowhere.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Model
 from django.utils import timezone
 
-from pushadmin.accounts.models import Membership
+from pushadmin.accounts.invitations import token_hash
+from pushadmin.accounts.models import Invitation, Membership, SignedInSession
 from pushadmin.audiences.models import Audience, AudienceImport, AudienceMember, RejectedRow
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign, Template
@@ -35,6 +37,7 @@ ALIASES = {
     "entry": "auditentry",
     "audit_entry": "auditentry",
     "review": "campaign",
+    "session": "signedinsession",
 }
 
 
@@ -101,6 +104,22 @@ def build_world(workspace: Workspace, author: AbstractBaseUser, marker: str, tem
     approval = Approval.objects.create(campaign=campaign, reviewer=author, revision=1, fingerprint="0" * 64)
     comment = ReviewComment.objects.create(campaign=campaign, author=author, revision=1, body=f"{marker} comment")
     entry = trail.record("security.world_built", actor=author, workspace=workspace, obj=campaign)
+    invitation = Invitation.objects.create(
+        workspace=workspace,
+        email=f"{marker.lower()}@example.com",
+        role="marketer",
+        token_hash=token_hash(f"{marker}-token"),
+        invited_by=author,
+        expires_at=timezone.now() + timedelta(hours=72),
+    )
+    session = SignedInSession.objects.create(
+        user=author,
+        session_key=f"{marker.lower()}sessionkey",
+        ip="127.0.0.1",
+        user_agent=f"{marker} browser",
+        signed_in_at=timezone.now(),
+        last_seen_at=timezone.now(),
+    )
     objects: dict[str, Any] = {
         "template": template,
         "audience": audience,
@@ -116,5 +135,8 @@ def build_world(workspace: Workspace, author: AbstractBaseUser, marker: str, tem
         "auditentry": entry,
         "membership": Membership.objects.filter(workspace=workspace).order_by("pk").first(),
         "workspace": workspace,
+        "invitation": invitation,
+        "signedinsession": session,
+        "user": author,
     }
     return World(workspace=workspace, marker=marker, objects=objects)
