@@ -55,7 +55,7 @@ def template_key_value(
     return chosen, missing
 
 
-def skip_reason(campaign: Campaign, target: str, values: Mapping[str, Any] | None) -> str | None:
+def skip_reason(campaign: Campaign, values: Mapping[str, Any] | None) -> str | None:
     """Why the skip policy keeps this row out of every request, or None (the one place that rule lives).
 
     A row is skipped when it misses a placeholder value or would be longer than mPaaS takes: sent,
@@ -67,13 +67,13 @@ def skip_reason(campaign: Campaign, target: str, values: Mapping[str, Any] | Non
     rendered = rendering.render(template.title, template.content, values)
     if rendered.missing:
         return "Skipped: a placeholder value is missing."
-    too_long = rendered.too_long_for_mpaas() or rendering.target_too_long(target)
+    too_long = rendered.too_long_for_mpaas()
     return f"Skipped: {too_long[0].lower()}{too_long[1:]}" if too_long else None
 
 
 def is_skipped(campaign: Campaign, message: Message) -> bool:
     """True when the skip policy keeps this message out of every request."""
-    return skip_reason(campaign, message.target, message.values) is not None
+    return skip_reason(campaign, message.values) is not None
 
 
 def default_task_name(campaign: Campaign) -> str:

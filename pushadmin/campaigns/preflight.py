@@ -108,14 +108,13 @@ def row_problems(
     fallback: Mapping[str, Any] | None,
     *,
     template: tuple[str, str],
-    target: str = "",
 ) -> list[tuple[str, str]]:
     """(kind, message) for one row (`template` is its title and text); shared with the builder's row markers."""
     found: list[tuple[str, str]] = []
     _chosen, missing, _ = rendering.effective_values(names, values, fallback)
     if missing:
         found.append((MISSING, "No value for " + ", ".join(f"#{name}#" for name in missing) + "."))
-    too_long = rendering.render(*template, values, fallback).too_long_for_mpaas() or rendering.target_too_long(target)
+    too_long = rendering.render(*template, values, fallback).too_long_for_mpaas()
     if too_long:
         found.append((TOO_LONG, too_long))
     known = set(names)
@@ -207,7 +206,7 @@ def _scan_rows(campaign: Campaign) -> PreflightReport:
         chunk_size=2000
     ):
         report.total_rows += 1
-        found = row_problems(names, values, extended, fallback, template=texts, target=target or "")
+        found = row_problems(names, values, extended, fallback, template=texts)
         if not (target or "").strip():
             found.append((EMPTY_TARGET, "The target is empty."))
         else:

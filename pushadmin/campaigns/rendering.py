@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pushadmin.mpaas.validation import MAX_CONTENT_LENGTH, MAX_TARGET_LENGTH, MAX_TITLE_LENGTH
+from pushadmin.mpaas.validation import MAX_CONTENT_LENGTH, MAX_TITLE_LENGTH
 
 # A marker is #name#: no whitespace and no '#' inside, as in the mPaaS console.
 PLACEHOLDER_RE = re.compile(r"#([^#\s]{1,64})#")
@@ -100,12 +100,6 @@ class TruncatedPreview:
     body_cut: bool
     title_limit: int
     body_limit: int
-
-
-def target_too_long(target: str) -> str | None:
-    if len(target) > MAX_TARGET_LENGTH:
-        return f"Too long: the target has {len(target):,} characters, mPaaS takes at most {MAX_TARGET_LENGTH}."
-    return None
 
 
 def truncate(text: str, limit: int) -> str:

@@ -265,7 +265,7 @@ def view_row(
     fallback = fallback_of(campaign)
     rendered = rendering.render(campaign.template.title, campaign.template.content, values, fallback)
     texts = (campaign.template.title, campaign.template.content)
-    found = row_problems(names, values, extended, fallback, template=texts, target=target)
+    found = row_problems(names, values, extended, fallback, template=texts)
     problems = [message for _kind, message in found]
     if seq is None and not target and not any(values.values()) and not extended:
         problems = []  # a blank row waiting to be typed into has nothing wrong yet
@@ -305,9 +305,8 @@ def _with_problems(campaign: Campaign, names: list[str]) -> Iterator[int]:
     fallback = fallback_of(campaign)
     texts = (campaign.template.title, campaign.template.content)
     rows = Message.objects.filter(campaign=campaign).order_by("seq")
-    fields = ("seq", "target", "values", "extended_params")
-    for seq, target, values, extended in rows.values_list(*fields).iterator(chunk_size=2000):
-        if row_problems(names, values, extended, fallback, template=texts, target=target):
+    for seq, values, extended in rows.values_list("seq", "values", "extended_params").iterator(chunk_size=2000):
+        if row_problems(names, values, extended, fallback, template=texts):
             yield seq
 
 

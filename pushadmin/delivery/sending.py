@@ -219,9 +219,9 @@ def _skip_unsendable_rows(campaign: Campaign) -> int:
     if campaign.missing_policy != MissingDataPolicy.SKIP:
         return 0
     by_reason: dict[str, list[int]] = {}
-    rows = Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).values_list("pk", "target", "values")
-    for pk, target, values in rows.iterator(chunk_size=5000):
-        reason = payload.skip_reason(campaign, target, values)
+    rows = Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).values_list("pk", "values")
+    for pk, values in rows.iterator(chunk_size=5000):
+        reason = payload.skip_reason(campaign, values)
         if reason:
             by_reason.setdefault(reason, []).append(pk)
     for reason, pks in by_reason.items():

@@ -7,7 +7,7 @@ import pytest
 from pushadmin.campaigns.models import MissingDataPolicy
 from pushadmin.campaigns.preflight import TOO_LONG, preflight
 from pushadmin.campaigns.rows import row_page
-from pushadmin.mpaas.validation import MAX_CONTENT_LENGTH, MAX_TARGET_LENGTH, MAX_TITLE_LENGTH
+from pushadmin.mpaas.validation import MAX_CONTENT_LENGTH, MAX_TITLE_LENGTH
 from tests.campaigns.composing import make_campaign, make_template
 from tests.personas import Cast
 
@@ -43,12 +43,13 @@ def test_under_the_skip_policy_overlong_rows_are_left_out_and_the_rest_can_be_su
     assert any("they will be skipped" in warning for warning in report.warnings)
 
 
-def test_an_overlong_text_and_an_overlong_target_are_problems_too(cast: Cast) -> None:
+def test_an_overlong_text_is_a_problem_too(cast: Cast) -> None:
     long_money = "9" * MAX_CONTENT_LENGTH
-    campaign = make_campaign(cast, [("u1", {**GOOD, "money": long_money}), ("t" * (MAX_TARGET_LENGTH + 1), GOOD)])
+    campaign = make_campaign(cast, [("u1", {**GOOD, "money": long_money}), ("u2", GOOD)])
     messages = [(p.seq, p.message) for p in preflight(campaign).problems if p.kind == TOO_LONG]
-    assert messages[0][0] == 1 and "the text has 4,049 characters once filled" in messages[0][1]
-    assert messages[1] == (2, f"Too long: the target has 257 characters, mPaaS takes at most {MAX_TARGET_LENGTH}.")
+    assert messages == [
+        (1, f"Too long: the text has 4,049 characters once filled, mPaaS takes at most {MAX_CONTENT_LENGTH:,}.")
+    ]
 
 
 def test_the_builder_marks_the_overlong_rows_and_filters_them(cast: Cast) -> None:
