@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -35,6 +36,7 @@ def rows_table(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     """GET: one page of rows, each rendered. POST: save the posted page (all or nothing)."""
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     errors: dict[str, str] = {}
+    status_before = campaign.get_status_display().lower()
     if request.method == "POST":
         try:
             with transaction.atomic():
@@ -48,12 +50,29 @@ def rows_table(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
             return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
         if errors:
             return _rows_with_errors(request, campaign, errors)
+        campaign.refresh_from_db()
+        if campaign.get_status_display().lower() != status_before:
+            # The header and the submit button no longer tell the truth: the whole page is sent again.
+            messages.warning(
+                request,
+                f"Rows saved. “{campaign.name}” was {status_before} and is a draft again (revision "
+                f"{campaign.revision}): submit it for review again when it is ready.",
+            )
+            return _reload_builder(request, campaign)
         if not request.htmx:
             messages.success(request, "Rows saved." if result.any_change else "Nothing changed in the rows.")
             return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
-        campaign.refresh_from_db()
     context = rows_context(campaign, _page(request, campaign), saved=request.method == "POST")
     return render_fragment(request, "campaigns/builder.html#rows", context)
+
+
+def _reload_builder(request: WorkspaceRequest, campaign: Campaign) -> HttpResponse:
+    url = reverse("campaigns:edit", kwargs={"workspace_id": campaign.workspace_id, "campaign_id": campaign.pk})
+    if not request.htmx:
+        return redirect(url)
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = url
+    return response
 
 
 def _rows_with_errors(request: WorkspaceRequest, campaign: Campaign, errors: dict[str, str]) -> HttpResponse:

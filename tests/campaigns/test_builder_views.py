@@ -11,9 +11,11 @@ from django.urls import reverse
 from pushadmin.audiences.models import Audience, AudienceMember
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.campaigns.workflow import submit_for_review
 from pushadmin.delivery.models import Message, MessageStatus
 from tests.campaigns.composing import make_campaign, make_template
 from tests.personas import TEST_SECRET, Cast
+from tests.reviews.campaign_rows import request_by
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +122,18 @@ def test_row_preview_renders_what_is_typed_without_saving(cast: Cast) -> None:
     assert "Hello Wang Wu, congratulations on winning #money# yuan" in html
     assert "No value for #money#." in html
     assert Message.objects.get().values == GOOD
+
+
+def test_saving_rows_of_a_campaign_in_review_reloads_the_builder_saying_it_left_review(cast: Cast) -> None:
+    campaign = submit_for_review(make_campaign(cast, [("u1", GOOD)]), request=request_by(cast.marketer))
+    data = {"rows": ["1"], "row-1-target": "u1", "row-1-v-name": "Changed", "row-1-v-money": "5", "row-1-ext": ""}
+    marketer = client_for(cast.marketer)
+    response = marketer.post(url("rows", campaign), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Redirect"] == url("edit", campaign)
+    page = marketer.get(url("edit", campaign)).content.decode()
+    assert "was in review and is a draft again (revision 2)" in page
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.DRAFT
 
 
 def test_saving_rows_edits_adds_and_removes_and_voids_nothing_silently(cast: Cast) -> None:
