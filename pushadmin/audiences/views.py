@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -20,6 +20,7 @@ from pushadmin.audiences.forms import AudienceForm
 from pushadmin.audiences.models import Audience, AudienceImport, ImportRunStatus, ImportStatus
 from pushadmin.audiences.uploads import refused_upload
 from pushadmin.audit import trail
+from pushadmin.audit.exports import csv_response
 
 READERS = (Role.MARKETER, Role.AUDITOR)
 
@@ -136,3 +137,22 @@ def audience_detail(request: WorkspaceRequest, audience_id: int) -> HttpResponse
         rejected = Paginator(job.rejected_rows.all(), 100).get_page(request.GET.get("rejected_page"))
     context = {"audience": audience, "job": job, "members": members, "rejected": rejected}
     return render(request, "audiences/detail.html", context)
+
+
+@require_GET
+@workspace_view(*READERS)
+def rejected_rows_csv(request: WorkspaceRequest, audience_id: int) -> StreamingHttpResponse:
+    """The latest import's refused rows, each with its line and reason, as a CSV file (audited)."""
+    audience = get_in_workspace(request, Audience, pk=audience_id)
+    job = audience.imports.first()
+    if job is None:
+        raise Http404("This audience has no import yet.")
+    trail.record(
+        "audience.rejected_rows_downloaded",
+        request=request,
+        workspace=audience.workspace,
+        obj=audience,
+        detail={"import": job.pk, "rows": job.rows_rejected},
+    )
+    rows = job.rejected_rows.order_by("line_number").values_list("line_number", "target", "reason").iterator()
+    return csv_response(f"audience-{audience.pk}-import-{job.pk}-rejected.csv", ["Line", "Target", "Reason"], rows)

@@ -153,3 +153,24 @@ def test_an_imported_row_with_a_missing_value_meets_the_campaigns_policy(
     assert report.blocks_submission is blocks
     assert report.rows_to_send == to_send
     assert [(p.seq, p.message) for p in report.problems] == [(2, "No value for #money#.")]
+
+
+def test_the_rejected_rows_download_as_a_safe_csv_with_line_and_reason(cast: Cast) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from pushadmin.audit.models import AuditEntry
+
+    job = import_bytes(cast, make_audience(cast), b"target,name,money\nuser1,Li,5\n ,Wang,6\nuser1,=1+1,7\n")
+    client = Client()
+    client.force_login(cast.auditor)
+    url = reverse("audiences:rejected_csv", kwargs={"workspace_id": cast.workspace.pk, "audience_id": job.audience_id})
+    response = client.get(url)
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert body.splitlines() == [
+        '"Line","Target","Reason"',
+        '"3","","empty target"',
+        '"4","user1","duplicate target (first on line 2)"',
+    ]
+    assert AuditEntry.objects.get(action="audience.rejected_rows_downloaded").detail == {"import": job.pk, "rows": 2}
