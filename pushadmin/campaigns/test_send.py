@@ -1,4 +1,5 @@
-"""Test send: the first row's message, to one target the marketer names, right now.
+"""Test send: one row's message (the first unless the marketer picks another), to its own target or one
+the marketer names, right now.
 
 It goes through the real client to the workspace's endpoint with its own MsgKey (never one
 of the campaign's), ignores the schedule, and lands in the audit trail with the API's answer.
@@ -63,10 +64,17 @@ def _answer(outcome: errors.Outcome, msg_key: str) -> TestSendAnswer:
     )
 
 
-def send_test(campaign: Campaign, target: str, *, request: HttpRequest) -> TestSendAnswer:
-    first = Message.objects.filter(campaign=campaign).order_by("seq").first()
+def send_test(campaign: Campaign, target: str, *, request: HttpRequest, row: int | None = None) -> TestSendAnswer:
+    rows = Message.objects.filter(campaign=campaign)
+    first = rows.filter(seq=row).first() if row else rows.order_by("seq").first()
     if first is None:
-        raise ValueError("The campaign has no rows yet; add one to test.")
+        last = rows.order_by("-seq").values_list("seq", flat=True).first()
+        raise ValueError(
+            f"Row {row} does not exist; the rows are numbered 1 to {last}."
+            if row and last
+            else "The campaign has no rows yet; add one to test."
+        )
+    target = target or first.target
     msg_key = f"pa{campaign.msg_key_prefix}-test-{secrets.token_hex(4)}"
     probe = Message(target=target, msg_key=msg_key, values=first.values, extended_params=first.extended_params)
     push = build_push_request(campaign, [probe], task_name=f"Test: {campaign.name}"[:100])

@@ -29,6 +29,7 @@ from pushadmin.campaigns.rows import replace_rows_from_audience
 from pushadmin.campaigns.settings_forms import ChannelOptionsForm, StrategyForm
 from pushadmin.campaigns.strategy import Strategy, summary
 from pushadmin.campaigns.test_send import send_test
+from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.workspaces.encryption import SecretUnreadable
 
 READERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
@@ -182,13 +183,17 @@ def strategy_preview(request: WorkspaceRequest) -> HttpResponse:
 def campaign_test_send(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     target = (request.POST.get("test_target") or "").strip()
-    context: dict[str, Any] = {"campaign": campaign, "test_target": target}
-    if not target:
-        context["test_error"] = "Enter the device or user id to send the test to."
+    row_text = (request.POST.get("test_row") or "").strip()
+    context: dict[str, Any] = {"campaign": campaign, "test_target": target, "test_row": row_text}
+    if row_text and not is_whole_number(row_text):
+        context["test_error"] = "The row must be a row number, such as 1."
+    elif not target and not row_text:
+        context["test_error"] = "Enter the device or user id to send the test to, or pick a row to send to its target."
     else:
         try:
             limits.check_and_count(request.user, "campaign.test_send", settings.PUSHADMIN_TEST_SENDS_PER_HOUR)
-            context["test_answer"] = send_test(campaign, target, request=request)
+            row = int(row_text) if row_text else None
+            context["test_answer"] = send_test(campaign, target, request=request, row=row)
         except (ValueError, limits.LimitReached, SecretUnreadable) as exc:
             context["test_error"] = str(exc)
     if request.htmx:

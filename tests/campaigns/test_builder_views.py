@@ -291,6 +291,22 @@ def test_test_send_goes_through_the_real_client_to_the_sandbox(cast: Cast, mpaas
     assert AuditEntry.objects.filter(action="campaign.test_sent").exists()
 
 
+def test_a_test_send_can_pick_a_row_and_go_to_its_own_target(cast: Cast, mpaas_sandbox: Any) -> None:
+    cast.workspace.endpoint_url = mpaas_sandbox.url
+    cast.workspace.save()
+    campaign = make_campaign(cast, [("u1", GOOD), ("u2", {"name": "Li Si", "money": "88"})])
+    marketer = client_for(cast.marketer)
+    html = marketer.post(url("test_send", campaign), {"test_row": "2"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Accepted by the push service." in html, html
+    (sent,) = mpaas_sandbox.messages()
+    assert sent["target"] == "u2" and "Li Si" in sent["content"] and "88" in sent["content"]
+    html = marketer.post(url("test_send", campaign), {"test_row": "7"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Row 7 does not exist; the rows are numbered 1 to 2." in html
+    html = marketer.post(url("test_send", campaign), {"test_row": "²"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "The row must be a row number" in html
+    assert len(mpaas_sandbox.messages()) == 1
+
+
 def test_test_send_without_javascript_answers_with_the_whole_builder_page(cast: Cast, mpaas_sandbox: Any) -> None:
     cast.workspace.endpoint_url = mpaas_sandbox.url
     cast.workspace.save()
