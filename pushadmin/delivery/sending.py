@@ -15,13 +15,14 @@ Exactly once towards mPaaS rests on four rules:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, NamedTuple
 
@@ -35,7 +36,16 @@ from pushadmin.campaigns import payload
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
 from pushadmin.campaigns.strategy import IMMEDIATE
-from pushadmin.delivery import clients, culprits, membership, ratelimit, requests, row_outcomes, scheduling
+from pushadmin.delivery import (
+    call_window,
+    clients,
+    culprits,
+    membership,
+    ratelimit,
+    requests,
+    row_outcomes,
+    scheduling,
+)
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
@@ -434,37 +444,58 @@ def _call_step(
     *,
     first: bool,
 ) -> StepCalls:
-    """Make a step's calls one after the other; stop at the first without a definite answer.
+    """Make a step's calls, up to the window's number at once (see `call_window`), each started at its rate
+    slot; stop starting calls at the first answer that is not definite.
 
     Before each call but the step's first (whose marking just checked it), the campaign must still
     be sending: a pause or cancel committed meanwhile lets no new call start, and the step's
-    batches not called go back unsent (pending, or cancelled with their campaign).
+    batches not called go back unsent (pending, or cancelled with their campaign). Calls already
+    on their way finish and are recorded.
     """
-    sent: list[SentBatch] = []
+    window: call_window.CallWindow[Any, Any] = call_window.CallWindow(
+        client.push_multiple, window_size(campaign.workspace, len(step)), lambda result: not _answered(result.outcome)
+    )
+    stop: tuple[int, Callable[[list[ClaimedBatch]], dict[int, str]]] | None = None
     for index, claimed_batch in enumerate(step):
-        unsent = step[index:]
+        if window.saw_trouble():
+            # Something is wrong (throttling, errors, settings): the rest waits for another task.
+            stop = (index, lambda rest: _give_back(rest, token, delay=0, why="given back"))
+            break
         if not (first and index == 0) and time.monotonic() > deadline:
-            return StepCalls(sent, _give_back(unsent, token, delay=0, why="given back"), stopped=True)
+            stop = (index, lambda rest: _give_back(rest, token, delay=0, why="given back"))
+            break
         if index and not _still_sending(campaign.pk):
-            return StepCalls(sent, _give_back(unsent, token, delay=0, why="campaign no longer sending"), stopped=True)
+            stop = (index, lambda rest: _give_back(rest, token, delay=0, why="campaign no longer sending"))
+            break
         try:
             request = requests.build_request(campaign, claimed_batch.messages)
         except Exception as exc:
-            return StepCalls(sent, _not_prepared(campaign, unsent, token, exc), stopped=True)
+            stop = (index, functools.partial(_not_prepared, campaign, token=token, exc=exc))
+            break
         wait = slots.wait_for_next()
         if wait is None:
-            return StepCalls(sent, _give_back(unsent, token, delay=slots.retry_in, why="rate limited"), stopped=True)
+            stop = (index, lambda rest: _give_back(rest, token, delay=slots.retry_in, why="rate limited"))
+            break
         if wait:
             time.sleep(wait)
-        result = client.push_multiple(request)
-        if errors.is_row_caused(result.outcome) and len(claimed_batch.messages) > 1:
+        window.submit(index, request)
+    answers = window.finish()
+    sent: list[SentBatch] = []
+    for index in sorted(answers):
+        claimed_batch, result = step[index], answers[index]
+        # Looking for culprit rows takes more calls: not while the gateway is throttling or failing.
+        if errors.is_row_caused(result.outcome) and len(claimed_batch.messages) > 1 and not window.trouble:
             sent.extend(_split_to_culprits(campaign, client, slots, claimed_batch, result, deadline))
-            continue
-        sent.append(SentBatch(claimed_batch.batch, claimed_batch.messages, result))
-        if not _answered(result.outcome):
-            # Something is wrong (throttling, errors, settings): the rest waits for another task.
-            return StepCalls(sent, _give_back(step[index + 1 :], token, delay=0, why="given back"), stopped=True)
-    return StepCalls(sent, {}, stopped=False)
+        else:
+            sent.append(SentBatch(claimed_batch.batch, claimed_batch.messages, result))
+    given_back = stop[1](step[stop[0] :]) if stop else {}
+    return StepCalls(sent, given_back, stopped=stop is not None or window.trouble)
+
+
+def window_size(workspace: Workspace, calls: int) -> int:
+    """Calls one worker keeps in flight: the setting, no more than the step's calls, nor than the workspace's
+    calls per second (a window wider than the rate would only wait for slots)."""
+    return max(1, min(settings.PUSHADMIN_SEND_WINDOW, calls, int(workspace.calls_per_second)))
 
 
 def _split_to_culprits(

@@ -14,7 +14,7 @@ from pushadmin.audit import history
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
-from pushadmin.delivery import clients, controls, culprits, membership, sending, sweeper
+from pushadmin.delivery import clients, controls, membership, sending, sweeper
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -242,8 +242,9 @@ def throttle_after_calls(calls, sandbox, monkeypatch):
 
 
 def test_a_group_goes_on_past_a_rejected_call_and_stops_at_a_throttled_one(
-    cast, mpaas_sandbox, enqueued, monkeypatch, django_capture_on_commit_callbacks
+    cast, mpaas_sandbox, enqueued, monkeypatch, django_capture_on_commit_callbacks, settings
 ):
+    settings.PUSHADMIN_SEND_WINDOW = 1  # one call at a time, so the throttling lands on a known call
     point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
     campaign = draft_campaign(cast.workspace, cast.marketer, 500)
     # The second batch lacks a placeholder value, so mPaaS refuses it for its own sake (3023).
@@ -253,17 +254,16 @@ def test_a_group_goes_on_past_a_rejected_call_and_stops_at_a_throttled_one(
         sending.start_campaign(campaign.pk)
     group = list(enqueued)
     enqueued.clear()
-    # Batch 2's refusal is one a row can cause: the sender splits it looking for culprits and, as every
-    # row is one, gives up after GIVE_UP_WITHOUT_ACCEPTANCE more calls; batch 3 goes, batch 4 is throttled.
-    throttle_after_calls(3 + culprits.GIVE_UP_WITHOUT_ACCEPTANCE, mpaas_sandbox, monkeypatch)
+    throttle_after_calls(3, mpaas_sandbox, monkeypatch)
 
     with django_capture_on_commit_callbacks(execute=True):
         results = sending.send_batches(group)
 
     assert list(results.values()) == ["accepted", "rejected", "accepted", "throttled", "given back"]
+    # With the gateway throttling, the sender does not spend more calls looking for batch 2's culprits.
     second = Message.objects.filter(campaign=campaign, seq__gt=100, seq__lte=200)
     assert second.filter(status=MessageStatus.REJECTED, result_code="3023").count() == 100
-    assert Attempt.objects.filter(batch_id=group[1]).count() == 1 + culprits.GIVE_UP_WITHOUT_ACCEPTANCE
+    assert Attempt.objects.filter(batch_id=group[1]).count() == 1
     assert sorted(enqueued) == sorted(group[3:])
     assert Batch.objects.get(pk=group[4]).status == BatchStatus.PENDING
     assert Batch.objects.get(pk=group[4]).attempts == 0
