@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "pushadmin.sandbox",
     "pushadmin.console",
     "pushadmin.notifications",
+    "pushadmin.operations",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if env.flag("PUSHADMIN_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A load balancer's health checks often speak plain HTTP to the web process.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -245,6 +248,10 @@ CELERY_BEAT_SCHEDULE["delivery-sweep"] = {
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport polls its folder; a short interval keeps approval-to-first-send fast.
     CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.05
+
+# Prometheus metrics (pushadmin.operations.metrics): every process writes its samples to this folder.
+PROMETHEUS_MULTIPROC_DIR = config.metrics_dir(env, VAR_DIR)
+PUSHADMIN_METRICS_TOKEN = config.metrics_token(env)
 
 LOGGING = {
     "version": 1,
