@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from prometheus_client import Counter, Gauge, Histogram
 
+from pushadmin.mpaas.errors import SUCCESS_RESULT_CODES
+
 # Before prometheus-client picks its storage (at import): the settings set it; a process that
 # imports this module without them (a script) would otherwise keep its samples to itself.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.PROMETHEUS_MULTIPROC_DIR))
@@ -62,7 +64,7 @@ def code_class(code: str, *, answered: bool) -> str:
         return "no_reply"
     if not code:
         return "none"
-    if code == "100":
+    if code in SUCCESS_RESULT_CODES:
         return "success"
     if code.lstrip("-").isdigit():
         return "signature" if code == "-1" else f"{code.lstrip('-')[0]}xxx"
