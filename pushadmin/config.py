@@ -203,3 +203,10 @@ def metrics_token(env: Env) -> str:
     if token and len(token) < 16:
         raise ConfigError("PUSHADMIN_METRICS_TOKEN must be at least 16 characters (or empty to turn /metrics off)")
     return token
+
+
+def log_format(env: Env) -> str:
+    name = env.text("LOG_FORMAT", "plain").lower()
+    if name not in ("plain", "json"):
+        raise ConfigError(f"LOG_FORMAT must be plain or json, got {name!r}")
+    return name

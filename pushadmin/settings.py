@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pushadmin.operations.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -253,12 +254,21 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 PROMETHEUS_MULTIPROC_DIR = config.metrics_dir(env, VAR_DIR)
 PUSHADMIN_METRICS_TOKEN = config.metrics_token(env)
 
+# One line per event; LOG_FORMAT=json makes each a JSON object with the request, workspace,
+# campaign and batch ids known when it was logged (pushadmin.operations.log_context).
+LOG_FORMAT = config.log_format(env)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"ids": {"()": "pushadmin.operations.log_context.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pushadmin.operations.log_format.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["ids"]}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO").upper()},
     # Every call to mPaaS is kept as an attempt row; a log line per HTTP request would only repeat it.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+# Celery would otherwise replace the root logger's handler with its own plain one.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

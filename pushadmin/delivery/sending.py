@@ -41,7 +41,7 @@ from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatu
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
 from pushadmin.mpaas.endpoints import NOT_ALLOWED_HOST
-from pushadmin.operations import metrics
+from pushadmin.operations import log_context, metrics
 from pushadmin.workspaces.models import AmbiguousPolicy, Workspace
 
 logger = logging.getLogger(__name__)
@@ -294,7 +294,9 @@ def send_batches(batch_ids: Sequence[int]) -> dict[int, str]:
     for batch in claimed:
         by_campaign.setdefault(batch.campaign_id, []).append(batch)
     for batches in by_campaign.values():
-        results.update(_send_for_campaign(batches, token, deadline))
+        campaign = batches[0].campaign
+        with log_context.bound(workspace_id=campaign.workspace_id, campaign_id=campaign.pk, batch_id=None):
+            results.update(_send_for_campaign(batches, token, deadline))
     return results
 
 
@@ -449,6 +451,7 @@ def _call_step(
             return StepCalls(sent, _give_back(unsent, token, delay=0, why="given back"), stopped=True)
         if index and not _still_sending(campaign.pk):
             return StepCalls(sent, _give_back(unsent, token, delay=0, why="campaign no longer sending"), stopped=True)
+        log_context.note(batch_id=claimed_batch.batch.pk)
         try:
             request = requests.build_request(campaign, claimed_batch.messages)
         except Exception as exc:
