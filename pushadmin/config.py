@@ -202,3 +202,30 @@ def email_backend(env: Env, production: bool) -> str:
             "django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST"
         )
     return backend
+
+
+def metrics_dir(env: Env, folder: Path) -> Path:
+    """Where every web process and worker keeps its Prometheus samples (multiprocess mode).
+
+    prometheus-client reads PROMETHEUS_MULTIPROC_DIR when it is first imported, so it is set here,
+    with the settings, before any module imports it; child processes inherit it.
+    """
+    path = Path(env.text("PROMETHEUS_MULTIPROC_DIR") or str(folder / "metrics"))
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
+
+
+def metrics_token(env: Env) -> str:
+    """The bearer token `/metrics` asks for; empty turns the endpoint off (404)."""
+    token = env.text("PUSHADMIN_METRICS_TOKEN")
+    if token and len(token) < 16:
+        raise ConfigError("PUSHADMIN_METRICS_TOKEN must be at least 16 characters (or empty to turn /metrics off)")
+    return token
+
+
+def log_format(env: Env) -> str:
+    name = env.text("LOG_FORMAT", "plain").lower()
+    if name not in ("plain", "json"):
+        raise ConfigError(f"LOG_FORMAT must be plain or json, got {name!r}")
+    return name

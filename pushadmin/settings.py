@@ -55,9 +55,11 @@ INSTALLED_APPS = [
     "pushadmin.sandbox",
     "pushadmin.console",
     "pushadmin.notifications",
+    "pushadmin.operations",
 ]
 
 MIDDLEWARE = [
+    "pushadmin.operations.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,6 +182,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if env.flag("PUSHADMIN_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A load balancer's health checks often speak plain HTTP to the web process.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -263,12 +267,25 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport polls its folder; a short interval keeps approval-to-first-send fast.
     CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.05
 
+# Prometheus metrics (pushadmin.operations.metrics): every process writes its samples to this folder.
+PROMETHEUS_MULTIPROC_DIR = config.metrics_dir(env, VAR_DIR)
+PUSHADMIN_METRICS_TOKEN = config.metrics_token(env)
+
+# One line per event; LOG_FORMAT=json makes each a JSON object with the request, workspace,
+# campaign and batch ids known when it was logged (pushadmin.operations.log_context).
+LOG_FORMAT = config.log_format(env)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"ids": {"()": "pushadmin.operations.log_context.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pushadmin.operations.log_format.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["ids"]}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO").upper()},
     # Every call to mPaaS is kept as an attempt row; a log line per HTTP request would only repeat it.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+# Celery would otherwise replace the root logger's handler with its own plain one.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

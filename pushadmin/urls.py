@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("pushadmin.audit.urls")),
     path("", include("pushadmin.delivery.urls")),
     path("", include("pushadmin.notifications.urls")),
+    path("", include("pushadmin.operations.urls")),
 ]

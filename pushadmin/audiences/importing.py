@@ -40,6 +40,7 @@ from pushadmin.audiences.models import (
     RejectedRow,
 )
 from pushadmin.audit import trail
+from pushadmin.operations import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -240,11 +241,15 @@ def run_import(import_id: int) -> AudienceImport | None:
     job = _claim(import_id, token)
     if job is None:
         return None
-    try:
-        return _read_file(_Run(job, token))
-    except ClaimLost:
-        logger.warning("audience import %s was handed to another run after its lease ran out; stopping", import_id)
-        return None
+    with metrics.timed(metrics.AUDIENCE_IMPORT_SECONDS) as outcome:
+        try:
+            finished = _read_file(_Run(job, token))
+        except ClaimLost:
+            logger.warning("audience import %s was handed to another run after its lease ran out; stopping", import_id)
+            outcome["outcome"] = "handed_over"
+            return None
+        outcome["outcome"] = "done" if finished.status == ImportRunStatus.DONE else "failed"
+        return finished
 
 
 def _read_file(run: _Run) -> AudienceImport:

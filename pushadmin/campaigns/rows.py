@@ -38,6 +38,7 @@ from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
 from pushadmin.campaigns.preflight import extended_params_problem, row_problems, version_key
 from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.delivery.models import Message, MessageStatus
+from pushadmin.operations import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -169,14 +170,17 @@ def build_rows(campaign_id: int) -> None:
     token = str(uuid.uuid4())
     if not _claim_build(campaign_id, token):
         return  # built, being built by another task, or replaced meanwhile
-    try:
-        _build(campaign_id, token)
-    except BuildClaimLost:
-        logger.warning("building the rows of campaign %s was handed to another task; stopping", campaign_id)
-    except Exception as exc:
-        logger.exception("building rows of campaign %s failed", campaign_id)
-        with contextlib.suppress(BuildClaimLost):
-            fail_build(campaign_id, token, f"an internal error stopped it ({type(exc).__name__}).")
+    with metrics.timed(metrics.ROW_BUILD_SECONDS) as outcome:
+        try:
+            _build(campaign_id, token)
+            outcome["outcome"] = "done"
+        except BuildClaimLost:
+            logger.warning("building the rows of campaign %s was handed to another task; stopping", campaign_id)
+            outcome["outcome"] = "handed_over"
+        except Exception as exc:
+            logger.exception("building rows of campaign %s failed", campaign_id)
+            with contextlib.suppress(BuildClaimLost):
+                fail_build(campaign_id, token, f"an internal error stopped it ({type(exc).__name__}).")
 
 
 def _build(campaign_id: int, token: str) -> None:

@@ -24,6 +24,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -50,6 +51,7 @@ from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatu
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
 from pushadmin.mpaas.endpoints import NOT_ALLOWED_HOST
+from pushadmin.operations import log_context, metrics
 from pushadmin.workspaces.models import AmbiguousPolicy, Workspace
 
 logger = logging.getLogger(__name__)
@@ -302,7 +304,9 @@ def send_batches(batch_ids: Sequence[int]) -> dict[int, str]:
     for batch in claimed:
         by_campaign.setdefault(batch.campaign_id, []).append(batch)
     for batches in by_campaign.values():
-        results.update(_send_for_campaign(batches, token, deadline))
+        campaign = batches[0].campaign
+        with log_context.bound(workspace_id=campaign.workspace_id, campaign_id=campaign.pk, batch_id=None):
+            results.update(_send_for_campaign(batches, token, deadline))
     return results
 
 
@@ -452,8 +456,13 @@ def _call_step(
     batches not called go back unsent (pending, or cancelled with their campaign). Calls already
     on their way finish and are recorded.
     """
+
+    def call(request: Any) -> Any:
+        with metrics.call_in_flight():
+            return client.push_multiple(request)
+
     window: call_window.CallWindow[Any, Any] = call_window.CallWindow(
-        client.push_multiple, window_size(campaign.workspace, len(step)), lambda result: not _answered(result.outcome)
+        call, window_size(campaign.workspace, len(step)), lambda result: not _answered(result.outcome)
     )
     stop: tuple[int, Callable[[list[ClaimedBatch]], dict[int, str]]] | None = None
     for index, claimed_batch in enumerate(step):
@@ -467,6 +476,7 @@ def _call_step(
         if index and not _still_sending(campaign.pk):
             stop = (index, lambda rest: _give_back(rest, token, delay=0, why="campaign no longer sending"))
             break
+        log_context.note(batch_id=claimed_batch.batch.pk)
         try:
             request = requests.build_request(campaign, claimed_batch.messages)
         except Exception as exc:
@@ -517,7 +527,8 @@ def _split_to_culprits(
             return None
         if wait:
             time.sleep(wait)
-        return client.push_multiple(requests.build_request(campaign, list(piece)))
+        with metrics.call_in_flight():
+            return client.push_multiple(requests.build_request(campaign, list(piece)))
 
     found = culprits.isolate(
         claimed_batch.messages,
@@ -576,7 +587,7 @@ def _group_budget_seconds() -> float:
 def _not_prepared(campaign: Campaign, unsent: list[ClaimedBatch], token: str, exc: Exception) -> dict[int, str]:
     logger.exception("batches %s could not be prepared", [c.batch.pk for c in unsent])
     with transaction.atomic():
-        _auto_pause(campaign, _preparation_failure(exc))
+        _auto_pause(campaign, _preparation_failure(exc), PAUSED_UNPREPARED)
         return _give_back(unsent, token, delay=0, why="not prepared")
 
 
@@ -687,6 +698,7 @@ def _record(
     """Record a step's calls in one transaction (attempts, batch and message states, one audit entry)
     and mark the next step's batches as being called; returns the results and whether they were marked."""
     outcomes = [_outcome_of(s.result, workspace) for s in sent]
+    _count_calls(sent, outcomes)
     settling = [(s, o) for s, o in zip(sent, outcomes, strict=True) if o.settles and not s.attempt_only]
     results: dict[int, str] = {}
     with transaction.atomic():
@@ -710,6 +722,10 @@ def _record(
             if not s.rows_only
         )
         done = [(s, o) for s, o in settling if s.batch.pk in held]
+        finals = Counter[str]()
+        for s, o in settling:
+            finals[o.final] += len(s.messages) if s.batch.pk in held else late.get(s.batch.pk, 0)
+        transaction.on_commit(partial(_count_messages, finals))
         if done:
             _record_messages(done)
             results.update((s.batch.pk, str(o.treat_as)) for s, o in done)
@@ -718,6 +734,22 @@ def _record(
                 results[s.batch.pk] = _schedule_retry(s, o, token, workspace)
         marked = _mark_calling(mark_next, token) if mark_next else True
     return results, marked
+
+
+def _count_calls(sent: list[SentBatch], outcomes: list[Outcome]) -> None:
+    """Every call made, counted whatever its recording does: the calls happened."""
+    for s, o in zip(sent, outcomes, strict=True):
+        if not s.rows_only:
+            attempt = s.result.attempt
+            metrics.record_call(
+                o.kind, o.code, answered=attempt.http_status is not None, seconds=attempt.duration_ms / 1000
+            )
+
+
+def _count_messages(finals: Counter[str]) -> None:
+    for state, count in finals.items():
+        metrics.record_messages(state, count)
+    metrics.record_unknown("ambiguous_answer", finals[MessageStatus.UNKNOWN])
 
 
 def _settled_by(sent: SentBatch, held: set[int], late: dict[int, int]) -> int:
@@ -839,9 +871,9 @@ def _schedule_retry(sent: SentBatch, outcome: Outcome, token: str, workspace: Wo
     )
     if back != 1:
         return "claim lost"
-    reason = _pause_reason(batch.campaign, batch, sent.result.outcome, outcome.kind, outcome.code)
+    cause, reason = _pause_reason(batch.campaign, batch, sent.result.outcome, outcome.kind, outcome.code)
     if reason:
-        _auto_pause(batch.campaign, reason)
+        _auto_pause(batch.campaign, reason, cause)
     else:
         transaction.on_commit(lambda: enqueue([batch.pk], countdown=delay))
     return str(outcome.kind)
@@ -869,15 +901,27 @@ def _retry_delay(batch: Batch, outcome: errors.Outcome, kind: str, workspace: Wo
     return delay
 
 
-def _pause_reason(campaign: Campaign, batch: Batch, outcome: errors.Outcome, kind: str, code: str) -> str:
-    """Shown to people on the progress page: our words for the failure, never the remote's text."""
+# Why a campaign paused itself, as the auto-pause metric counts it.
+PAUSED_FOR_SETTINGS = "settings_refused"
+PAUSED_FOR_ATTEMPTS = "batch_attempts"
+PAUSED_FOR_FAILURES = "consecutive_failures"
+PAUSED_UNPREPARED = "not_prepared"
+
+
+def _pause_reason(campaign: Campaign, batch: Batch, outcome: errors.Outcome, kind: str, code: str) -> tuple[str, str]:
+    """(cause, reason): the reason is shown to people on the progress page, in our words for the
+    failure, never the remote's text; empty when the campaign goes on."""
     words = errors.in_plain_words(outcome)
     if kind == AttemptOutcome.CONFIG_ERROR:
-        return f"mPaaS refused the credentials or settings ({code}): {words or 'see the API calls in the history.'}"
+        why = words or "see the API calls in the history."
+        return PAUSED_FOR_SETTINGS, f"mPaaS refused the credentials or settings ({code}): {why}"
     if batch.attempts >= MAX_ATTEMPTS_PER_BATCH:
-        return f"Batch {batch.seq} failed {batch.attempts} times; last error {code or kind}: {words}"
+        return (
+            PAUSED_FOR_ATTEMPTS,
+            f"Batch {batch.seq} failed {batch.attempts} times; last error {code or kind}: {words}",
+        )
     if kind not in FAILURE_OUTCOMES:
-        return ""
+        return "", ""
     limit = settings.PUSHADMIN_AUTO_PAUSE_AFTER
     recent = list(
         Attempt.objects.filter(campaign=campaign)
@@ -886,11 +930,11 @@ def _pause_reason(campaign: Campaign, batch: Batch, outcome: errors.Outcome, kin
         .values_list("outcome", flat=True)[:limit]
     )
     if len(recent) >= limit and all(o in FAILURE_OUTCOMES for o in recent):
-        return f"{limit} calls in a row failed; last error {code or kind}: {words or kind}"
-    return ""
+        return PAUSED_FOR_FAILURES, f"{limit} calls in a row failed; last error {code or kind}: {words or kind}"
+    return "", ""
 
 
-def _auto_pause(campaign: Campaign, reason: str) -> None:
+def _auto_pause(campaign: Campaign, reason: str, cause: str) -> None:
     with contextlib.suppress(TransitionRefused):
         transition(
             campaign,
@@ -900,6 +944,7 @@ def _auto_pause(campaign: Campaign, reason: str) -> None:
             changes={"pause_reason": reason[:300]},
             detail={"reason": reason},
         )
+        transaction.on_commit(partial(metrics.record_auto_pause, cause))
 
 
 # --------------------------------------------------------------------------- finishing

@@ -34,6 +34,7 @@ from pushadmin.campaigns import recovery as build_recovery
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery import membership, scheduling, sending
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, MessageStatus
+from pushadmin.operations import metrics
 from pushadmin.workspaces.models import AmbiguousPolicy
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ def sweep(now: datetime | None = None) -> SweepReport:
     report = SweepReport()
     _expired_claims(now, report)
     _expired_leases(now, report)
+    metrics.record_expired_leases("claim_released", len(report.released))
+    metrics.record_expired_leases("marked_unknown", len(report.expired_unknown))
+    metrics.record_expired_leases("sent_again", len(report.expired_resent))
     _stalled_campaigns(now, report)
     _approved_but_not_dispatched(now, report)
     _pending_in_cancelled_campaigns(now, report)
@@ -150,6 +154,8 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                     result_message=WORKER_LOST_MEANING,
                     updated_at=now,
                 )
+                transaction.on_commit(partial(metrics.record_messages, MessageStatus.UNKNOWN, unknown))
+                transaction.on_commit(partial(metrics.record_unknown, "worker_lost", unknown))
             assert batch.lease_until is not None  # chosen for a lease_until before now
             Attempt.objects.create(
                 batch=batch,

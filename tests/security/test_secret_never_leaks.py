@@ -5,12 +5,14 @@ A campaign is built, approved and really sent to the sandbox over HTTP (plus one
 endpoint that refuses connections); then every GET page of the project is opened by every
 role, plain and as an htmx fragment, with the campaign's objects filling the URLs. Pages,
 headers, downloads, log records (with tracebacks), audit entries and stored outcomes are
-searched for the secret in clear and for its encrypted form.
+searched for the secret in clear and for its encrypted form; the log records also as the
+JSON lines `LOG_FORMAT=json` writes, with their request, workspace, campaign and batch ids.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 import socket
@@ -27,6 +29,8 @@ from pushadmin.campaigns.models import CampaignStatus
 from pushadmin.console.demo import DEMO_ACCESS_KEY_SECRET
 from pushadmin.delivery import sending
 from pushadmin.delivery.models import Attempt, Batch, BatchStatus, Message
+from pushadmin.operations.log_context import ContextFilter
+from pushadmin.operations.log_format import JsonFormatter
 from tests.accounts.authenticator import code_for, key_on_page
 from tests.fixtures.processes import SandboxProcess
 from tests.personas import TEST_SECRET, Cast
@@ -119,9 +123,17 @@ def test_no_page_fragment_download_log_or_audit_entry_shows_the_secret(
     cast: Cast, mpaas_sandbox: SandboxProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    world = sent_campaign_world(cast, mpaas_sandbox.url)
-    a_call_that_fails(cast)
-    people = people_secrets(cast)
+    json_lines = io.StringIO()
+    json_handler = logging.StreamHandler(json_lines)
+    json_handler.setFormatter(JsonFormatter())
+    json_handler.addFilter(ContextFilter())
+    logging.getLogger().addHandler(json_handler)
+    try:
+        world = sent_campaign_world(cast, mpaas_sandbox.url)
+        a_call_that_fails(cast)
+        people = people_secrets(cast)
+    finally:
+        logging.getLogger().removeHandler(json_handler)
     assert Message.objects.filter(campaign=world.objects["campaign"], status="accepted").exists(), "nothing was sent"
 
     seen: list[str] = []
@@ -141,6 +153,9 @@ def test_no_page_fragment_download_log_or_audit_entry_shows_the_secret(
                 opened += response.status_code == 200
                 zips_opened += body.startswith(b"PK\x03\x04")
     seen.append(caplog.text)
+    logged = [json.loads(line) for line in json_lines.getvalue().splitlines()]
+    assert any("campaign_id" in line and "batch_id" in line for line in logged), "no JSON log line to search"
+    seen.append(json_lines.getvalue())
     seen.extend(str(row) for row in AuditEntry.objects.values("before", "after", "detail", "object_repr"))
     seen.extend(str(row) for row in Attempt.objects.values("code", "message"))
     seen.extend(str(row) for row in Message.objects.values("result_code", "result_message"))
