@@ -70,7 +70,11 @@ def test_the_two_factor_journey_shows_its_qr_code_under_the_policy(
     key = page.locator(".two-factor-key").inner_text()
     page.get_by_label("Six-digit code").fill(code_for(key))
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
-    expect(page.get_by_text("Two-factor sign-in is on")).to_be_visible()
+    expect(page.get_by_text("Save these recovery codes now")).to_be_visible()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    screenshot(page, "two-factor-recovery-codes")
+    assert csp_problems(page) == []
+    page.get_by_role("link", name="I have saved them, continue").click()
     page.get_by_role("button", name="Log out").click()
     page = login("rob.reviewer", PASSWORD)
     expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
