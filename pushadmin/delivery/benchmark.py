@@ -53,6 +53,7 @@ class BenchOptions:
     rate: int | None = None
     timeout: float = 3600.0
     keep_rows: bool = False
+    latency_ms: int = 0  # added by the sandbox started for the run, as a distant gateway would
 
 
 @dataclass
@@ -120,10 +121,13 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def start_sandbox(folder: Path) -> tuple[subprocess.Popen[str], str]:
+def start_sandbox(folder: Path, latency_ms: int = 0) -> tuple[subprocess.Popen[str], str]:
     templates = folder / "templates.json"
     templates.write_text(json.dumps([{"name": TEMPLATE_NAME, "title": TEMPLATE_TITLE, "content": TEMPLATE_CONTENT}]))
-    return start_sandbox_process(["--templates", str(templates), "--credential", ":".join(BENCH_CREDENTIAL)])
+    credential = ":".join(BENCH_CREDENTIAL)
+    return start_sandbox_process(
+        ["--templates", str(templates), "--credential", credential, "--latency-ms", str(latency_ms)]
+    )
 
 
 def start_workers(count: int, queue: str) -> list[subprocess.Popen[str]]:
@@ -220,7 +224,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
             if options.endpoint:
                 endpoint, key = options.endpoint, options.access_key or BENCH_CREDENTIAL
             else:
-                processes.sandbox, endpoint = start_sandbox(Path(folder))
+                processes.sandbox, endpoint = start_sandbox(Path(folder), options.latency_ms)
                 key = options.access_key or BENCH_CREDENTIAL
             campaign = build_campaign(options, endpoint, key)
             processes.workers = start_workers(options.workers, queue)
@@ -272,6 +276,8 @@ def _send_and_measure(campaign: Campaign, options: BenchOptions, processes: Proc
         "database": connection.vendor,
         "broker": settings.CELERY_BROKER_URL.split(":", 1)[0],
         "workers": options.workers,
+        "window": settings.PUSHADMIN_SEND_WINDOW,
+        "latency_ms": options.latency_ms,
         "rate_limit": options.rate,
     }
     if not options.keep_rows:

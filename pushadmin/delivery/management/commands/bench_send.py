@@ -35,6 +35,9 @@ class Command(DatabaseCommand):
         parser.add_argument("--rate", type=_positive, metavar="CALLS_PER_S", help="workspace calls-per-second limit")
         parser.add_argument("--timeout", type=_positive, default=3600, help="give up after this many seconds")
         parser.add_argument("--keep-rows", action="store_true", help="keep the message rows afterwards")
+        parser.add_argument(
+            "--latency-ms", type=int, default=0, help="milliseconds the sandbox started here adds to each answer"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         key = None
@@ -55,6 +58,7 @@ class Command(DatabaseCommand):
                 rate=options["rate"],
                 timeout=float(options["timeout"]),
                 keep_rows=options["keep_rows"],
+                latency_ms=options["latency_ms"],
             )
         )
         self.stdout.write(json.dumps(result))
