@@ -42,7 +42,7 @@ from pushadmin.operations import metrics
 
 logger = logging.getLogger(__name__)
 
-PAGE_SIZE = 100
+PAGE_SIZE = 25  # rows shown (and typed into) per page: a page of inputs stays short to tab through
 INLINE_BUILD_LIMIT = 2000  # above this the rows are written by a Celery task with progress
 CHUNK = 5000
 PROBLEM_CACHE_SECONDS = 600
