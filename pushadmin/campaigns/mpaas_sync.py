@@ -19,9 +19,10 @@ from django.utils import timezone
 from pushadmin.audit import trail
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import MPAAS_COMPARED, MpaasState, Template
-from pushadmin.delivery.clients import signature_of
+from pushadmin.delivery.clients import build_client
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import MpaasClient, TemplateCallResult
+from pushadmin.mpaas.endpoints import NOT_ALLOWED_HOST, EndpointRefused
 from pushadmin.mpaas.request_types import CreateTemplateRequest, GetTemplateRequest
 from pushadmin.mpaas.template_replies import TemplateInfo
 from pushadmin.mpaas.validation import validate_create_template, validate_template_lookup
@@ -41,13 +42,15 @@ class SyncAnswer:
 
 
 def _client(workspace: Workspace) -> MpaasClient:
-    return MpaasClient(
-        workspace.endpoint_url,
-        workspace.access_key_id,
-        workspace.reveal_secret_for_signing(),
-        signature=signature_of(workspace),
-        api_version=workspace.api_version,
-        timeout=TIMEOUT_SECONDS,
+    """The workspace's client, under the same endpoint rules as sending (`EndpointRefused` otherwise)."""
+    return build_client(workspace, timeout=TIMEOUT_SECONDS)
+
+
+def _refused(workspace: Workspace) -> SyncAnswer:
+    return SyncAnswer(
+        False,
+        f"Not sent ({NOT_ALLOWED_HOST}): the workspace's endpoint is not an mPaaS gateway this installation "
+        "allows; an admin can correct it under Settings.",
     )
 
 
@@ -101,7 +104,11 @@ def check(template: Template, *, request: HttpRequest) -> SyncAnswer:
     problems = validate_template_lookup(lookup)
     if problems:
         return SyncAnswer(False, "; ".join(f"{p.field} {p.message}" for p in problems))
-    with _client(template.workspace) as client:
+    try:
+        client = _client(template.workspace)
+    except EndpointRefused:
+        return _refused(template.workspace)
+    with client:
         result = client.get_template(lookup)
     return _record_check(template, ours, result, request=request)
 
@@ -175,7 +182,11 @@ def create_on_mpaas(template: Template, *, request: HttpRequest) -> SyncAnswer:
     problems = validate_create_template(create)
     if problems:
         return SyncAnswer(False, "mPaaS would refuse it: " + "; ".join(f"{p.field} {p.message}" for p in problems))
-    with _client(workspace) as client:
+    try:
+        client = _client(workspace)
+    except EndpointRefused:
+        return _refused(workspace)
+    with client:
         created = client.create_template(create)
         outcome = created.outcome
         exists = isinstance(outcome, errors.Rejected) and outcome.code == TEMPLATE_ALREADY_EXIST

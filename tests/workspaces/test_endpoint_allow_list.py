@@ -149,6 +149,22 @@ def test_a_test_send_to_a_stored_endpoint_not_allowed_is_refused_before_any_conn
     assert gateway.received == []
 
 
+@pytest.mark.parametrize("action", ["template_check_mpaas", "template_create_on_mpaas"])
+def test_a_template_check_or_create_to_a_stored_endpoint_not_allowed_makes_no_connection(
+    cast: Cast, settings: Any, action: str
+) -> None:
+    template = make_campaign(cast, [("u1", {"name": "Zhang San", "money": "200"})]).template
+    client = Client()
+    client.force_login(cast.marketer)
+    path = reverse(f"campaigns:{action}", kwargs={"workspace_id": cast.workspace.pk, "template_id": template.pk})
+    with FakeGateway() as gateway:
+        Workspace.objects.filter(pk=cast.workspace.pk).update(endpoint_url=gateway.url)
+        settings.PUSHADMIN_ENV = "production"
+        html = client.post(path, follow=True).content.decode()
+    assert "not allowed host" in html
+    assert gateway.received == []
+
+
 def test_a_test_send_names_the_class_of_failure_and_never_the_exceptions_text(cast: Cast) -> None:
     campaign = make_campaign(cast, [("u1", {"name": "Zhang San", "money": "200"})])
     Workspace.objects.filter(pk=cast.workspace.pk).update(endpoint_url=closed_port_url())
