@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from celery.signals import task_postrun, task_prerun, worker_process_shutdown
+from celery.signals import task_postrun, task_prerun, worker_process_shutdown, worker_ready
 
-from pushadmin.operations import log_context
+from pushadmin.operations import dead_process_gauges, log_context
 
 _tokens: dict[str, list[Any]] = {}
 
@@ -31,3 +31,8 @@ def forget_live_gauges(pid: int | None = None, **_: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(pid or os.getpid())  # type: ignore[no-untyped-call]
+
+
+@worker_ready.connect
+def forget_gauges_on_start(**_: Any) -> None:
+    dead_process_gauges.forget()
