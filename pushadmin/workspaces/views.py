@@ -5,12 +5,13 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from pushadmin.accounts.access import installation_admin_view, workspace_view
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.accounts.requests import AuthenticatedRequest, WorkspaceRequest
 from pushadmin.audit import trail
+from pushadmin.operations.doctor import signed_call_check
 from pushadmin.workspaces.forms import WorkspaceForm
 
 
@@ -54,3 +55,22 @@ def edit(request: WorkspaceRequest) -> HttpResponse:
         messages.success(request, "Workspace settings saved.")
         return redirect("workspaces:edit", workspace_id=workspace.pk)
     return render(request, "workspaces/form.html", {"form": form, "workspace": workspace, "creating": False})
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def test_connection(request: WorkspaceRequest) -> HttpResponse:
+    """One signed, harmless call (a scheduled-task query over one second) that shows whether the endpoint,
+    the AccessKey and this machine's clock are right; audited."""
+    workspace = request.workspace
+    finding = signed_call_check(workspace)
+    trail.record(
+        "workspace.connection_tested", request=request, workspace=workspace, obj=workspace, detail={"ok": finding.ok}
+    )
+    if finding.skipped:
+        messages.warning(request, "Nothing to test yet: enter the AccessKey secret first.")
+    elif finding.ok:
+        messages.success(request, f"Connection works: mPaaS at {workspace.endpoint_url} answered a signed call.")
+    else:
+        messages.error(request, f"Connection failed: {finding.says}")
+    return redirect("workspaces:edit", workspace_id=workspace.pk)

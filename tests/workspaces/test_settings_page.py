@@ -120,3 +120,23 @@ def test_a_workspace_admin_cannot_create_workspaces(cast: Cast) -> None:
     assert client.get("/workspaces/new/").status_code == 403
     assert client.post("/workspaces/new/", data).status_code == 403
     assert not Workspace.objects.filter(name="Scanner").exists()
+
+
+def test_test_connection_says_whether_a_signed_call_works_and_names_a_wrong_secret(cast: Cast, mpaas_sandbox) -> None:
+    from django.urls import reverse
+
+    workspace = cast.workspace
+    workspace.endpoint_url = mpaas_sandbox.url
+    workspace.save()
+    client = admin_client(cast)
+    url = reverse("workspaces:test_connection", kwargs={"workspace_id": workspace.pk})
+    page = client.post(url, follow=True).content.decode()
+    assert f"Connection works: mPaaS at {mpaas_sandbox.url} answered a signed call." in page
+
+    workspace.set_secret("not-the-secret-the-sandbox-knows")
+    workspace.save()
+    page = client.post(url, follow=True).content.decode()
+    assert "Connection failed:" in page and "enter the workspace&#x27;s AccessKey id and secret again" in page
+    assert "not-the-secret-the-sandbox-knows" not in page
+    tested = AuditEntry.objects.filter(action="workspace.connection_tested").order_by("pk")
+    assert [entry.detail["ok"] for entry in tested] == [True, False]
