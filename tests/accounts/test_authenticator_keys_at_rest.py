@@ -68,8 +68,8 @@ def test_the_migration_moves_plain_django_otp_keys_into_encrypted_authenticators
             "drift integer, last_t integer)"
         )
         cursor.execute(
-            "INSERT INTO otp_totp_totpdevice VALUES (1, %s, 'phone', 1, %s, 30, 0, 6, 1, 0, -1)",
-            [cast.admin.pk, hex_key],
+            "INSERT INTO otp_totp_totpdevice VALUES (1, %s, 'phone', %s, %s, 30, 0, 6, 1, 0, -1)",
+            [cast.admin.pk, True, hex_key],
         )
     migration = importlib.import_module("pushadmin.accounts.migrations.0006_encrypt_existing_totp_keys")
     migration.encrypt_existing_keys(apps, SimpleNamespace(connection=connection))
