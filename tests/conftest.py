@@ -20,7 +20,7 @@ FROZEN_NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # a Thursday, 16:00 in Sh
 
 
 @pytest.fixture
-def frozen_clock() -> Iterator[datetime]:
+def freeze_clock() -> Iterator[datetime]:
     """Start the clock at FROZEN_NOW: a test whose dates are written out reads the same on any day it runs."""
     with time_machine.travel(FROZEN_NOW, tick=True):
         yield FROZEN_NOW

@@ -223,7 +223,7 @@ def test_a_clean_campaign_is_submitted_for_review(cast: Cast) -> None:
     assert campaign.status == CampaignStatus.IN_REVIEW
 
 
-def test_strategy_preview_follows_the_inputs(frozen_clock: datetime, cast: Cast) -> None:
+def test_strategy_preview_follows_the_inputs(freeze_clock: datetime, cast: Cast) -> None:
     data = {
         "s-type": "loop",
         "s-time_zone": "Asia/Shanghai",

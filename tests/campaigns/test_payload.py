@@ -71,7 +71,7 @@ def test_only_the_templates_placeholders_are_sent(cast: Cast) -> None:
     }
 
 
-def test_a_loop_strategy_becomes_strategy_type_2_with_its_content(frozen_clock: datetime, cast: Cast) -> None:
+def test_a_loop_strategy_becomes_strategy_type_2_with_its_content(freeze_clock: datetime, cast: Cast) -> None:
     strategy = {
         "type": "loop",
         "time_zone": "Asia/Shanghai",

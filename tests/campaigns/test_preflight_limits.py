@@ -73,7 +73,7 @@ LOOP = {
 }
 
 
-def test_a_loop_needing_more_tasks_than_mpaas_holds_cannot_be_submitted(frozen_clock: object, cast: Cast) -> None:
+def test_a_loop_needing_more_tasks_than_mpaas_holds_cannot_be_submitted(freeze_clock: object, cast: Cast) -> None:
     rows = [(f"user{i}", GOOD) for i in range(1, 10_102)]  # 102 calls: 102 tasks on mPaaS
     report = preflight(make_campaign(cast, rows, strategy=LOOP))
     assert report.calls == 102 and report.blocks_submission
@@ -83,6 +83,6 @@ def test_a_loop_needing_more_tasks_than_mpaas_holds_cannot_be_submitted(frozen_c
     ]
 
 
-def test_a_loop_that_fits_in_mpaas_passes(frozen_clock: object, cast: Cast) -> None:
+def test_a_loop_that_fits_in_mpaas_passes(freeze_clock: object, cast: Cast) -> None:
     rows = [(f"user{i}", GOOD) for i in range(1, 10_001)]
     assert not preflight(make_campaign(cast, rows, strategy=LOOP)).blocks_submission

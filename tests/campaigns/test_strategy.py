@@ -8,7 +8,7 @@ from pushadmin.campaigns.strategy import Strategy, run_times, strategy_content, 
 from tests.conftest import FROZEN_NOW
 
 # Every function takes `now` explicitly; the clock is frozen too so nothing here can read the real date.
-pytestmark = pytest.mark.usefixtures("frozen_clock")
+pytestmark = pytest.mark.usefixtures("freeze_clock")
 NOW = FROZEN_NOW  # Thursday 26 Nov 2026, 16:00 in Shanghai
 
 
