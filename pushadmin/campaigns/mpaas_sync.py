@@ -94,7 +94,7 @@ def _differences(ours: dict[str, str], theirs: TemplateInfo) -> dict[str, str]:
 
 
 def _checked_time() -> str:
-    return timezone.localtime().strftime("%H:%M")
+    return timezone.now().strftime("%H:%M UTC")
 
 
 def check(template: Template, *, request: HttpRequest) -> SyncAnswer:

@@ -48,6 +48,8 @@ class WorkspaceForm(_WorkspaceModelForm):
             "required_approvals",
             "require_two_factor",
         ]
+        # Given here: a label from the model is capitalised, which would read "MPaaS AppId".
+        labels = {"app_id": "mPaaS AppId", "mpaas_workspace_id": "mPaaS WorkspaceId"}
 
     def clean_endpoint_url(self) -> str:
         url: str = self.cleaned_data["endpoint_url"].rstrip("/")

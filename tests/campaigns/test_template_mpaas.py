@@ -72,7 +72,7 @@ def test_create_on_mpaas_makes_the_template_that_push_multiple_then_renders(
     template.refresh_from_db()
     assert template.mpaas_state == MpaasState.MATCHES and template.mpaas_template_id
     assert "was created on mPaaS" in page and "Matches mPaaS" in page
-    assert f"{template.mpaas_checked_at:%H:%M}</time>" in page
+    assert f"{template.mpaas_checked_at:%H:%M} UTC</time>" in page
     assert set(AuditEntry.objects.filter(object_id=str(template.pk)).values_list("action", flat=True)) >= {
         "template.created_on_mpaas",
         "template.checked",
@@ -156,7 +156,7 @@ def test_the_review_page_shows_the_check_and_its_time(cast: Cast, on_sandbox: Sa
 
     template.refresh_from_db()
     page = client_for(cast.reviewer).get(review).content.decode()
-    assert "Matches mPaaS" in page and f"{template.mpaas_checked_at:%H:%M}</time>" in page
+    assert "Matches mPaaS" in page and f"{template.mpaas_checked_at:%H:%M} UTC</time>" in page
 
 
 def test_an_unreachable_mpaas_is_told_by_its_class_and_recorded_as_a_failed_check(cast: Cast) -> None:
