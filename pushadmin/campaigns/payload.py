@@ -55,7 +55,7 @@ def template_key_value(
     return chosen, missing
 
 
-def skip_reason(campaign: Campaign, values: Mapping[str, Any] | None) -> str | None:
+def skip_reason(campaign: Campaign, values: Mapping[str, Any] | None, names: list[str] | None = None) -> str | None:
     """Why the skip policy keeps this row out of every request, or None (the one place that rule lives).
 
     A row is skipped when it misses a placeholder value or would be longer than mPaaS takes: sent,
@@ -64,7 +64,7 @@ def skip_reason(campaign: Campaign, values: Mapping[str, Any] | None) -> str | N
     if campaign.missing_policy != MissingDataPolicy.SKIP:
         return None
     template = campaign.template
-    rendered = rendering.render(template.title, template.content, values)
+    rendered = rendering.render(template.title, template.content, values, names=names)
     if rendered.missing:
         return "Skipped: a placeholder value is missing."
     too_long = rendered.too_long_for_mpaas()

@@ -111,16 +111,15 @@ def row_problems(
 ) -> list[tuple[str, str]]:
     """(kind, message) for one row (`template` is its title and text); shared with the builder's row markers."""
     found: list[tuple[str, str]] = []
-    _chosen, missing, _ = rendering.effective_values(names, values, fallback)
-    if missing:
-        found.append((MISSING, "No value for " + ", ".join(f"#{name}#" for name in missing) + "."))
-    too_long = rendering.render(*template, values, fallback).too_long_for_mpaas()
+    rendered = rendering.render(*template, values, fallback, names=names)
+    if rendered.missing:
+        found.append((MISSING, "No value for " + ", ".join(f"#{name}#" for name in rendered.missing) + "."))
+    too_long = rendered.too_long_for_mpaas()
     if too_long:
         found.append((TOO_LONG, too_long))
-    known = set(names)
-    unknown = [key for key in (values or {}) if key not in known]
-    if unknown:
-        found.append((UNKNOWN, "The template has no " + ", ".join(f"#{key}#" for key in unknown) + "; not sent."))
+    if rendered.unknown:
+        unknown = ", ".join(f"#{key}#" for key in rendered.unknown)
+        found.append((UNKNOWN, f"The template has no {unknown}; not sent."))
     ext = extended_params_problem(extended)
     if ext:
         found.append((BAD_EXTENDED, ext))

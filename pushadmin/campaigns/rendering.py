@@ -136,12 +136,15 @@ def render(
     content: str,
     values: Mapping[str, Any] | None,
     fallback: Mapping[str, Any] | None = None,
+    *,
+    names: list[str] | None = None,
 ) -> Rendered:
     """Fill the markers of `title` and `content` from `values` (then `fallback`), in one pass.
 
     Replacement is single-pass, so a value that itself contains ``#other#`` stays literal text.
+    `names` are the template's placeholders when the caller, rendering many rows, has them already.
     """
-    names = template_placeholders(title, content)
+    names = template_placeholders(title, content) if names is None else names
     chosen, missing, used_fallback = effective_values(names, values, fallback)
     known = set(names)
     unknown = [key for key in (values or {}) if key not in known]

@@ -33,7 +33,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from pushadmin.audit import trail
-from pushadmin.campaigns import payload
+from pushadmin.campaigns import payload, rendering
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
 from pushadmin.campaigns.strategy import IMMEDIATE
@@ -231,9 +231,11 @@ def _skip_unsendable_rows(campaign: Campaign) -> int:
     if campaign.missing_policy != MissingDataPolicy.SKIP:
         return 0
     by_reason: dict[str, list[int]] = {}
+    template = campaign.template
+    names = rendering.template_placeholders(template.title, template.content)  # once, not once a row
     rows = Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).values_list("pk", "values")
     for pk, values in rows.iterator(chunk_size=5000):
-        reason = payload.skip_reason(campaign, values)
+        reason = payload.skip_reason(campaign, values, names)
         if reason:
             by_reason.setdefault(reason, []).append(pk)
     for reason, pks in by_reason.items():
