@@ -60,6 +60,20 @@ class WorkspaceForm(_WorkspaceModelForm):
         # Given here: a label from the model is capitalised, which would read "MPaaS AppId".
         labels = {"app_id": "mPaaS AppId", "mpaas_workspace_id": "mPaaS WorkspaceId"}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out, they keep what the workspace has (settings posted before these fields existed still save).
+        for name in ("time_zone", "cap_period"):
+            self.fields[name].required = False
+
+    def clean_time_zone(self) -> str:
+        value: str = self.cleaned_data.get("time_zone") or ""
+        return value.strip() or self.instance.time_zone
+
+    def clean_cap_period(self) -> str:
+        value: str = self.cleaned_data.get("cap_period") or ""
+        return value or self.instance.cap_period
+
     def clean_endpoint_url(self) -> str:
         url: str = self.cleaned_data["endpoint_url"].rstrip("/")
         if not url.startswith(("http://", "https://")):
