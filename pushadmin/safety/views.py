@@ -18,7 +18,7 @@ from pushadmin.audiences.csv_reading import CsvFileError
 from pushadmin.campaigns.models import Campaign
 from pushadmin.safety import flags, recalling, suppressing
 from pushadmin.safety.forms import RecallForm, RemovalForm, SuppressionForm, SuppressionImportForm
-from pushadmin.safety.models import Recall, Suppression, SuppressionReason
+from pushadmin.safety.models import Recall, RecallStatus, Suppression, SuppressionReason
 
 READERS = tuple(Role.values)
 # Adding a target can only make sending safer: whoever works on campaigns may do it.
@@ -114,8 +114,12 @@ def _recall_page(request: WorkspaceRequest, campaign: Campaign, form: RecallForm
         "figures": recalling.counts(latest) if latest else None,
         "tasks": latest.tasks.all()[:500] if latest else [],
     }
-    template = "safety/recall.html#recall-progress" if request.htmx else "safety/recall.html"
-    return render(request, template, context, status=400 if form is not None else 200)
+    if request.htmx and latest is not None:
+        response = render(request, "safety/recall.html#recall-progress", context)
+        if latest.status == RecallStatus.DONE:
+            response["HX-Refresh"] = "true"  # finished: the whole page says what is possible now
+        return response
+    return render(request, "safety/recall.html", context, status=400 if form is not None else 200)
 
 
 @require_GET
