@@ -120,10 +120,16 @@ def resume_after_quiet_hours(now: datetime | None = None) -> list[int]:
 
 def strategy_warning(campaign: Campaign, now: datetime | None = None) -> str | None:
     """A sentence when a fixed time or a loop run of a marketing campaign falls in the quiet hours."""
-    workspace = campaign.workspace
-    if not has_quiet_hours(workspace) or is_service_notice(campaign.pk):
+    if is_service_notice(campaign.pk):
         return None
-    runs = run_times(Strategy.from_json(campaign.strategy), now=now or datetime.now(UTC), limit=CHECKED_RUNS)
+    return schedule_warning(campaign.workspace, Strategy.from_json(campaign.strategy), now)
+
+
+def schedule_warning(workspace: Workspace, strategy: Strategy, now: datetime | None = None) -> str | None:
+    """The same sentence for a schedule as typed in the builder (before the campaign is saved)."""
+    if not has_quiet_hours(workspace):
+        return None
+    runs = run_times(strategy, now=now or datetime.now(UTC), limit=CHECKED_RUNS)
     quiet = [run for run in runs if is_quiet(workspace, run)]
     if not quiet:
         return None
