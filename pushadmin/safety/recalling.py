@@ -188,7 +188,7 @@ def _recall_task(recall: Recall, task: RecallTask, client: MpaasClient, sleep: C
     outcome: errors.Outcome | None = None
     for attempt in range(MAX_TRIES):
         # The same shared pacing as the send path: a recall never pushes the workspace past its rate.
-        sleep(ratelimit.reserve(workspace.pk, workspace.calls_per_second))
+        _wait_for_slot(workspace.pk, workspace.calls_per_second, sleep)
         outcome = client.revoke_push_task(request).outcome
         if isinstance(outcome, errors.Accepted | errors.Rejected):
             break
@@ -196,6 +196,16 @@ def _recall_task(recall: Recall, task: RecallTask, client: MpaasClient, sleep: C
         sleep(retry_after if retry_after is not None else 0.5 * (attempt + 1))
     assert outcome is not None
     _record(recall, task, outcome)
+
+
+def _wait_for_slot(workspace_id: int, calls_per_second: float, sleep: Callable[[float], None]) -> None:
+    """Take one call slot of the workspace, sleeping until it comes (a wait past the bucket's
+    horizon takes no slot, so it is asked for again once that much time has passed)."""
+    wait = ratelimit.reserve(workspace_id, calls_per_second)
+    while wait > ratelimit.MAX_WAIT_SECONDS:
+        sleep(wait - ratelimit.MAX_WAIT_SECONDS)
+        wait = ratelimit.reserve(workspace_id, calls_per_second)
+    sleep(wait)
 
 
 def _record(recall: Recall, task: RecallTask, outcome: errors.Outcome) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time as time_module
 from datetime import time, timedelta
 from typing import Any
 
@@ -86,3 +87,18 @@ def test_mpaas_refusing_a_task_is_shown_per_task_and_its_messages_stay_accepted(
     assert Recall.objects.get(pk=recall.pk).status == RecallStatus.DONE
     assert Message.objects.filter(campaign=campaign, status=MessageStatus.ACCEPTED).count() == 3
     assert recalling.run(recall.pk) is None  # finished: a second run finds nothing to do
+
+
+def test_a_recall_keeps_to_the_workspaces_call_rate(cast: Cast, mpaas_sandbox: Any) -> None:
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=5)
+    campaign = draft_campaign(cast.workspace, cast.marketer, 1)
+    recall = Recall.objects.create(campaign=campaign, reason="pace", requested_by=cast.reviewer)
+    RecallTask.objects.bulk_create(RecallTask(recall=recall, task_id=f"t{n}") for n in range(8))
+    before = mpaas_sandbox.stats()["callsByAction"].get("RevokePushTask", 0)
+
+    started = time_module.monotonic()
+    recalling.run(recall.pk)
+    elapsed = time_module.monotonic() - started
+
+    assert mpaas_sandbox.stats()["callsByAction"]["RevokePushTask"] - before == 8
+    assert elapsed >= 7 / 5 * 0.9, f"8 calls at 5 per second took only {elapsed:.2f} s"
