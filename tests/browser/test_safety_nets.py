@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery import dispatch
 from pushadmin.delivery.models import Message, MessageStatus
-from pushadmin.safety.models import Recall, RecallStatus
+from pushadmin.safety.models import Recall, RecallStatus, Suppression
+from tests.browser.test_page_widths import DESKTOP, PHONE, width_problems
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 from tests.fixtures.browser import screenshot
 from tests.fixtures.processes import wait_for
@@ -78,3 +79,23 @@ def test_a_reviewer_recalls_a_sent_campaign_and_watches_each_task_answer(
     assert Recall.objects.get(campaign=campaign).status == RecallStatus.DONE
     assert Message.objects.filter(campaign=campaign, status=MessageStatus.RECALLED).count() == 1200
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_safety_pages_fit_a_phone_and_a_desktop(
+    cast: Cast, live_server: object, browser: Browser, viewport: dict[str, int]
+) -> None:
+    Suppression.objects.create(
+        workspace=cast.workspace, target="device-" + "f" * 60, reason="legal_hold", note="Court order 2026/118"
+    )
+    campaign = draft_campaign(cast.workspace, cast.marketer, 3, name="Sent campaign with a long name to wrap")
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENT)
+    Message.objects.filter(campaign=campaign).update(status=MessageStatus.ACCEPTED, task_id="a" * 32)
+    ws = cast.workspace.pk
+    paths = [("suppressions", f"/w/{ws}/suppressions/"), ("recall", f"/w/{ws}/campaigns/{campaign.pk}/recall/")]
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    page = context.new_page()
+    size = "phone" if viewport is PHONE else "desktop"
+    problems = width_problems(page, live_server.url, "rob.reviewer", paths, f"{size}-safety")  # type: ignore[attr-defined]
+    context.close()
+    assert not problems, "\n".join(problems)
