@@ -60,6 +60,7 @@ class PreflightReport:
     rows_capped: int = 0
     cap_exception: str = ""
     service_notice: bool = False
+    quiet_hours: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[RowProblem] = field(default_factory=list)
     problem_rows: int = 0
@@ -192,6 +193,7 @@ def _safety_nets(campaign: Campaign, report: PreflightReport, now: datetime | No
     held = holding.preview_counts(campaign)
     safety = flags.of(campaign)
     report.service_notice = safety.service_notice
+    report.quiet_hours = quiet.window_text(campaign.workspace)
     report.cap_exception = safety.cap_exception
     report.rows_suppressed = held["suppressed"]
     report.rows_capped = 0 if safety.cap_exception else held["capped"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import time
 
 import pytest
 from django.test import Client
@@ -106,3 +107,19 @@ def test_history_filters_campaigns_by_what_the_safety_nets_did(cast: Cast) -> No
     assert [c.name for c in campaign_history(cast.workspace, {"safety": "held_back"})] == ["Held"]
     history = client_for(cast.auditor).get(f"/w/{cast.workspace.pk}/history/?safety=recalled").content.decode()
     assert ">Recalled<" in history and ">Held<" not in history and ">Plain<" not in history
+
+
+def test_the_review_page_says_whether_the_campaign_waits_out_quiet_hours(cast: Cast) -> None:
+    cast.workspace.quiet_hours_start, cast.workspace.quiet_hours_end = time(21), time(8)
+    cast.workspace.save()
+    marketing = submit_for_review(make_campaign(cast.workspace, cast.marketer), request=request_by(cast.marketer))
+    notice = make_campaign(cast.workspace, cast.marketer, name="Outage")
+    CampaignSafety.objects.create(campaign=notice, service_notice=True)
+    notice = submit_for_review(notice, request=request_by(cast.marketer))
+    reviewer = client_for(cast.reviewer)
+
+    assert "Marketing: pauses during the workspace's quiet hours (21:00 to 08:00 Asia/Shanghai)" in (
+        reviewer.get(review_url(marketing)).content.decode()
+    )
+    shown = reviewer.get(review_url(notice)).content.decode()
+    assert "Service notice</span>: sends through the workspace's quiet hours (21:00 to 08:00" in shown
