@@ -145,7 +145,7 @@ class Person:
                 stop_event.wait(self.interval)
 
     def _ask(self, client: httpx.Client, path: str) -> None:
-        headers = {"HX-Request": "true"} if path.endswith("/progress/") else {}
+        headers = {"HX-Request": "true"} if path.endswith(("/progress/", "/sending/")) else {}
         started = time.perf_counter()
         try:
             answer = client.get(path, headers=headers)
