@@ -502,9 +502,6 @@ def _call_step(
         if not (first and index == 0) and time.monotonic() > deadline:
             stop = (index, lambda rest: _give_back(rest, token, delay=0, why="given back"))
             break
-        if index and not _still_sending(campaign.pk):
-            stop = (index, lambda rest: _give_back(rest, token, delay=0, why="campaign no longer sending"))
-            break
         log_context.note(batch_id=claimed_batch.batch.pk)
         try:
             request = requests.build_request(campaign, claimed_batch.messages)
@@ -517,6 +514,12 @@ def _call_step(
             break
         if wait:
             time.sleep(wait)
+        window.wait_for_room()
+        # Checked last, just before the call leaves: a pause that committed while this call waited for
+        # its rate slot or for room in the window stops it too.
+        if index and not _still_sending(campaign.pk):
+            stop = (index, lambda rest: _give_back(rest, token, delay=0, why="campaign no longer sending"))
+            break
         window.submit(index, request)
     answers = window.finish()
     sent: list[SentBatch] = []
