@@ -130,6 +130,14 @@ class Trend:
     height: int = CHART_HEIGHT
 
     @property
+    def first_day(self) -> date | None:
+        return self.days[0].day if self.days else None
+
+    @property
+    def last_day(self) -> date | None:
+        return self.days[-1].day if self.days else None
+
+    @property
     def totals(self) -> Day:
         total = Day(self.days[0].day if self.days else timezone.now().date())
         for day in self.days:

@@ -1,4 +1,4 @@
-"""Campaigns sent to the sandbox in this process (the tests play the worker), for the figures sync to read."""
+"""Fixtures of the analytics tests."""
 
 from __future__ import annotations
 
@@ -6,45 +6,11 @@ from typing import Any
 
 import pytest
 
-from pushadmin.campaigns.models import Campaign
-from pushadmin.delivery import sending
-from pushadmin.delivery.models import Batch
-from tests.delivery.campaigns import approve, draft_campaign, point_at
+from tests.analytics.sending import enqueued, send
+
+__all__ = ["enqueued", "send"]
 
 
 @pytest.fixture(autouse=True)
 def quick_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    ids: list[int] = []
-    monkeypatch.setattr(sending, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
-    return ids
-
-
-@pytest.fixture
-def send(cast: Any, enqueued: list[int], django_capture_on_commit_callbacks: Any, settings: Any) -> Any:
-    """Send a campaign of `targets` rows to the sandbox at `url`, playing the worker until every batch is done."""
-    settings.PUSHADMIN_SEND_BACKOFF_BASE_MS = 1
-    settings.PUSHADMIN_SEND_BACKOFF_CAP_MS = 1
-
-    def run(url: str, targets: int = 250, **fields: Any) -> Campaign:
-        point_at(cast.workspace, url, calls_per_second=1000)
-        campaign = approve(draft_campaign(cast.workspace, cast.marketer, targets, **fields), cast.reviewer)
-        with django_capture_on_commit_callbacks(execute=True):
-            sending.start_campaign(campaign.pk)
-        for _ in range(50):
-            if not enqueued:
-                break
-            batch_ids = list(enqueued)
-            enqueued.clear()
-            Batch.objects.filter(pk__in=batch_ids).update(next_attempt_at=None)
-            with django_capture_on_commit_callbacks(execute=True):
-                for batch_id in batch_ids:
-                    sending.send_batch(batch_id)
-        campaign.refresh_from_db()
-        return campaign
-
-    return run
