@@ -114,3 +114,22 @@ def test_a_private_channel_id_moves_xiaomi_to_its_uncapped_category(cast, read_c
         reverse("campaigns:detail", kwargs={"workspace_id": cast.workspace.pk, "campaign_id": campaign.pk})
     )
     assert "data-quota-warning" not in detail.content.decode()
+
+
+def test_auditors_see_each_read_of_the_figures_with_its_time_in_history_and_the_evidence_pack(cast, read_campaign):
+    import io
+    import zipfile
+
+    snapshot = read_campaign.figure_snapshots.get()
+    auditor = client_for(cast.auditor)
+    history = auditor.get(reverse("audit:figures", kwargs={"workspace_id": cast.workspace.pk})).content.decode()
+    assert f"{snapshot.taken_at:%Y-%m-%d %H:%M:%S}" in history and f"<td>{snapshot.arrived}</td>" in history
+    kwargs = {"workspace_id": cast.workspace.pk, "campaign_id": read_campaign.pk}
+    page = auditor.get(reverse("audit:evidence", kwargs=kwargs)).content.decode()
+    assert "Delivery figures read from mPaaS" in page and f"<td>{snapshot.opened}</td>" in page
+    pack = auditor.get(reverse("audit:evidence_pack", kwargs=kwargs))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(pack.streaming_content)))
+    figures = archive.read("figures.csv").decode("utf-8-sig").splitlines()
+    assert figures[0].startswith('"read_at","targets","pushed","arrived","opened","ignored"')
+    assert f'"{snapshot.taken_at.isoformat()}","500","{snapshot.pushed}","{snapshot.arrived}"' in figures[1]
+    assert "lookups.csv" in archive.namelist()

@@ -13,6 +13,7 @@ from pushadmin.campaigns.models import Campaign
 
 register = template.Library()
 COMPARABLE = 3
+AUDITOR_SNAPSHOTS = 50
 
 
 @register.inclusion_tag("analytics/forecast.html")
@@ -60,4 +61,15 @@ def figures_summary(campaign: Campaign) -> dict[str, Any]:
         "sync": CampaignSync.objects.filter(campaign=campaign).first(),
         "open_rate": rate(latest.opened, latest.arrived) if latest else 0.0,
         "arrival_rate": rate(latest.arrived, latest.pushed) if latest else 0.0,
+    }
+
+
+@register.inclusion_tag("analytics/auditor_figures.html")
+def figures_for_auditors(campaign: Campaign) -> dict[str, Any]:
+    """Each read of mPaaS's figures with its time (the newest first), and what mPaaS's records said of unknown calls."""
+    return {
+        "campaign": campaign,
+        "snapshots": list(Snapshot.objects.filter(campaign=campaign).order_by("-taken_at")[:AUDITOR_SNAPSHOTS]),
+        "total": Snapshot.objects.filter(campaign=campaign).count(),
+        "lookups": settling.evidence(campaign),
     }
