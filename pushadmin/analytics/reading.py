@@ -104,8 +104,11 @@ def _value(result: TemplateCallResult[T], *, task_id: str | None = None) -> T:
 
 
 def day_range(run_at: datetime, now: datetime) -> tuple[int, int]:
-    """Whole days (UTC+8) from the day before the run to today, at most 90: mPaaS keeps figures by day."""
-    end = analysis.day_start_ms(now)
+    """Whole days (UTC+8) from the day before the run to today, at most 90: mPaaS keeps figures by day.
+
+    A run mPaaS lists with a fire time ahead of this host's clock ends the range on its own day.
+    """
+    end = analysis.day_start_ms(max(now, run_at))
     start = analysis.day_start_ms(min(run_at, now) - timedelta(days=1))
     oldest = end - (analysis.MAX_RANGE_DAYS - 1) * analysis.DAY_MS
     return max(start, oldest), end

@@ -12,6 +12,7 @@ Where mPaaS documents nothing (tests rely on these):
   answer was dropped (``dropAfterAccept``) are tasks like any other: mPaaS has them.
 * A loop task has one sub-task per fire time so far, id ``<task id><run as 3 digits>``; its own
   figures are the sum of its runs. A one-off push has figures once its fixedTime has passed.
+  "So far" is on the simulation's clock: ``advanceHours`` moves it ahead (see phones.Simulation).
 * CoreIndex's StartTime/EndTime pick runs by the day (UTC+8) they fired; TaskList's StartTime
   picks tasks created since then, newest first.
 * ``/_sandbox/phones`` (GET, POST) reads and sets the simulation's knobs; ``POST

@@ -225,18 +225,18 @@ class Simulation:
         self._fates.clear()
 
     def runs(self, batch: Batch, now_ms: int) -> list[Run]:
-        """The runs of a task that have fired by now (a one-off push in the future has none yet)."""
+        """The runs of a task that have fired by the simulated now (a one-off push in the future has none yet)."""
         created_ms = int(batch.received_at * 1000)
         if batch.cancelled:
             return []
         if batch.strategy_type == 2:
             content = _json(batch.strategy_content)
-            fires = [t for t in _loop_fire_times(content, created_ms) if t <= now_ms]
+            fires = [t for t in _loop_fire_times(content, created_ms) if self.hours_since(t, now_ms) >= 0]
             return [Run(f"{batch.task_id}{i:03d}", i, t) for i, t in enumerate(fires, start=1)]
         fire = created_ms
         if batch.strategy_type == 1:
             fire = int(_json(batch.strategy_content).get("fixedTime") or created_ms)
-        return [Run(batch.task_id, 0, fire)] if fire <= now_ms else []
+        return [Run(batch.task_id, 0, fire)] if self.hours_since(fire, now_ms) >= 0 else []
 
     def fates(self, batch: Batch, run: Run) -> list[Fate]:
         key = (batch.task_id, run.index)
@@ -249,7 +249,15 @@ class Simulation:
         return found
 
     def hours_since(self, fire_ms: int, now_ms: int) -> float:
-        return (now_ms - fire_ms) / 3_600_000 * self.knobs.clockSpeed + self.knobs.advanceHours
+        """Simulated hours since a push fired: real time since then at ``clockSpeed``, plus ``advanceHours``.
+
+        A fire time still ahead in real time counts down in real hours from ``advanceHours``: with
+        ``advanceHours`` 80 a loop's runs of the next three days have fired, whatever the clock speed.
+        """
+        knobs = self.knobs
+        if fire_ms > now_ms:
+            return knobs.advanceHours - (fire_ms - now_ms) / 3_600_000
+        return (now_ms - fire_ms) / 3_600_000 * knobs.clockSpeed + knobs.advanceHours
 
     def figures(
         self, batch: Batch, run: Run, now_ms: int, *, channel: str | None = None, platform: str | None = None

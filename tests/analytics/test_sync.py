@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -12,9 +13,12 @@ from django.utils import timezone
 from pushadmin.analytics import funnel, sync
 from pushadmin.analytics.models import CampaignSync, Snapshot, TaskFigures
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.delivery import scheduling, sending
 from pushadmin.delivery.models import Message, MessageStatus
+from tests.delivery.campaigns import approve, draft_campaign, point_at
 
 pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def truth_of(sandbox, campaign: Campaign) -> dict:
@@ -128,3 +132,40 @@ def test_a_campaign_sent_more_than_ninety_days_ago_is_not_read(cast, mpaas_sandb
     sync.run(seconds=10)
     assert not TaskFigures.objects.filter(campaign=campaign).exists()
     assert mpaas_sandbox.stats()["callsByAction"].get("QueryPushAnalysisCoreIndex", 0) == 0
+
+
+def loop_of_three_days() -> dict[str, object]:
+    today = datetime.now(SHANGHAI).date()
+    return {
+        "type": "loop",
+        "time_zone": "Asia/Shanghai",
+        "circle": "daily",
+        "days": [],
+        "time": "23:30:00",
+        "start_date": str(today),
+        "end_date": str(today + timedelta(days=2)),
+    }
+
+
+def test_a_loops_runs_each_have_their_own_figures(cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks):
+    phones(mpaas_sandbox, clockSpeed=0, advanceHours=80)  # the phones' clock is past all three runs
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, 150, strategy=loop_of_three_days()), cast.reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.schedule_campaign(campaign.pk)
+    for batch_id in list(enqueued):
+        sending.send_batch(batch_id)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SCHEDULED
+
+    sync.run(seconds=60)
+
+    truth = truth_of(mpaas_sandbox, campaign)
+    runs = funnel.campaign_figures(campaign).runs
+    assert len(runs) == len(truth["runs"]) >= 2
+    assert [(r.push_total, r.arrived, r.opened) for r in runs] == [
+        (f["pushTotal"], f["arrived"], f["opened"]) for _, f in sorted(truth["runs"].items(), key=lambda i: int(i[0]))
+    ]
+    assert all(r.push_total == 150 for r in runs)  # every run went to every target
+    html = page(cast.reviewer, campaign)
+    assert "Per run" in html and "Run 2:" in html

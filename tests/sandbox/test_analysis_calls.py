@@ -150,7 +150,7 @@ def test_task_list_finds_a_task_by_its_name_even_when_the_answer_was_dropped(san
 
 
 def test_a_loop_has_a_sub_task_per_run_with_its_own_figures(sandbox: Sandbox) -> None:
-    sandbox.post("/_sandbox/phones", {"clockSpeed": 0, "advanceHours": 80}).raise_for_status()
+    sandbox.post("/_sandbox/phones", {"clockSpeed": 0, "advanceHours": 0}).raise_for_status()
     now = datetime.now(UTC)
     start, _ = days()
     with client(sandbox) as c:
@@ -161,13 +161,32 @@ def test_a_loop_has_a_sub_task_per_run_with_its_own_figures(sandbox: Sandbox) ->
             time="00:00:00",
         )
         task = push(c, 50, strategy_type=2, strategy_content=loop)
-        listed = c.query_push_analysis_task_list(
-            QueryPushAnalysisTaskListRequest(**APP, start_time=start, task_id=task)
-        )
-        assert listed.value is not None and listed.value[0].sub_tasks == ()  # no run has fired yet
+
+        def listed() -> analysis.TaskSummary:
+            found = c.query_push_analysis_task_list(
+                QueryPushAnalysisTaskListRequest(**APP, start_time=start, task_id=task)
+            )
+            assert found.value is not None
+            return found.value[0]
+
+        assert listed().sub_tasks == ()  # no run has fired yet
         assert core(c, task_id=task).push_total == 0
+
+        sandbox.post("/_sandbox/phones", {"advanceHours": 80}).raise_for_status()
+        runs = listed().sub_tasks
+        assert len(runs) == 3 and len({run.task_id for run in runs}) == 3
+        last = analysis.day_start_ms(now + timedelta(days=4))
+        per_run = [
+            c.query_push_analysis_core_index(
+                QueryPushAnalysisCoreIndexRequest(**APP, start_time=start, end_time=last, task_id=run.task_id)
+            ).value
+            for run in runs
+        ]
+        assert all(figures is not None and figures.push_total == 50 for figures in per_run)
+        assert len({(f.arrived, f.opened) for f in per_run if f is not None}) > 1  # each run its own dice
         detail = c.query_push_analysis_task_detail(QueryPushAnalysisTaskDetailRequest(**APP, task_id=task))
-        assert detail.value is not None and detail.value.push_num == 0
+        assert detail.value is not None and detail.value.push_num == 150
+        assert detail.value.push_arrival_num == sum(f.arrived for f in per_run if f is not None)
 
 
 def test_refusals_name_the_field_with_mpaas_codes(sandbox: Sandbox) -> None:
