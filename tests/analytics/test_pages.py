@@ -133,3 +133,14 @@ def test_auditors_see_each_read_of_the_figures_with_its_time_in_history_and_the_
     assert figures[0].startswith('"read_at","targets","pushed","arrived","opened","ignored"')
     assert f'"{snapshot.taken_at.isoformat()}","500","{snapshot.pushed}","{snapshot.arrived}"' in figures[1]
     assert "lookups.csv" in archive.namelist()
+
+
+def test_asking_for_fresh_figures_makes_the_campaign_due_and_is_audited_but_auditors_only_read(cast, read_campaign):
+    from pushadmin.analytics.models import CampaignSync
+
+    CampaignSync.objects.filter(campaign=read_campaign).update(next_due_at=None)
+    refresh = url("refresh", cast.workspace, campaign_id=read_campaign.pk)
+    assert client_for(cast.auditor).post(refresh).status_code == 403
+    assert client_for(cast.marketer).post(refresh).status_code == 302
+    assert CampaignSync.objects.get(campaign=read_campaign).next_due_at is not None
+    assert AuditEntry.objects.filter(action="analytics.refresh_asked", actor=cast.marketer).exists()

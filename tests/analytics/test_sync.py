@@ -169,3 +169,11 @@ def test_a_loops_runs_each_have_their_own_figures(cast, mpaas_sandbox, enqueued,
     assert all(r.push_total == 150 for r in runs)  # every run went to every target
     html = page(cast.reviewer, campaign)
     assert "Per run" in html and "Run 2:" in html
+
+
+def test_the_scheduler_starts_the_sync_on_its_own(settings):
+    from pushadmin.analytics import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["analytics-sync"]
+    assert entry["task"] == tasks.sync_figures.name
+    assert entry["schedule"] == float(settings.PUSHADMIN_ANALYTICS_SYNC_SECONDS) > 0

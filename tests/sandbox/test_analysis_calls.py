@@ -244,3 +244,12 @@ def test_the_official_sdk_reads_the_sandboxs_core_index(sandbox: Sandbox) -> Non
     state = sdk.push_query_device_state(models.PushQueryDeviceStateRequest(**APP, target="user-1", target_type=3))
     assert state.body.success is True and state.body.data.manufacturer
     assert json.dumps(state.body.to_map())  # a well-formed reply the SDK models fully
+
+
+def test_unknown_or_out_of_range_phone_knobs_are_refused_by_name(sandbox: Sandbox) -> None:
+    refused = sandbox.post("/_sandbox/phones", {"clockSpeed": -1})
+    assert refused.status_code == 400 and "clockSpeed" in refused.json()["error"]
+    assert "unknown phone knob 'speed'" in sandbox.post("/_sandbox/phones", {"speed": 2}).json()["error"]
+    assert sandbox.get("/_sandbox/phones")["clockSpeed"] == 1.0  # nothing half applied
+    bad = sandbox.post("/_sandbox/analytics/truth", {"taskIds": "abc"})
+    assert bad.status_code == 400
