@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.analytics.funnel import CHANNEL_LABELS
-from pushadmin.analytics.models import ALL_CHANNELS, TaskFigures, Vendor, VendorLimit
+from pushadmin.analytics.models import ALL_CHANNELS, DeviceSample, TaskFigures, Vendor, VendorLimit
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.options import ChannelOptions
@@ -81,8 +81,22 @@ def category_for(vendor: str, options: ChannelOptions) -> str:
     return SERVICE
 
 
-def channel_mix(workspace: Workspace, *, days: int = MIX_DAYS) -> dict[str, float]:
-    """Each channel's share of the messages mPaaS pushed for this workspace recently."""
+def channel_mix(workspace: Workspace, *, days: int = MIX_DAYS) -> tuple[dict[str, float], str]:
+    """Each channel's share of the messages mPaaS pushed for this workspace recently, and where it comes from.
+
+    Without recent figures, the latest sample of targets' devices (PushQueryDeviceState) stands in.
+    """
+    mix = _figures_mix(workspace, days)
+    if mix:
+        return mix, f"the channel mix of this workspace's campaigns of the last {days} days"
+    sample = DeviceSample.objects.filter(workspace=workspace).order_by("-sampled_at").first()
+    if sample is None or not sample.size:
+        return {}, ""
+    shares = {code: n / sample.size for code, n in sample.channels.items()}
+    return shares, f"the devices of {sample.size} targets asked of mPaaS on {sample.sampled_at:%Y-%m-%d}"
+
+
+def _figures_mix(workspace: Workspace, days: int) -> dict[str, float]:
     since = timezone.now() - timedelta(days=days)
     rows = (
         TaskFigures.objects.filter(campaign__workspace=workspace, run_at__gte=since)
@@ -139,7 +153,7 @@ class VendorForecast:
 @dataclass(frozen=True)
 class Forecast:
     targets: int
-    mix_days: int
+    mix_source: str
     vendors: list[VendorForecast]
     has_mix: bool
 
@@ -151,7 +165,7 @@ class Forecast:
 def forecast(campaign: Campaign) -> Forecast:
     workspace = campaign.workspace
     targets = Message.objects.filter(campaign=campaign).count() or campaign.rows_expected
-    mix = channel_mix(workspace)
+    mix, source = channel_mix(workspace)
     options = ChannelOptions.from_json(campaign.options)
     limits = {(limit.vendor, limit.category): limit for limit in VendorLimit.objects.filter(workspace=workspace)}
     today = sent_today(workspace)
@@ -173,7 +187,7 @@ def forecast(campaign: Campaign) -> Forecast:
                 option=option,
             )
         )
-    return Forecast(targets=targets, mix_days=MIX_DAYS, vendors=vendors, has_mix=bool(mix))
+    return Forecast(targets=targets, mix_source=source, vendors=vendors, has_mix=bool(mix))
 
 
 class VendorLimitForm(forms.Form):

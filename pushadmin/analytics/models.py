@@ -132,3 +132,22 @@ class VendorLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor} {self.category}: {self.daily_limit}/day"
+
+
+class DeviceSample(models.Model):
+    """Vendor channels of a sample of a campaign's targets, asked of mPaaS one by one (PushQueryDeviceState).
+
+    The forecast's channel mix when the workspace has no recent figures to go by.
+    """
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="device_samples")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="device_samples")
+    sampled_at = models.DateTimeField()
+    size = models.PositiveIntegerField()
+    channels = models.JSONField(default=dict)  # {"MIUI": 12, …}
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "sampled_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.size} devices of campaign {self.campaign_id}"

@@ -93,7 +93,7 @@ def pacer_for(workspace: Workspace) -> Pacer:
     return Pacer(max(1.0, workspace.calls_per_second / 2))
 
 
-def _value(result: TemplateCallResult[T], *, task_id: str | None = None) -> T:
+def answer_of(result: TemplateCallResult[T], *, task_id: str | None = None) -> T:
     outcome = result.outcome
     if isinstance(outcome, errors.Rejected) and task_id is not None and outcome.code == NO_SUCH_TASK:
         raise NoSuchTask(task_id)
@@ -130,7 +130,7 @@ class TaskReader:
         """The sub-tasks (runs so far) of a loop task, with when each fired."""
         start = max(analysis.day_start_ms(since), day_range(since, self.now)[0])
         self.pacer.wait()
-        tasks = _value(
+        tasks = answer_of(
             self.client.query_push_analysis_task_list(
                 QueryPushAnalysisTaskListRequest(**self.app, start_time=start, task_id=task_id)
             )
@@ -148,7 +148,7 @@ class TaskReader:
             **self.app, start_time=start, end_time=end, task_id=run_task_id, channel=channel
         )
         self.pacer.wait()
-        return Counts.of(_value(self.client.query_push_analysis_core_index(request), task_id=run_task_id))
+        return Counts.of(answer_of(self.client.query_push_analysis_core_index(request), task_id=run_task_id))
 
     def run(self, task_id: str, run_task_id: str, run_at: datetime, delivery_type: int) -> RunFigures:
         total = self.core_index(run_task_id, run_at)

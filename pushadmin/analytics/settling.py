@@ -21,7 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from pushadmin.analytics.models import LookupState, TaskLookup
-from pushadmin.analytics.reading import ReadFailed, _value, day_range
+from pushadmin.analytics.reading import ReadFailed, answer_of, day_range
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -107,7 +107,7 @@ def _look_up(client: MpaasClient, batch: Batch, lookup: TaskLookup, now: datetim
     )
     checked = {"checked_at": now, "checks": lookup.checks + 1}
     try:
-        tasks = _value(client.query_push_analysis_task_list(request))
+        tasks = answer_of(client.query_push_analysis_task_list(request))
     except ReadFailed as failure:
         TaskLookup.objects.filter(pk=lookup.pk).update(**checked, last_error=str(failure)[:300])
         return 0

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from pushadmin.analytics import settling
+from pushadmin.analytics import sampling, settling
 from pushadmin.analytics.models import ALL_CHANNELS, CampaignSync, Snapshot, TaskFigures
 from pushadmin.analytics.reading import NoSuchTask, ReadFailed, RunFigures, TaskReader, pacer_for
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -110,6 +110,7 @@ def run(*, now: datetime | None = None, seconds: float | None = None) -> int:
         if read_campaign(sync, now=now, deadline=deadline):
             finished += 1
         now = timezone.now()
+    sampling.sample_waiting_campaigns(now=now, deadline=deadline)
     return finished
 
 
