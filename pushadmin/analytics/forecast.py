@@ -11,7 +11,7 @@ per day once the vendor has approved the app's classification, so no limit appli
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.db import transaction
@@ -25,6 +25,7 @@ from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.options import ChannelOptions
 from pushadmin.delivery.models import Message
+from pushadmin.mpaas.analysis import day_start_ms
 from pushadmin.workspaces.models import Workspace
 
 MIX_DAYS = 30
@@ -111,8 +112,11 @@ def _figures_mix(workspace: Workspace, days: int) -> dict[str, float]:
 
 
 def sent_today(workspace: Workspace) -> dict[str, int]:
-    """Messages each channel already carried for this workspace today (as far as the sync has read)."""
-    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    """Messages each channel already carried for this workspace today (as far as the sync has read).
+
+    Today as the vendors count it: their daily limits start again at midnight China time (UTC+8).
+    """
+    start = datetime.fromtimestamp(day_start_ms(timezone.now()) / 1000, tz=UTC)
     rows = (
         TaskFigures.objects.filter(campaign__workspace=workspace, run_at__gte=start)
         .exclude(channel=ALL_CHANNELS)
