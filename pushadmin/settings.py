@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pushadmin.reviews",
     "pushadmin.delivery",
     "pushadmin.analytics",
+    "pushadmin.safety",
     "pushadmin.sandbox",
     "pushadmin.console",
     "pushadmin.notifications",
@@ -282,6 +283,12 @@ if PUSHADMIN_ANALYTICS_SYNC_SECONDS:
         "task": "pushadmin.analytics.tasks.sync_figures",
         "schedule": float(PUSHADMIN_ANALYTICS_SYNC_SECONDS),
     }
+# Safety nets (pushadmin.safety): campaigns paused for quiet hours resume within this long of their end.
+PUSHADMIN_SAFETY_SWEEP_SECONDS = env.integer("PUSHADMIN_SAFETY_SWEEP_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["safety-sweep"] = {
+    "task": "pushadmin.safety.tasks.sweep",
+    "schedule": float(PUSHADMIN_SAFETY_SWEEP_SECONDS),
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport polls its folder; a short interval keeps approval-to-first-send fast.
     CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.05

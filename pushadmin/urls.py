@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("pushadmin.audit.urls")),
     path("", include("pushadmin.delivery.urls")),
     path("", include("pushadmin.analytics.urls")),
+    path("", include("pushadmin.safety.urls")),
     path("", include("pushadmin.notifications.urls")),
     path("", include("pushadmin.operations.urls")),
 ]

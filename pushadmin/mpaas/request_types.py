@@ -200,6 +200,18 @@ class ListTemplatePageRequest:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RevokePushTaskRequest:
+    """``RevokePushTask``: recall every message of one PushMultiple task, within 7 days of its send."""
+
+    ACTION: ClassVar[str] = "RevokePushTask"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    task_id: str = _required("TaskId")
+    tenant_id: str | None = _wire("TenantId")
+
+
+@dataclass(frozen=True, kw_only=True)
 class QueryPushAnalysisTaskListRequest:
     """``QueryPushAnalysisTaskList``: the app's push tasks created since ``start_time`` (ms), by id or name."""
 
@@ -282,5 +294,10 @@ TEMPLATE_ACTIONS = frozenset(
 )
 
 ApiRequest = (
-    PushMultipleRequest | CancelPushSchedulerRequest | QueryPushSchedulerListRequest | TemplateRequest | AnalysisRequest
+    PushMultipleRequest
+    | CancelPushSchedulerRequest
+    | QueryPushSchedulerListRequest
+    | RevokePushTaskRequest
+    | TemplateRequest
+    | AnalysisRequest
 )

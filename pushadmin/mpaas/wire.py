@@ -28,6 +28,7 @@ from .request_types import (
     QueryPushAnalysisTaskDetailRequest,
     QueryPushAnalysisTaskListRequest,
     QueryPushSchedulerListRequest,
+    RevokePushTaskRequest,
     StrategyContent,
     TargetMsg,
 )
@@ -288,6 +289,7 @@ _ACTIONS: dict[str, type[ApiRequest]] = {
         PushMultipleRequest,
         CancelPushSchedulerRequest,
         QueryPushSchedulerListRequest,
+        RevokePushTaskRequest,
         CreateTemplateRequest,
         GetTemplateRequest,
         DeleteTemplateRequest,
