@@ -259,10 +259,17 @@ class Simulation:
             return knobs.advanceHours - (fire_ms - now_ms) / 3_600_000
         return (now_ms - fire_ms) / 3_600_000 * knobs.clockSpeed + knobs.advanceHours
 
+    def effective_hours(self, batch: Batch, run: Run, now_ms: int) -> float:
+        """Hours the run's messages have had to arrive and be opened: a recall (RevokePushTask) ends them."""
+        hours = self.hours_since(run.fire_ms, now_ms)
+        if batch.revoked_at is not None:
+            hours = min(hours, self.hours_since(run.fire_ms, int(batch.revoked_at * 1000)))
+        return hours
+
     def figures(
         self, batch: Batch, run: Run, now_ms: int, *, channel: str | None = None, platform: str | None = None
     ) -> Figures:
-        hours = self.hours_since(run.fire_ms, now_ms)
+        hours = self.effective_hours(batch, run, now_ms)
         found = Figures()
         for one in self.fates(batch, run):
             if (channel and one.channel.code != channel) or (platform and one.channel.platform != platform):
@@ -284,7 +291,7 @@ class Simulation:
         runs: dict[int, Figures] = {}
         for batch in batches:
             for run in self.runs(batch, now_ms):
-                hours = self.hours_since(run.fire_ms, now_ms)
+                hours = self.effective_hours(batch, run, now_ms)
                 for one in self.fates(batch, run):
                     single = Figures(push_total=1, pushed=int(one.pushed))
                     if one.arrives_at is not None and one.arrives_at <= hours:

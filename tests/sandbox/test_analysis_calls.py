@@ -253,3 +253,18 @@ def test_unknown_or_out_of_range_phone_knobs_are_refused_by_name(sandbox: Sandbo
     assert sandbox.get("/_sandbox/phones")["clockSpeed"] == 1.0  # nothing half applied
     bad = sandbox.post("/_sandbox/analytics/truth", {"taskIds": "abc"})
     assert bad.status_code == 400
+
+
+def test_a_recalled_task_stops_arriving_while_others_go_on(sandbox: Sandbox) -> None:
+    import time
+
+    from pushadmin.mpaas.request_types import RevokePushTaskRequest
+
+    sandbox.post("/_sandbox/phones", {"clockSpeed": 3600}).raise_for_status()  # a second is an hour
+    with client(sandbox) as c:
+        recalled, kept = push(c, 100), push(c, 100)
+        assert isinstance(c.revoke_push_task(RevokePushTaskRequest(**APP, task_id=recalled)).outcome, errors.Accepted)
+        at_recall = core(c, task_id=recalled)
+        time.sleep(1.5)
+        assert core(c, task_id=recalled).arrived == at_recall.arrived
+        assert core(c, task_id=kept).arrived > at_recall.arrived
