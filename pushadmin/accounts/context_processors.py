@@ -25,6 +25,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Templates", "campaigns:template_list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
     NavItem("Audiences", "audiences:list", (Role.MARKETER, Role.AUDITOR)),
     NavItem("Campaigns", "campaigns:list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
+    NavItem("Analytics", "analytics:workspace", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)),
     NavItem("Review queue", "reviews:queue", (Role.REVIEWER,)),
     NavItem("Suppression list", "safety:suppressions", tuple(Role.values)),
     NavItem("History", "audit:history", (Role.AUDITOR, Role.ADMIN)),

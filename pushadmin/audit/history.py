@@ -20,6 +20,7 @@ from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from pushadmin.analytics.models import Snapshot
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.console.request_numbers import number_from
@@ -200,6 +201,12 @@ def trail_entries(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
     return qs
 
 
+def figures(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
+    """Every read of mPaaS's figures the sync kept, with the time it was taken."""
+    qs = Snapshot.objects.filter(campaign_id__in=_campaign_ids(workspace, data)).select_related("campaign")
+    return _date_range(qs, "taken_at", data)
+
+
 @dataclass(frozen=True)
 class Column:
     heading: str
@@ -293,6 +300,34 @@ KINDS: dict[str, HistoryKind] = {
             Column("Code", lambda a: a.code),
             Column("Message", lambda a: a.message),
             Column("RequestId", lambda a: a.request_id),
+        ),
+    ),
+    "figures": HistoryKind(
+        "figures",
+        "Delivery figures",
+        figures,
+        "pk",
+        ("date_from", "date_to", "campaign"),
+        (),
+        (
+            Column("Id", lambda s: s.pk),
+            Column("Campaign", lambda s: s.campaign.name),
+            Column("Read from mPaaS (UTC)", lambda s: when(s.taken_at)),
+            Column("Targets", lambda s: s.push_total),
+            Column("Pushed", lambda s: s.pushed),
+            Column("Arrived", lambda s: s.arrived),
+            Column("Opened", lambda s: s.opened),
+            Column("Ignored", lambda s: s.ignored),
+            Column("Per channel", lambda s: s.channels),
+        ),
+        page_columns=(
+            Column("Campaign", lambda s: s.campaign.name),
+            Column("Read from mPaaS (UTC)", lambda s: when(s.taken_at)),
+            Column("Targets", lambda s: s.push_total),
+            Column("Pushed", lambda s: s.pushed),
+            Column("Arrived", lambda s: s.arrived),
+            Column("Opened", lambda s: s.opened),
+            Column("Ignored", lambda s: s.ignored),
         ),
     ),
     "trail": HistoryKind(

@@ -504,7 +504,7 @@ def _call_step(
             break
         log_context.note(batch_id=claimed_batch.batch.pk)
         try:
-            request = requests.build_request(campaign, claimed_batch.messages)
+            request = requests.build_request(campaign, claimed_batch.messages, batch=claimed_batch.batch)
         except Exception as exc:
             stop = (index, functools.partial(_not_prepared, campaign, token=token, exc=exc))
             break
@@ -560,7 +560,7 @@ def _split_to_culprits(
         if wait:
             time.sleep(wait)
         with metrics.call_in_flight():
-            return client.push_multiple(requests.build_request(campaign, list(piece)))
+            return client.push_multiple(requests.build_request(campaign, list(piece), batch=claimed_batch.batch))
 
     found = culprits.isolate(
         claimed_batch.messages,

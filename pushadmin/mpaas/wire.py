@@ -23,6 +23,10 @@ from .request_types import (
     GetTemplateRequest,
     ListTemplatePageRequest,
     PushMultipleRequest,
+    PushQueryDeviceStateRequest,
+    QueryPushAnalysisCoreIndexRequest,
+    QueryPushAnalysisTaskDetailRequest,
+    QueryPushAnalysisTaskListRequest,
     QueryPushSchedulerListRequest,
     RevokePushTaskRequest,
     StrategyContent,
@@ -290,6 +294,10 @@ _ACTIONS: dict[str, type[ApiRequest]] = {
         GetTemplateRequest,
         DeleteTemplateRequest,
         ListTemplatePageRequest,
+        QueryPushAnalysisTaskListRequest,
+        QueryPushAnalysisTaskDetailRequest,
+        QueryPushAnalysisCoreIndexRequest,
+        PushQueryDeviceStateRequest,
     )
 }
 

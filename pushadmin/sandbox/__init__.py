@@ -5,7 +5,11 @@ Run it with ``python manage.py mpaas_sandbox`` or, without Django settings,
 prints ``mpaas sandbox listening on http://HOST:PORT``). From Python:
 ``pushadmin.sandbox.server.serve(host, port, SandboxOptions(...))``.
 
-It serves PushMultiple, CancelPushScheduler, QueryPushSchedulerList, RevokePushTask and the
+It serves PushMultiple, CancelPushScheduler, QueryPushSchedulerList, RevokePushTask, the
+analysis calls QueryPushAnalysisTaskList, QueryPushAnalysisTaskDetail,
+QueryPushAnalysisCoreIndex and PushQueryDeviceState (answered from a
+deterministic simulation of the phones, :mod:`pushadmin.sandbox.phones`; see
+:mod:`pushadmin.sandbox.analysis_calls` for its knobs and ground truth) and the
 template actions CreateTemplate, GetTemplate, ListTemplatePage and DeleteTemplate
 (versions 2019-08-21, 2020-07-10, 2020-10-28) at ``/`` exactly as the gateway
 does: V1 or V3 signatures checked with :mod:`pushadmin.mpaas.signing` in the

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from pushadmin.mpaas.request_types import API_VERSIONS, TEMPLATE_ACTIONS
-from pushadmin.sandbox import codes, console_templates, push, recalls, schedules
+from pushadmin.sandbox import analysis_calls, codes, console_templates, push, recalls, schedules
 from pushadmin.sandbox.auth import Authenticated, Authenticator, Incoming
 from pushadmin.sandbox.codes import BusinessError, GatewayError
 from pushadmin.sandbox.options import Faults, SandboxOptions
@@ -74,6 +74,8 @@ class SandboxApp:
             "ListTemplatePage": self._list_template_page,
             "DeleteTemplate": self._delete_template,
         }
+        self.analysis = analysis_calls.AnalysisCalls(self.store, options, self.now)
+        self._actions.update(dict.fromkeys(analysis_calls.ACTIONS, self._analysis_call))
 
     def now(self) -> float:
         return self._base_clock() + self.options.faults.clockSkewSeconds
@@ -186,6 +188,9 @@ class SandboxApp:
             PackedTexts(rows.targets),
             PackedTexts(rows.titles),
             PackedTexts(rows.contents),
+            task_name=params.get("TaskName", ""),
+            delivery_type=plan.delivery_type,
+            strategy_content=params.get("StrategyContent", "") if plan.strategy_type else "",
         )
         store.add(batch, all_new=all_new)
         if plan.schedule is not None:
@@ -246,6 +251,10 @@ class SandboxApp:
             },
             request_id,
         )
+
+    def _analysis_call(self, params: dict[str, str], request_id: str, caller: Authenticated) -> Reply:
+        status, payload = self.analysis.answer(caller.action, params, request_id)
+        return _json_reply(status, payload, request_id)
 
     def _revoke_push_task(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
         task_id = recalls.revoke(self.store, self.options, params, self.now())
@@ -320,6 +329,9 @@ class SandboxApp:
             return _json_reply(200, {"reset": True})
         if route == ("GET", "/_sandbox/health"):
             return _json_reply(200, {"ok": True})
+        answer = self.analysis.admin(*route, request.body)
+        if answer is not None:
+            return _json_reply(*answer)
         return _json_reply(404, {"error": f"no sandbox route {request.method} {request.path}"})
 
     def reset(self) -> None:
@@ -327,6 +339,7 @@ class SandboxApp:
         self.templates.clear()
         self.auth.nonces.clear()
         self.options.faults = Faults()
+        self.analysis.reset()
 
     def _messages(self, query: dict[str, str]) -> Reply:
         try:

@@ -65,6 +65,10 @@ class Batch:
     # Position of the batch's first message among all stored messages.
     first: int = 0
     cancelled: bool = False
+    # What the phone simulation (pushadmin.sandbox.phones) and the analysis calls need to know.
+    task_name: str = ""
+    delivery_type: int = 3
+    strategy_content: str = ""
     # When RevokePushTask recalled the task's messages (epoch seconds), None while not recalled.
     revoked_at: float | None = None
 
