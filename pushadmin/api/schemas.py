@@ -217,3 +217,38 @@ class AuditFilters(Page):
     action: str = Field("", max_length=64, description="An action code or its start, e.g. campaign.")
     object_type: str = Field("", max_length=64)
     object_id: str = Field("", max_length=64)
+
+
+class ImportOut(Schema):
+    id: int
+    status: str
+    file: str
+    percent: int
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class AudienceOut(Schema):
+    id: int
+    name: str
+    delivery_type: int
+    members: int
+    columns: list[str]
+    import_status: str
+    latest_import: ImportOut | None
+    updated_at: datetime
+
+
+class RejectedRowOut(Schema):
+    line: int
+    target: str
+    reason: str
+
+
+class RejectedRowPage(Schema):
+    items: list[RejectedRowOut]
+    next_cursor: str | None

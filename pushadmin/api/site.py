@@ -16,11 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 from ninja.openapi.schema import OpenAPISchema
 
-from pushadmin.api import audit_routes, campaign_routes, idempotency, problems, template_routes
+from pushadmin.api import audience_routes, audit_routes, campaign_routes, idempotency, problems, template_routes
 
 
 class VendoredSwagger(Swagger):
@@ -72,6 +73,10 @@ problems.install(api)
 api.add_router("", campaign_routes.router)
 api.add_router("", template_routes.router)
 api.add_router("", audit_routes.router)
+api.add_router("", audience_routes.router)
+
+
+DOCUMENT_PAGES = ("openapi-json", "openapi-view")  # public: the contract and its browsable docs
 
 
 def _served(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -93,7 +98,9 @@ def urlpatterns() -> list[URLPattern | URLResolver]:
     patterns, _, _ = api.urls
     served: list[URLPattern | URLResolver] = []
     for pattern in patterns:
-        if isinstance(pattern, URLPattern):
+        if isinstance(pattern, URLPattern) and pattern.name in DOCUMENT_PAGES:
+            pattern.callback = login_not_required(require_GET(pattern.callback))
+        elif isinstance(pattern, URLPattern):
             pattern.callback = _served(pattern.callback)
         served.append(pattern)
     return served

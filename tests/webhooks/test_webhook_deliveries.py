@@ -1,0 +1,120 @@
+"""Webhooks from registration to delivery: a workspace admin registers a loopback receiver, a
+campaign goes through review and is sent by a real worker, and the receiver gets each step once,
+signed per Standard Webhooks, the first one after a retry."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+
+from pushadmin.audit.models import AuditEntry
+from pushadmin.campaigns import workflow
+from pushadmin.campaigns.models import Campaign
+from pushadmin.notifications.models import Notification
+from pushadmin.reviews import approving
+from pushadmin.webhooks import addresses, delivering
+from pushadmin.webhooks.events import emit
+from pushadmin.webhooks.models import Delivery, DeliveryStatus, Endpoint, Event
+from tests.delivery.campaigns import point_at
+from tests.fixtures.processes import wait_for
+from tests.personas import Cast
+from tests.reviews.campaign_rows import make_campaign, request_by
+from tests.webhooks.receiver import Receiver
+
+SECRET = re.compile(r'<code class="secret-once" id="new-secret">(whsec_[A-Za-z0-9+/=]+)</code>')
+
+
+def register(cast: Cast, url: str, events: list[str]) -> tuple[Endpoint, str]:
+    admin = Client()
+    admin.force_login(cast.admin)
+    page = admin.post(f"/w/{cast.workspace.pk}/webhooks/", {"url": url, "events": events}).content.decode()
+    secret = SECRET.search(page)
+    assert secret, page
+    return Endpoint.objects.get(workspace=cast.workspace, url=url), secret.group(1)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_each_step_of_a_campaign_reaches_the_receiver_once_signed(
+    cast: Cast, webhook_receiver: Receiver, mpaas_sandbox: Any, celery_worker: Any
+) -> None:
+    point_at(cast.workspace, mpaas_sandbox.url, required_approvals=1, calls_per_second=50)
+    endpoint, webhook_receiver.secret = register(cast, webhook_receiver.url, list(Event.values))
+    assert webhook_receiver.secret not in str(AuditEntry.objects.get(action="webhook.endpoint_created").__dict__)
+    webhook_receiver.answers = [503]  # the first delivery fails once and is tried again
+
+    campaign = make_campaign(cast.workspace, cast.marketer)
+    workflow.submit_for_review(campaign, request=request_by(cast.marketer))
+    campaign.refresh_from_db()
+    approving.approve(campaign, request=request_by(cast.reviewer), shown=approving.Shown.of(campaign))
+
+    expected = ["campaign.submitted", "campaign.approved", "campaign.sending", "campaign.finished"]
+    wait_for(lambda: len(webhook_receiver.events()) == 4, timeout=60, what="four events delivered")
+    assert sorted(webhook_receiver.events()) == sorted(expected)
+    assert webhook_receiver.refused_signatures == 0
+    retried = [a for a in webhook_receiver.arrivals if a.event == "campaign.submitted"]
+    assert [a.answered for a in retried] == [503, 204] and retried[0].message_id == retried[1].message_id
+    finished = next(a for a in webhook_receiver.arrivals if a.event == "campaign.finished").payload["data"]
+    assert finished["campaign"]["status"] == "sent" and finished["counts"] == {"accepted": 3}
+    assert Campaign.objects.get(pk=campaign.pk).status == "sent"
+
+    # The delivery page shows each try with its code and latency; "send again" repeats the same id.
+    admin = Client()
+    admin.force_login(cast.admin)
+    page = admin.get(f"/w/{cast.workspace.pk}/webhooks/{endpoint.pk}/").content.decode()
+    assert "503" in page and " ms" in page and "Delivered" in page
+    approved = Delivery.objects.get(endpoint=endpoint, event="campaign.approved")
+    admin.post(f"/w/{cast.workspace.pk}/webhooks/{endpoint.pk}/deliveries/{approved.pk}/send-again/")
+    wait_for(
+        lambda: [a.message_id for a in webhook_receiver.arrivals].count(approved.message_id) == 2,
+        timeout=30,
+        what="the delivery sent again",
+    )
+    assert AuditEntry.objects.filter(action="webhook.delivery_resent").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_endpoint_that_keeps_failing_is_disabled_and_its_admins_told(cast: Cast, webhook_receiver: Receiver) -> None:
+    endpoint, webhook_receiver.secret = register(cast, webhook_receiver.url, ["campaign.approved"])
+    webhook_receiver.answers = [500, 500]
+    with override_settings(PUSHADMIN_WEBHOOK_DISABLE_AFTER=2):
+        for _ in range(2):
+            (delivery_id,) = emit(cast.workspace, "campaign.approved", {"campaign": {"id": 1}})
+            assert delivering.deliver(delivery_id) == DeliveryStatus.PENDING  # retried later, for a day
+    endpoint.refresh_from_db()
+    assert not endpoint.enabled and "2 failed deliveries in a row" in endpoint.disabled_reason
+    told = Notification.objects.get(kind="webhook.endpoint_disabled")
+    assert told.user == cast.admin and webhook_receiver.url in told.text
+    assert AuditEntry.objects.filter(action="webhook.endpoint_disabled").count() == 1
+    assert emit(cast.workspace, "campaign.approved", {}) == []  # a disabled endpoint gets nothing new
+
+
+@pytest.mark.django_db
+def test_a_receiver_refusing_for_good_is_not_tried_again(cast: Cast, webhook_receiver: Receiver) -> None:
+    _, webhook_receiver.secret = register(cast, webhook_receiver.url, ["campaign.rejected"])
+    webhook_receiver.answers = [410]
+    (delivery_id,) = emit(cast.workspace, "campaign.rejected", {"reason": "typo"})
+    assert delivering.deliver(delivery_id) == DeliveryStatus.FAILED
+    delivery = Delivery.objects.get(pk=delivery_id)
+    assert (delivery.last_status_code, delivery.next_attempt_at, delivery.attempts) == (410, None, 1)
+
+
+@pytest.mark.django_db
+def test_webhook_addresses_follow_the_mpaas_endpoint_rule(cast: Cast) -> None:
+    assert addresses.refusal("http://127.0.0.1:9000/hook") is None  # development: loopback allowed
+    assert "private" in (addresses.refusal("https://10.1.2.3/hook") or "")
+    assert "https" in (addresses.refusal("http://hooks.example.com/x") or "")
+    with override_settings(PUSHADMIN_ENV="production"):
+        assert "loopback" in (addresses.refusal("http://127.0.0.1:9000/hook") or "")
+        assert "loopback" in (addresses.refusal("https://[::1]/hook") or "")
+        assert addresses.refusal("https://hooks.example.com/x") is None
+    admin = Client()
+    admin.force_login(cast.admin)
+    page = admin.post(
+        f"/w/{cast.workspace.pk}/webhooks/", {"url": "https://192.168.0.9/x", "events": ["campaign.approved"]}
+    )
+    assert page.status_code == 400 and "192.168.0.9 is a private address" in page.content.decode()
+    assert not Endpoint.objects.exists()
