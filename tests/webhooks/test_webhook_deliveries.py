@@ -12,7 +12,9 @@ from django.test import Client, override_settings
 
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns import workflow
-from pushadmin.campaigns.models import Campaign
+from pushadmin.campaigns.lifecycle import transition
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.delivery import controls
 from pushadmin.notifications.models import Notification
 from pushadmin.reviews import approving
 from pushadmin.webhooks import addresses, delivering
@@ -118,3 +120,18 @@ def test_webhook_addresses_follow_the_mpaas_endpoint_rule(cast: Cast) -> None:
     )
     assert page.status_code == 400 and "192.168.0.9 is a private address" in page.content.decode()
     assert not Endpoint.objects.exists()
+
+
+@pytest.mark.django_db
+def test_pausing_and_cancelling_are_events_with_their_reason(cast: Cast) -> None:
+    endpoint, _ = register(cast, "http://127.0.0.1:9/hooks", ["campaign.paused", "campaign.cancelled"])
+    campaign = make_campaign(cast.workspace, cast.marketer)
+    for to in (CampaignStatus.IN_REVIEW, CampaignStatus.APPROVED, CampaignStatus.SENDING):
+        transition(campaign, to, action=f"test.{to}")
+    controls.pause(campaign, request=request_by(cast.reviewer))
+    controls.cancel(campaign, request=request_by(cast.marketer))
+    sent = {d.event: d.payload["data"] for d in Delivery.objects.filter(endpoint=endpoint)}
+    assert sent["campaign.paused"]["reason"] == "Paused by rob.reviewer."
+    assert sent["campaign.paused"]["actor"] == "rob.reviewer"
+    assert sent["campaign.cancelled"]["campaign"]["status"] == "cancelled"
+    assert Delivery.objects.filter(endpoint=endpoint).count() == 2  # nothing for the steps not picked
