@@ -42,6 +42,10 @@ def import_out(job: AudienceImport | None) -> dict[str, Any] | None:
 
 
 def audience_out(audience: Audience) -> dict[str, Any]:
+    # The import first, then the audience afresh: a finished import is never shown beside the
+    # audience as it was before that import committed.
+    job = audience.imports.first()
+    audience.refresh_from_db()
     return {
         "id": audience.pk,
         "name": audience.name,
@@ -49,7 +53,7 @@ def audience_out(audience: Audience) -> dict[str, Any]:
         "members": audience.member_count,
         "columns": list(audience.columns or []),
         "import_status": audience.import_status,
-        "latest_import": import_out(audience.imports.first()),
+        "latest_import": import_out(job),
         "updated_at": audience.updated_at,
     }
 
@@ -70,9 +74,13 @@ def create(
     if not accepted_for_import(scope, form):
         status = 429 if form.non_field_errors() and not form.errors.keys() - {"__all__"} else 422
         raise Problem(status, "The audience was not created; see errors.", form_errors(form))
-    audience = create_audience(scope, form)
-    audience.refresh_from_db()  # the import's start set its status
-    return Status(201, audience_out(audience))
+    return Status(201, audience_out(create_audience(scope, form)))
+
+
+@router.get("/audiences", response={200: list[AudienceOut], **ERRORS}, **allow(*READERS))
+def list_audiences(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every audience of the workspace with its latest import, by name."""
+    return [audience_out(a) for a in Audience.objects.filter(workspace=scoped(request).workspace).order_by("name")]
 
 
 @router.get("/audiences/{audience_id}", response={200: AudienceOut, **ERRORS}, **allow(*READERS))

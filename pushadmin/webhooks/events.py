@@ -24,13 +24,18 @@ def new_message_id() -> str:
     return "msg_" + secrets.token_urlsafe(18)
 
 
+def listeners(workspace_id: int, event: str) -> list[Endpoint]:
+    """The enabled endpoints of the workspace that picked `event`."""
+    return [e for e in Endpoint.objects.filter(workspace_id=workspace_id, enabled=True) if event in e.events]
+
+
 def emit(workspace: Workspace | int, event: str, data: Mapping[str, Any]) -> list[int]:
     """Queue `event` with `data` for every endpoint of `workspace` that listens to it; returns the delivery ids."""
     if event not in Event.values:
         raise ValueError(f"Unknown webhook event {event!r}")
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
     now = timezone.now()
-    endpoints = [e for e in Endpoint.objects.filter(workspace_id=workspace_id, enabled=True) if event in e.events]
+    endpoints = listeners(workspace_id, event)
     if not endpoints:
         return []
     with transaction.atomic():

@@ -12,7 +12,7 @@ from django.db.models import Count
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.signals import campaign_moved
-from pushadmin.webhooks.events import emit
+from pushadmin.webhooks.events import emit, listeners
 
 S = CampaignStatus
 BY_ACTION = {
@@ -56,8 +56,8 @@ def _on_campaign_moved(
     sender: Any, campaign: Campaign, action: str, to: str, actor: Any, detail: Any, **_: Any
 ) -> None:
     event = BY_ACTION.get(action) or BY_STATE.get(to)
-    if event is None:
-        return
+    if event is None or not listeners(campaign.workspace_id, event):
+        return  # most workspaces have no endpoints: a transition then costs one small query
     data = campaign_data(campaign.pk)
     data["action"] = action
     data["actor"] = actor.get_username() if hasattr(actor, "get_username") else "pushadmin"

@@ -40,7 +40,7 @@ def test_a_marketer_uploads_an_audience_and_sends_a_campaign_to_it(
         return now if now["latest_import"]["status"] == "done" else None
 
     done = wait_for(imported, timeout=60, what="the import to finish")
-    assert (done["members"], done["columns"]) == (3, ["name", "money"])
+    assert (done["members"], done["columns"]) == (3, ["name", "money"]), done
     assert (done["latest_import"]["rows_imported"], done["latest_import"]["rows_rejected"]) == (3, 2)
     refused = auditor.get(f"/audiences/{audience['id']}/rejected-rows").json()["items"]
     assert [row["line"] for row in refused] == [4, 5]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.api import tokens
 from pushadmin.api.models import ApiToken
+from pushadmin.audiences.models import Audience
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, Template
 from tests.api.api_client import Api, openapi_document, token_for
@@ -50,6 +51,7 @@ def own_items(workspace: Any, path: str) -> set[Any]:
     lists: dict[str, Any] = {
         "/campaigns": Campaign.objects.filter(workspace=workspace).values_list("pk", flat=True),
         "/templates": Template.objects.filter(workspace=workspace).values_list("pk", flat=True),
+        "/audiences": Audience.objects.filter(workspace=workspace).values_list("pk", flat=True),
         "/audit": AuditEntry.objects.filter(workspace=workspace).values_list("hash", flat=True),
     }
     assert path in lists, f"the matrix does not know what {path} lists (add it)"
@@ -65,10 +67,11 @@ def test_every_route_allows_exactly_its_roles_and_nothing_of_another_workspace(
     workspace.endpoint_url = mpaas_sandbox.url
     workspace.save()
     campaign = make_campaign(workspace, cast.marketer)
-    ids = {"campaign_id": campaign.pk, "template_id": campaign.template_id}
+    audience = Audience.objects.create(workspace=workspace, name="Matrix list", created_by=cast.marketer)
+    ids = {"campaign_id": campaign.pk, "template_id": campaign.template_id, "audience_id": audience.pk}
     document = openapi_document(live_server.url)
     routes = operations(document)
-    assert len(routes) >= 19
+    assert len(routes) >= 23
     outsider = Api(
         live_server.url,
         token_for(cast.outsider, cast.other_workspace, Role.MARKETER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN),
