@@ -14,8 +14,9 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, re_path
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
@@ -103,4 +104,11 @@ def urlpatterns() -> list[URLPattern | URLResolver]:
         elif isinstance(pattern, URLPattern):
             pattern.callback = _served(pattern.callback)
         served.append(pattern)
+    served.append(re_path(r"^.*$", _no_such_route, name="not-found"))
     return served
+
+
+@login_not_required
+@csrf_exempt
+def _no_such_route(request: HttpRequest) -> HttpResponse:
+    return problems.response(404, "No such API route; see /api/v1/openapi.json.")
