@@ -8,8 +8,11 @@ import re
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
+from pushadmin.audiences import importing
+from pushadmin.audiences.models import AudienceImport
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns import workflow
 from pushadmin.campaigns.lifecycle import transition
@@ -137,3 +140,18 @@ def test_pausing_and_cancelling_are_events_with_their_reason(cast: Cast) -> None
     assert sent["campaign.paused"]["actor"] == "rob.reviewer"
     assert sent["campaign.cancelled"]["campaign"]["status"] == "cancelled"
     assert Delivery.objects.filter(endpoint=endpoint).count() == 2  # nothing for the steps not picked
+
+
+@pytest.mark.django_db
+def test_an_import_that_finishes_is_an_event_with_its_counts(cast: Cast) -> None:
+    endpoint, _ = register(cast, "http://127.0.0.1:9/hooks", ["audience.import_finished"])
+    marketer = Client()
+    marketer.force_login(cast.marketer)
+    csv_file = SimpleUploadedFile("list.csv", b"target,name\nuser-1,Ann\n,Nobody\nuser-2,Bo\n", "text/csv")
+    marketer.post(f"/w/{cast.workspace.pk}/audiences/new/", {"name": "List", "delivery_type": 3, "upload": csv_file})
+    job = AudienceImport.objects.get()
+    importing.run_import(job.pk)  # what the worker does once the upload commits
+    (delivery,) = Delivery.objects.filter(endpoint=endpoint)
+    data = delivery.payload["data"]
+    assert (data["audience"]["name"], data["import"]["status"]) == ("List", "done")
+    assert data["counts"] == {"read": 3, "imported": 2, "rejected": 1}
