@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pushadmin.campaigns",
     "pushadmin.reviews",
     "pushadmin.delivery",
+    "pushadmin.safety",
     "pushadmin.sandbox",
     "pushadmin.console",
     "pushadmin.notifications",
@@ -266,6 +267,12 @@ CELERY_TASK_DEFAULT_QUEUE = env.text("PUSHADMIN_CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE["delivery-sweep"] = {
     "task": "pushadmin.delivery.tasks.sweep",
     "schedule": float(PUSHADMIN_SWEEP_SECONDS),
+}
+# Safety nets (pushadmin.safety): campaigns paused for quiet hours resume within this long of their end.
+PUSHADMIN_SAFETY_SWEEP_SECONDS = env.integer("PUSHADMIN_SAFETY_SWEEP_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["safety-sweep"] = {
+    "task": "pushadmin.safety.tasks.sweep",
+    "schedule": float(PUSHADMIN_SAFETY_SWEEP_SECONDS),
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport polls its folder; a short interval keeps approval-to-first-send fast.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("pushadmin.audiences.urls")),
     path("", include("pushadmin.audit.urls")),
     path("", include("pushadmin.delivery.urls")),
+    path("", include("pushadmin.safety.urls")),
     path("", include("pushadmin.notifications.urls")),
     path("", include("pushadmin.operations.urls")),
     path("api/v1/", include((api_site.urlpatterns(), "api"), namespace="api")),

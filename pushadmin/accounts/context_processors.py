@@ -26,6 +26,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Audiences", "audiences:list", (Role.MARKETER, Role.AUDITOR)),
     NavItem("Campaigns", "campaigns:list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
     NavItem("Review queue", "reviews:queue", (Role.REVIEWER,)),
+    NavItem("Suppression list", "safety:suppressions", tuple(Role.values)),
     NavItem("History", "audit:history", (Role.AUDITOR, Role.ADMIN)),
     NavItem("Audit trail", "audit:trail", (Role.AUDITOR, Role.ADMIN)),
     NavItem("Members", "accounts:members", (Role.ADMIN,)),

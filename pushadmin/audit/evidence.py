@@ -24,6 +24,7 @@ from pushadmin.campaigns.models import Campaign
 from pushadmin.delivery.models import Attempt, Message, MessageStatus
 from pushadmin.reviews.fingerprint import content_of
 from pushadmin.reviews.models import Approval
+from pushadmin.safety import evidence as safety_evidence
 
 TRAIL_CHUNK = 500
 CAMPAIGN_OBJECT_TYPE = "campaigns.campaign"
@@ -106,6 +107,7 @@ def _content(campaign: Campaign) -> dict[str, Any]:
             "finished_at": campaign.finished_at,
         },
         **content_of(campaign),
+        "safety_nets": safety_evidence.facts(campaign),
     }
 
 
@@ -141,6 +143,7 @@ campaign.json   what was sent: template name, title and text, options, strategy,
 approvals.csv   every approval with reviewer, revision, fingerprint, time, and whether it was voided
 messages.csv    every recipient with its MsgKey, outcome, result code, RequestId and task id
 calls.csv       every PushMultiple call with its outcome, code and RequestId
+recalls.csv     every recall asked for, with its reason, and each mPaaS task's RevokePushTask answer
 trail.csv       the campaign's audit trail entries, numbered as in the workspace's trail, with
                 their hashes; hash_ok says the entry matches its own hash, linked says its
                 previous-hash field matches the entry written before it. The trail page checks
@@ -214,6 +217,7 @@ def _tables(campaign: Campaign) -> Iterator[tuple[str, Iterator[str]]]:
         csv_lines(("reviewer", "revision", "fingerprint", "approved_at", "voided_at", "void_reason"), approvals),
     )
     yield "messages.csv", csv_lines(MESSAGE_HEADER, _message_lines(campaign))
+    yield "recalls.csv", csv_lines(safety_evidence.RECALL_HEADER, safety_evidence.recall_rows(campaign))
     calls = KINDS["calls"]
     attempts = every_row(
         Attempt.objects.filter(campaign=campaign).select_related("batch", "campaign"), "pk", newest_first=False

@@ -26,10 +26,20 @@ from pushadmin.console.request_numbers import number_from
 from pushadmin.delivery import membership
 from pushadmin.delivery.models import UNINDEXED_RESULT_CODES, Attempt, AttemptOutcome, Message, MessageStatus
 from pushadmin.reviews.models import Approval
+from pushadmin.safety.models import CampaignSafety, Recall
 from pushadmin.workspaces.models import Workspace
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 2000
+
+
+# Campaigns by what the safety nets did to them (pushadmin.safety).
+SAFETY_FILTERS = (
+    ("recalled", "Recalled"),
+    ("held_back", "Targets suppressed or capped"),
+    ("service_notice", "Service notices"),
+    ("cap_exception", "Frequency cap exception approved"),
+)
 
 
 class HistoryFilter(forms.Form):
@@ -44,6 +54,7 @@ class HistoryFilter(forms.Form):
     campaign = forms.IntegerField(label="Campaign id", required=False, min_value=1)
     actor = forms.CharField(label="Actor", required=False, max_length=150)
     action = forms.CharField(label="Action", required=False, max_length=64, help_text="e.g. campaign. or user.login")
+    safety = forms.ChoiceField(label="Safety nets", required=False, choices=[("", "Any"), *SAFETY_FILTERS])
 
     def __init__(self, *args: Any, kind: HistoryKind, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,7 +112,20 @@ def campaigns(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
         qs = qs.filter(Exists(Message.objects.filter(campaign=OuterRef("pk"), target=data["target"])))
     if data.get("msg_key"):
         qs = qs.filter(Exists(Message.objects.filter(campaign=OuterRef("pk"), msg_key=data["msg_key"])))
+    if data.get("safety"):
+        qs = qs.filter(_safety_condition(data["safety"]))
     return qs
+
+
+def _safety_condition(choice: str) -> Q:
+    if choice == "recalled":
+        return Q(Exists(Recall.objects.filter(campaign=OuterRef("pk"))))
+    if choice == "held_back":
+        held = (MessageStatus.SUPPRESSED, MessageStatus.CAPPED)
+        return Q(Exists(Message.objects.filter(campaign=OuterRef("pk"), status__in=held)))
+    if choice == "service_notice":
+        return Q(Exists(CampaignSafety.objects.filter(campaign=OuterRef("pk"), service_notice=True)))
+    return Q(Exists(CampaignSafety.objects.filter(campaign=OuterRef("pk"), cap_exception_at__isnull=False)))
 
 
 def _in_scope(model: type[Message] | type[Attempt], workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
@@ -212,7 +236,7 @@ KINDS: dict[str, HistoryKind] = {
         "Campaigns",
         campaigns,
         "pk",
-        ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "campaign"),
+        ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "campaign", "safety"),
         tuple(CampaignStatus.choices),
         (
             Column("Id", lambda c: c.pk),

@@ -14,6 +14,11 @@ class MessageStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped (missing value or too long)"
     CANCELLED = "cancelled", "Cancelled"
     UNKNOWN = "unknown", "Outcome unknown"
+    # Final states set by the workspace's safety nets (pushadmin.safety), never sent.
+    SUPPRESSED = "suppressed", "Suppressed (on the workspace's suppression list)"
+    CAPPED = "capped", "Held back by the frequency cap"
+    # Accepted, then recalled from mPaaS with RevokePushTask.
+    RECALLED = "recalled", "Recalled"
 
 
 # Result codes the history's code index leaves out: those of unsent and accepted rows, the great

@@ -94,7 +94,13 @@ def campaign_progress(campaign: Campaign, now: datetime | None = None) -> Progre
         Bar("unknown", "Unknown", counts.get(MessageStatus.UNKNOWN, 0), total),
         Bar("remaining", "Remaining", remaining, total),
     ]
-    for status, label in ((MessageStatus.SKIPPED, "Skipped"), (MessageStatus.CANCELLED, "Cancelled")):
+    for status, label in (
+        (MessageStatus.SKIPPED, "Skipped"),
+        (MessageStatus.CANCELLED, "Cancelled"),
+        (MessageStatus.SUPPRESSED, "Suppressed"),
+        (MessageStatus.CAPPED, "Held back by the cap"),
+        (MessageStatus.RECALLED, "Recalled"),
+    ):
         if counts.get(status):
             bars.append(Bar(str(status), label, counts[status], total))
     live = campaign.status in LIVE_STATES

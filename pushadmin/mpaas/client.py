@@ -34,6 +34,7 @@ from .request_types import (
     ListTemplatePageRequest,
     PushMultipleRequest,
     QueryPushSchedulerListRequest,
+    RevokePushTaskRequest,
 )
 from .template_replies import TemplateInfo, TemplatePage, template_info, template_page
 
@@ -181,6 +182,10 @@ class MpaasClient:
 
     def query_push_scheduler_list(self, request: QueryPushSchedulerListRequest) -> CallResult:
         return self._call(request, QueryPushSchedulerListRequest)
+
+    def revoke_push_task(self, request: RevokePushTaskRequest) -> CallResult:
+        """Accepted means mPaaS recalled the task's messages; refused, it says why (unknown, too old, already)."""
+        return self._call(request, RevokePushTaskRequest)
 
     def create_template(self, request: CreateTemplateRequest) -> TemplateCallResult[str]:
         """The new template's id as ``value``."""

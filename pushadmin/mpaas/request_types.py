@@ -199,10 +199,28 @@ class ListTemplatePageRequest:
     tenant_id: str | None = _wire("TenantId")
 
 
+@dataclass(frozen=True, kw_only=True)
+class RevokePushTaskRequest:
+    """``RevokePushTask``: recall every message of one PushMultiple task, within 7 days of its send."""
+
+    ACTION: ClassVar[str] = "RevokePushTask"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    task_id: str = _required("TaskId")
+    tenant_id: str | None = _wire("TenantId")
+
+
 TemplateRequest = CreateTemplateRequest | GetTemplateRequest | DeleteTemplateRequest | ListTemplatePageRequest
 # These answer with {Success, Code, Msg, Data} instead of the push actions' ResultCode shape.
 TEMPLATE_ACTIONS = frozenset(
     cls.ACTION for cls in (CreateTemplateRequest, GetTemplateRequest, DeleteTemplateRequest, ListTemplatePageRequest)
 )
 
-ApiRequest = PushMultipleRequest | CancelPushSchedulerRequest | QueryPushSchedulerListRequest | TemplateRequest
+ApiRequest = (
+    PushMultipleRequest
+    | CancelPushSchedulerRequest
+    | QueryPushSchedulerListRequest
+    | RevokePushTaskRequest
+    | TemplateRequest
+)

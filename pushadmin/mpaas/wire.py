@@ -24,6 +24,7 @@ from .request_types import (
     ListTemplatePageRequest,
     PushMultipleRequest,
     QueryPushSchedulerListRequest,
+    RevokePushTaskRequest,
     StrategyContent,
     TargetMsg,
 )
@@ -284,6 +285,7 @@ _ACTIONS: dict[str, type[ApiRequest]] = {
         PushMultipleRequest,
         CancelPushSchedulerRequest,
         QueryPushSchedulerListRequest,
+        RevokePushTaskRequest,
         CreateTemplateRequest,
         GetTemplateRequest,
         DeleteTemplateRequest,

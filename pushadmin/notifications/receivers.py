@@ -25,6 +25,11 @@ RULES: dict[str, tuple[str, str, str]] = {
     "campaign.sent": (AUTHORS, "“{name}” was sent: every message was accepted.", "delivery:progress"),
     "campaign.partly_sent": (AUTHORS, "“{name}” finished partly sent; see the rejected messages.", "delivery:progress"),
     "campaign.failed": (AUTHORS_AND_ADMINS, "“{name}” failed: no message was accepted.", "delivery:progress"),
+    "campaign.recalled": (
+        AUTHORS_AND_ADMINS,
+        "“{name}” was recalled from phones by {actor}: {reason}",
+        "safety:recall",
+    ),
 }
 
 
