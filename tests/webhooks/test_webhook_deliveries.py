@@ -20,6 +20,8 @@ from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery import controls
 from pushadmin.notifications.models import Notification
 from pushadmin.reviews import approving
+from pushadmin.safety import recalling
+from pushadmin.safety.models import Recall, RecallStatus, RecallTask, RecallTaskStatus
 from pushadmin.webhooks import addresses, delivering
 from pushadmin.webhooks.events import emit
 from pushadmin.webhooks.models import Delivery, DeliveryStatus, Endpoint, Event
@@ -155,3 +157,19 @@ def test_an_import_that_finishes_is_an_event_with_its_counts(cast: Cast) -> None
     data = delivery.payload["data"]
     assert (data["audience"]["name"], data["import"]["status"]) == ("List", "done")
     assert data["counts"] == {"read": 3, "imported": 2, "rejected": 1}
+
+
+@pytest.mark.django_db
+def test_a_finished_recall_is_an_event_with_its_counts(cast: Cast) -> None:
+    endpoint, _ = register(cast, "http://127.0.0.1:9/hooks", ["campaign.recall_done"])
+    campaign = make_campaign(cast.workspace, cast.marketer)
+    recall = Recall.objects.create(
+        campaign=campaign, reason="Wrong price", requested_by=cast.reviewer, status=RecallStatus.RUNNING
+    )
+    RecallTask.objects.create(recall=recall, task_id="task-1", messages=3, status=RecallTaskStatus.RECALLED)
+    recalling.finish(recall)
+    recalling.finish(recall)  # a second close changes nothing and announces nothing
+    (delivery,) = Delivery.objects.filter(endpoint=endpoint)
+    data = delivery.payload["data"]
+    assert (data["campaign"]["id"], data["reason"]) == (campaign.pk, "Wrong price")
+    assert (data["tasks"], data["recalled"], data["messages_recalled"]) == (1, 1, 3)
