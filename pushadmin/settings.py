@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "pushadmin.console",
     "pushadmin.notifications",
     "pushadmin.operations",
+    "pushadmin.api",
+    "pushadmin.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +176,8 @@ PUSHADMIN_INVITATIONS_PER_HOUR = env.integer("PUSHADMIN_INVITATIONS_PER_HOUR", 2
 PUSHADMIN_INVITATION_HOURS = env.integer("PUSHADMIN_INVITATION_HOURS", 72, minimum=1, maximum=720)
 PUSHADMIN_IMPORTS_PER_HOUR = env.integer("PUSHADMIN_IMPORTS_PER_HOUR", 10, minimum=1)
 PUSHADMIN_MAX_AUDIENCE_ROWS = env.integer("PUSHADMIN_MAX_AUDIENCE_ROWS", 5_000_000, minimum=1)
+# Calls one API token may make per minute (pushadmin.api.tokens.take_call).
+PUSHADMIN_API_CALLS_PER_MINUTE = env.integer("PUSHADMIN_API_CALLS_PER_MINUTE", 120, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -292,6 +296,10 @@ CELERY_BEAT_SCHEDULE["safety-sweep"] = {
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport polls its folder; a short interval keeps approval-to-first-send fast.
     CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.05
+
+# Webhooks (pushadmin.webhooks): failed tries in a row before an endpoint is disabled; lost tasks re-driven.
+PUSHADMIN_WEBHOOK_DISABLE_AFTER = env.integer("PUSHADMIN_WEBHOOK_DISABLE_AFTER", 15, minimum=1)
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {"task": "pushadmin.webhooks.tasks.sweep", "schedule": 60.0}
 
 # Prometheus metrics (pushadmin.operations.metrics): every process writes its samples to this folder.
 PROMETHEUS_MULTIPROC_DIR = config.metrics_dir(env, VAR_DIR)

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pushadmin.api import site as api_site
+
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("", include("pushadmin.accounts.urls")),
@@ -17,4 +19,7 @@ urlpatterns = [
     path("", include("pushadmin.safety.urls")),
     path("", include("pushadmin.notifications.urls")),
     path("", include("pushadmin.operations.urls")),
+    path("api/v1/", include((api_site.urlpatterns(), "api"), namespace="api")),
+    path("", include("pushadmin.api.urls")),
+    path("", include("pushadmin.webhooks.urls")),
 ]

@@ -32,6 +32,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Audit trail", "audit:trail", (Role.AUDITOR, Role.ADMIN)),
     NavItem("Members", "accounts:members", (Role.ADMIN,)),
     NavItem("Settings", "workspaces:edit", (Role.ADMIN,)),
+    NavItem("Webhooks", "webhooks:list", (Role.ADMIN,)),
 ]
 
 

@@ -41,6 +41,7 @@ from pushadmin.audiences.models import (
 )
 from pushadmin.audit import trail
 from pushadmin.operations import metrics
+from pushadmin.webhooks.events import emit
 
 logger = logging.getLogger(__name__)
 
@@ -308,6 +309,12 @@ def _finish(run: _Run, columns: list[str]) -> AudienceImport:
             after={"members": run.imported},
             detail={"import": run.job.pk, "rows_read": run.read, "rejected": run.rejected},
         )
+        import_finished(
+            run.audience,
+            run.job.pk,
+            status=ImportRunStatus.DONE,
+            counts={"read": run.read, "imported": run.imported, "rejected": run.rejected},
+        )
     _discard_generation(run.audience, old_generation)
     _remove_file(run.job)
     run.job.refresh_from_db()
@@ -344,9 +351,16 @@ def fail_claimed(job: AudienceImport, token: str, message: str) -> AudienceImpor
             obj=audience,
             detail={"import": job.pk, "error": message[:300]},
         )
+        import_finished(audience, job.pk, status=ImportRunStatus.FAILED, error=message[:300])
     _remove_file(job)
     job.refresh_from_db()
     return job
+
+
+def import_finished(audience: Audience, import_id: int, *, status: str, **facts: Any) -> None:
+    """The `audience.import_finished` webhook event, in the transaction that ends the import."""
+    data = {"audience": {"id": audience.pk, "name": audience.name}, "import": {"id": import_id, "status": status}}
+    emit(audience.workspace_id, "audience.import_finished", {**data, **facts})
 
 
 def _remove_file(job: AudienceImport) -> None:

@@ -59,13 +59,24 @@ def _within_import_limit(request: WorkspaceRequest, form: AudienceForm) -> bool:
     return True
 
 
-def _accepted(request: WorkspaceRequest, form: AudienceForm) -> bool:
+def accepted_for_import(request: WorkspaceRequest, form: AudienceForm) -> bool:
     """Valid and within the hourly import limit; a file refused for its size counts as an import too."""
     if form.is_valid():
         return _within_import_limit(request, form)
     if form.refused_upload is not None:
         _within_import_limit(request, form)
     return False
+
+
+def create_audience(request: WorkspaceRequest, form: AudienceForm) -> Audience:
+    """Create the audience of an accepted form and queue the import of its rows; the API calls it too."""
+    with transaction.atomic():
+        audience = form.save(commit=False)
+        audience.created_by = request.user
+        audience.save()
+        trail.record("audience.created", request=request, workspace=audience.workspace, obj=audience)
+        _start_import(request, audience, form)
+    return audience
 
 
 @require_GET
@@ -84,13 +95,8 @@ def audience_create(request: WorkspaceRequest) -> HttpResponse:
         workspace=request.workspace,
         refused_upload=refused_upload(request, "upload"),
     )
-    if request.method == "POST" and _accepted(request, form):
-        with transaction.atomic():
-            audience = form.save(commit=False)
-            audience.created_by = request.user
-            audience.save()
-            trail.record("audience.created", request=request, workspace=audience.workspace, obj=audience)
-            _start_import(request, audience, form)
+    if request.method == "POST" and accepted_for_import(request, form):
+        audience = create_audience(request, form)
         messages.success(request, f"Audience “{audience.name}” created; its rows are being imported.")
         return redirect("audiences:detail", workspace_id=audience.workspace_id, audience_id=audience.pk)
     return render(request, "audiences/form.html", {"form": form})
@@ -109,7 +115,7 @@ def audience_replace(request: WorkspaceRequest, audience_id: int) -> HttpRespons
     )
     if audience.import_status == ImportStatus.IMPORTING:
         messages.error(request, "An import is already running for this audience; wait for it to finish.")
-    elif _accepted(request, form):
+    elif accepted_for_import(request, form):
         with transaction.atomic():
             _start_import(request, audience, form)
         messages.success(request, "Import started; the current members stay until it finishes.")

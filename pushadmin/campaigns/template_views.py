@@ -53,7 +53,16 @@ LOCKING_STATES = [
 ]
 
 
-def _save(request: WorkspaceRequest, form: TemplateForm, action: str) -> HttpResponse:
+class TemplateLocked(Exception):
+    """The text would change while campaigns using the template may still send."""
+
+
+def save_template(request: WorkspaceRequest, form: TemplateForm, action: str) -> Template:
+    """Save a valid form's template (created or edited) with its audit entry; the API calls it too.
+
+    A change of text voids the approvals of the campaigns that use it; it is refused while one
+    of them may still send.
+    """
     old = Template.objects.filter(pk=form.instance.pk).values("name", "title", "content").first()
     before: Mapping[str, Any] = old or {}
     template = form.instance
@@ -61,8 +70,7 @@ def _save(request: WorkspaceRequest, form: TemplateForm, action: str) -> HttpRes
     locked = [c.name for c in users.filter(status__in=LOCKING_STATES)]
     text_changed = old is not None and any(old[k] != form.cleaned_data[k] for k in ("name", "title", "content"))
     if text_changed and locked:
-        form.add_error(None, f"Campaigns using this template may still send: {', '.join(locked)}. Copy it instead.")
-        return render(request, "campaigns/template_form.html", _preview_context(form))
+        raise TemplateLocked(f"Campaigns using this template may still send: {', '.join(locked)}. Copy it instead.")
     with transaction.atomic():
         template = form.save(commit=False)
         if not template.pk:
@@ -77,6 +85,15 @@ def _save(request: WorkspaceRequest, form: TemplateForm, action: str) -> HttpRes
             # What these campaigns would send changed: any approval of theirs is void.
             for campaign in users.filter(status__in=list(workflow.EDITABLE_STATES)):
                 workflow.record_edit(campaign, request=request, before={"template": before}, after={"template": after})
+    return template
+
+
+def _save(request: WorkspaceRequest, form: TemplateForm, action: str) -> HttpResponse:
+    try:
+        template = save_template(request, form, action)
+    except TemplateLocked as locked:
+        form.add_error(None, str(locked))
+        return render(request, "campaigns/template_form.html", _preview_context(form))
     messages.success(request, f"Template “{template.name}” saved.")
     return redirect("campaigns:template_list", workspace_id=template.workspace_id)
 

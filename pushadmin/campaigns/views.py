@@ -59,6 +59,21 @@ def _apply(campaign: Campaign, forms: tuple[CampaignForm, ChannelOptionsForm, St
     return campaign
 
 
+def create_campaign(
+    request: WorkspaceRequest, forms: tuple[CampaignForm, ChannelOptionsForm, StrategyForm]
+) -> Campaign:
+    """Create a campaign from valid builder forms (rows from its audience, if any), audited; the API calls it too."""
+    with transaction.atomic():
+        campaign = _apply(forms[0].instance, forms)
+        campaign.save()
+        campaign.editors.add(request.user)
+        replace_rows_from_audience(campaign)
+        trail.record(
+            "campaign.created", request=request, workspace=campaign.workspace, obj=campaign, after=snapshot(campaign)
+        )
+    return campaign
+
+
 @require_GET
 @workspace_view(*READERS)
 def campaign_list(request: WorkspaceRequest) -> HttpResponse:
@@ -83,18 +98,7 @@ def campaign_create(request: WorkspaceRequest) -> HttpResponse:
     campaign = Campaign(workspace=request.workspace, created_by=request.user)
     forms = settings_forms(request, campaign)
     if request.method == "POST" and all(f.is_valid() for f in forms):
-        with transaction.atomic():
-            campaign = _apply(campaign, forms)
-            campaign.save()
-            campaign.editors.add(request.user)
-            replace_rows_from_audience(campaign)
-            trail.record(
-                "campaign.created",
-                request=request,
-                workspace=campaign.workspace,
-                obj=campaign,
-                after=snapshot(campaign),
-            )
+        campaign = create_campaign(request, forms)
         messages.success(request, f"Campaign “{campaign.name}” created. Add or check its rows below.")
         return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
     return render(request, "campaigns/builder.html", builder_context(request, None, forms))

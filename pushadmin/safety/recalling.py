@@ -28,6 +28,7 @@ from pushadmin.mpaas.client import MpaasClient
 from pushadmin.mpaas.request_types import RevokePushTaskRequest
 from pushadmin.mpaas.validation import REVOKE_WINDOW_DAYS
 from pushadmin.safety.models import Recall, RecallStatus, RecallTask, RecallTaskStatus
+from pushadmin.webhooks.events import emit
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +261,9 @@ def finish(recall: Recall) -> Recall:
             "campaign.recalled", actor=recall.requested_by, workspace=campaign.workspace, obj=campaign, detail=detail
         )
         notify(campaign, "campaign.recalled", recall.requested_by, detail)
+        # In the closing transaction, so the webhook event exists exactly when the recall is done.
+        campaign_data = {"id": campaign.pk, "name": campaign.name, "status": campaign.status}
+        emit(campaign.workspace_id, "campaign.recall_done", {"campaign": campaign_data, **detail})
         transaction.on_commit(lambda: on_recall_finished(campaign, recall))
     return recall
 

@@ -49,6 +49,8 @@ SPECIAL = {
     ("audit:installation_chain", "auditor"): 403,
     ("audit:installation_chain", "admin"): 403,
     ("audit:installation_chain", OUTSIDER): 403,
+    # A person revokes only their own API tokens; any other id is not found.
+    **{("api_tokens:revoke", persona): 404 for persona in (*ALL_ROLES, OUTSIDER)},
     # A session opens nothing at /metrics: without a token configured it does not exist.
     **{("operations:metrics", persona): 404 for persona in (*ALL_ROLES, OUTSIDER)},
 }

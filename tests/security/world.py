@@ -22,6 +22,7 @@ from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign, Template
 from pushadmin.delivery.models import Attempt, Batch, Message, MessageStatus
 from pushadmin.reviews.models import Approval, ReviewComment
+from pushadmin.webhooks.models import Delivery, Endpoint
 from pushadmin.workspaces.models import Workspace
 from tests.security.site_map import Route
 
@@ -120,8 +121,19 @@ def build_world(workspace: Workspace, author: AbstractBaseUser, marker: str, tem
         signed_in_at=timezone.now(),
         last_seen_at=timezone.now(),
     )
+    endpoint = Endpoint.objects.create(
+        workspace=workspace,
+        url=f"https://hooks.example.com/{marker}",
+        events=["campaign.approved"],
+        secret_encrypted="",
+    )
+    delivery = Delivery.objects.create(
+        endpoint=endpoint, event="campaign.approved", message_id=f"msg_{marker}", payload={"marker": marker}
+    )
     objects: dict[str, Any] = {
         "template": template,
+        "endpoint": endpoint,
+        "delivery": delivery,
         "audience": audience,
         "audiencemember": member,
         "audienceimport": audience_import,

@@ -17,6 +17,7 @@ from django.db.models import Model
 
 from pushadmin.accounts.models import Invitation, TOTPAuthenticator
 from pushadmin.console.database_ready import DatabaseCommand
+from pushadmin.webhooks.models import Endpoint
 from pushadmin.workspaces import encryption
 from pushadmin.workspaces.models import Workspace
 
@@ -55,6 +56,14 @@ ENCRYPTED_COLUMNS = (
         "invitations",
         "invitation enrolment key",
         "revoke those invitations and invite again",
+    ),
+    EncryptedColumn(
+        Endpoint,
+        "secret_encrypted",
+        "url",
+        "webhook endpoints",
+        "webhook signing secret",
+        "register those endpoints again and give their receivers the new secrets",
     ),
 )
 

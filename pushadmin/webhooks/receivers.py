@@ -1,0 +1,76 @@
+"""Campaign lifecycle steps as webhook events, heard from the `campaign_moved` signal.
+
+The signal is sent inside each transition's transaction, so the deliveries commit (or not)
+with the step itself, from every place that moves a campaign: pages, API, workers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+
+from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.campaigns.signals import campaign_moved
+from pushadmin.webhooks.events import emit, listeners
+
+S = CampaignStatus
+BY_ACTION = {
+    "campaign.submitted": "campaign.submitted",
+    "campaign.approved": "campaign.approved",
+    "campaign.rejected": "campaign.rejected",
+}
+BY_STATE: dict[str, str] = {
+    S.SENDING: "campaign.sending",
+    S.PAUSED: "campaign.paused",
+    S.SENT: "campaign.finished",
+    S.PARTLY_SENT: "campaign.finished",
+    S.FAILED: "campaign.finished",
+    S.CANCELLED: "campaign.cancelled",
+}
+
+
+def campaign_data(campaign_id: int) -> dict[str, Any]:
+    """What every campaign event says: read afresh, inside the transition's transaction."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    return {
+        "campaign": {
+            "id": campaign.pk,
+            "name": campaign.name,
+            "status": campaign.status,
+            "revision": campaign.revision,
+            "fingerprint": campaign.fingerprint,
+            "updated_at": campaign.updated_at.isoformat(),
+        }
+    }
+
+
+def message_counts(campaign_id: int) -> dict[str, int]:
+    from pushadmin.delivery.models import Message
+
+    rows = Message.objects.filter(campaign_id=campaign_id).values("status").annotate(n=Count("pk")).order_by()
+    return {row["status"]: row["n"] for row in rows}
+
+
+def _on_campaign_moved(
+    sender: Any, campaign: Campaign, action: str, to: str, actor: Any, detail: Any, **_: Any
+) -> None:
+    event = BY_ACTION.get(action) or BY_STATE.get(to)
+    if event is None or not listeners(campaign.workspace_id, event):
+        return  # most workspaces have no endpoints: a transition then costs one small query
+    data = campaign_data(campaign.pk)
+    data["action"] = action
+    data["actor"] = actor.get_username() if hasattr(actor, "get_username") else "pushadmin"
+    if event == "campaign.paused":
+        data["reason"] = (
+            str((detail or {}).get("reason") or "")
+            or Campaign.objects.filter(pk=campaign.pk).values_list("pause_reason", flat=True).first()
+        )
+    if event == "campaign.rejected":
+        data["reason"] = str((detail or {}).get("reason") or "")
+    if event == "campaign.finished":
+        data["counts"] = message_counts(campaign.pk)
+    emit(campaign.workspace_id, event, data)
+
+
+campaign_moved.connect(_on_campaign_moved, dispatch_uid="webhooks-campaign-moved")
