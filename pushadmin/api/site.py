@@ -22,7 +22,15 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 from ninja.openapi.schema import OpenAPISchema
 
-from pushadmin.api import audience_routes, audit_routes, campaign_routes, idempotency, problems, template_routes
+from pushadmin.api import (
+    audience_routes,
+    audit_routes,
+    campaign_routes,
+    idempotency,
+    problems,
+    suppression_routes,
+    template_routes,
+)
 
 
 class VendoredSwagger(Swagger):
@@ -75,6 +83,7 @@ api.add_router("", campaign_routes.router)
 api.add_router("", template_routes.router)
 api.add_router("", audit_routes.router)
 api.add_router("", audience_routes.router)
+api.add_router("", suppression_routes.router)
 
 
 DOCUMENT_PAGES = ("openapi-json", "openapi-view")  # public: the contract and its browsable docs

@@ -22,6 +22,7 @@ from pushadmin.api.models import ApiToken
 from pushadmin.audiences.models import Audience
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, Template
+from pushadmin.safety.models import Suppression
 from tests.api.api_client import Api, openapi_document, token_for
 from tests.personas import Cast
 from tests.reviews.campaign_rows import make_campaign
@@ -53,6 +54,7 @@ def own_items(workspace: Any, path: str) -> set[Any]:
         "/templates": Template.objects.filter(workspace=workspace).values_list("pk", flat=True),
         "/audiences": Audience.objects.filter(workspace=workspace).values_list("pk", flat=True),
         "/audit": AuditEntry.objects.filter(workspace=workspace).values_list("hash", flat=True),
+        "/suppressions": Suppression.objects.filter(workspace=workspace).values_list("pk", flat=True),
     }
     assert path in lists, f"the matrix does not know what {path} lists (add it)"
     found = set(lists[path])
@@ -68,7 +70,13 @@ def test_every_route_allows_exactly_its_roles_and_nothing_of_another_workspace(
     workspace.save()
     campaign = make_campaign(workspace, cast.marketer)
     audience = Audience.objects.create(workspace=workspace, name="Matrix list", created_by=cast.marketer)
-    ids = {"campaign_id": campaign.pk, "template_id": campaign.template_id, "audience_id": audience.pk}
+    suppression = Suppression.objects.create(workspace=workspace, target="matrix-opted-out", reason="opted_out")
+    ids = {
+        "campaign_id": campaign.pk,
+        "template_id": campaign.template_id,
+        "audience_id": audience.pk,
+        "suppression_id": suppression.pk,
+    }
     document = openapi_document(live_server.url)
     routes = operations(document)
     assert len(routes) >= 23
