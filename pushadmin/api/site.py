@@ -26,6 +26,7 @@ from pushadmin.api import (
     audience_routes,
     audit_routes,
     campaign_routes,
+    figures_routes,
     idempotency,
     problems,
     suppression_routes,
@@ -84,6 +85,7 @@ api.add_router("", template_routes.router)
 api.add_router("", audit_routes.router)
 api.add_router("", audience_routes.router)
 api.add_router("", suppression_routes.router)
+api.add_router("", figures_routes.router)
 
 
 DOCUMENT_PAGES = ("openapi-json", "openapi-view")  # public: the contract and its browsable docs
