@@ -38,6 +38,7 @@ SKIPPABLE = frozenset({MISSING, TOO_LONG})
 LISTED_PROBLEMS = 1000
 # A million rows take tens of seconds to scan: large campaigns keep the row part per version.
 CACHE_FROM_ROWS = 20_000
+ROW_KINDS = (MISSING, UNKNOWN, BAD_EXTENDED, DUPLICATE, EMPTY_TARGET, TOO_LONG)
 CACHE_SECONDS = 600
 
 
@@ -173,7 +174,11 @@ def preflight(campaign: Campaign, *, now: datetime | None = None) -> PreflightRe
     total = Message.objects.filter(campaign=campaign, send_round=1).count()
     report = None
     key = f"campaign-preflight-rows:{version_key(campaign, total)}"
-    if total >= CACHE_FROM_ROWS:
+    if campaign.rows_state == RowsState.BUILDING:
+        # Not scanned while a background build adds rows: every slice is a new version, so each look
+        # at the builder would read every row again. The build blocks submission until it is done.
+        report = PreflightReport(total_rows=total, counts=dict.fromkeys(ROW_KINDS, 0))
+    elif total >= CACHE_FROM_ROWS:
         report = cache.get(key)
     if report is None:
         report = _scan_rows(campaign)
@@ -225,9 +230,7 @@ def warm_cache(campaign_id: int) -> None:
 
 
 def _scan_rows(campaign: Campaign) -> PreflightReport:
-    report = PreflightReport(
-        counts={MISSING: 0, UNKNOWN: 0, BAD_EXTENDED: 0, DUPLICATE: 0, EMPTY_TARGET: 0, TOO_LONG: 0}
-    )
+    report = PreflightReport(counts=dict.fromkeys(ROW_KINDS, 0))
     template = campaign.template
     texts = (template.title, template.content)
     names = rendering.template_placeholders(template.title, template.content)

@@ -332,7 +332,8 @@ def row_page(campaign: Campaign, number: int = 1, *, problems_only: bool = False
     names = names_of(campaign)
     messages = Message.objects.filter(campaign=campaign).order_by("seq")
     total = messages.count()
-    seqs = problem_seqs(campaign, names, total)
+    # While a background build adds rows each look would be a new version to scan: problems are found once it is done.
+    seqs = [] if campaign.rows_state == RowsState.BUILDING else problem_seqs(campaign, names, total)
     count = len(seqs) if problems_only else total
     pages = max(1, -(-count // PAGE_SIZE))
     number = min(max(1, number), pages)

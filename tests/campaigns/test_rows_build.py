@@ -124,3 +124,30 @@ def test_rows_build_while_another_connection_keeps_writing(cast: Cast, monkeypat
     campaign.refresh_from_db()
     assert (campaign.rows_state, campaign.rows_error, campaign.rows_built) == (RowsState.READY, "", 40)
     assert list(campaign.messages.order_by("seq").values_list("target", flat=True)) == [f"user{i}" for i in range(40)]
+
+
+@pytest.mark.django_db
+def test_rows_being_built_are_not_scanned_on_every_look_but_once_they_are_ready(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Each slice of a background build is a new version of the rows: scanning them at every poll of
+    the builder read a million rows per look. Their problems are found once the build is done."""
+    monkeypatch.setattr(rows, "INLINE_BUILD_LIMIT", 10)
+    audience = make_audience(cast, 25)
+    AudienceMember.objects.filter(audience=audience, line_number=5).update(values={"money": "1"})  # no name
+    campaign = make_campaign(cast, [], audience=audience)
+    with django_capture_on_commit_callbacks():
+        rows.replace_rows_from_audience(campaign)
+    rows.copy_all_members(campaign)  # written, as a build's slices are, before the build is marked done
+    campaign.refresh_from_db()
+    assert campaign.rows_state == RowsState.BUILDING
+
+    while_building = preflight(campaign)
+    assert (while_building.total_rows, while_building.counts[scans.MISSING]) == (25, 0)
+    assert "still being created" in while_building.block_reasons[0]
+    assert rows.row_page(campaign).problem_rows == 0
+
+    Campaign.objects.filter(pk=campaign.pk).update(rows_state=RowsState.READY)
+    campaign.refresh_from_db()
+    assert preflight(campaign).counts[scans.MISSING] == 1
+    assert rows.row_page(campaign).problem_rows == 1
