@@ -81,7 +81,7 @@ def approvals_of(campaign: Campaign) -> QuerySet[Approval]:
 def outcome_counts(campaign: Campaign) -> list[tuple[str, int]]:
     rows = Message.objects.filter(campaign=campaign).values("status").annotate(n=Count("id")).order_by("status")
     labels = dict(MessageStatus.choices)  # the choices of Message.status
-    return [(labels.get(row["status"], row["status"]), row["n"]) for row in rows]
+    return [(str(labels.get(row["status"], row["status"])), row["n"]) for row in rows]
 
 
 def calls_of(campaign: Campaign) -> QuerySet[Attempt]:
@@ -220,7 +220,7 @@ def _tables(campaign: Campaign) -> Iterator[tuple[str, Iterator[str]]]:
     )
     yield (
         "calls.csv",
-        csv_lines([c.heading for c in calls.columns], ([c.value(a) for c in calls.columns] for a in attempts)),
+        csv_lines([str(c.heading) for c in calls.columns], ([c.value(a) for c in calls.columns] for a in attempts)),
     )
     trail_rows = (
         (

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def new_msg_key_prefix() -> str:
@@ -17,18 +18,18 @@ def new_msg_key_prefix() -> str:
 
 
 class DeliveryType(models.IntegerChoices):
-    ANDROID_DEVICE = 1, "Android device"
-    IOS_DEVICE = 2, "iOS device"
-    USER = 3, "User"
-    HARMONY_DEVICE = 7, "HarmonyOS device"
+    ANDROID_DEVICE = 1, _("Android device")
+    IOS_DEVICE = 2, _("iOS device")
+    USER = 3, _("User")
+    HARMONY_DEVICE = 7, _("HarmonyOS device")
 
 
 class MpaasState(models.TextChoices):
-    UNCHECKED = "unchecked", "Not checked against mPaaS"
-    MATCHES = "matches", "Matches mPaaS"
-    DIFFERS = "differs", "Differs from mPaaS"
-    MISSING = "missing", "Not on mPaaS"
-    ERROR = "error", "Check failed"
+    UNCHECKED = "unchecked", _("Not checked against mPaaS")
+    MATCHES = "matches", _("Matches mPaaS")
+    DIFFERS = "differs", _("Differs from mPaaS")
+    MISSING = "missing", _("Not on mPaaS")
+    ERROR = "error", _("Check failed")
 
 
 # The fields a check compares, with the words shown for them.
@@ -37,7 +38,7 @@ MPAAS_COMPARED = (("name", "Name"), ("title", "Title"), ("content", "Content"))
 
 class Template(models.Model):
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="templates")
-    name = models.CharField(max_length=100, help_text="Exactly the template name in the mPaaS console (no commas).")
+    name = models.CharField(max_length=100, help_text=_("Exactly the template name in the mPaaS console (no commas)."))
     title = models.CharField(max_length=200)
     content = models.TextField(max_length=2000)
     sample_values = models.JSONField(default=dict, blank=True)
@@ -131,28 +132,28 @@ class Template(models.Model):
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    APPROVED = "approved", "Approved"
-    SCHEDULED = "scheduled", "Scheduled"
-    SENDING = "sending", "Sending"
-    PAUSED = "paused", "Paused"
-    SENT = "sent", "Sent"
-    PARTLY_SENT = "partly_sent", "Partly sent"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    PAUSED = "paused", _("Paused")
+    SENT = "sent", _("Sent")
+    PARTLY_SENT = "partly_sent", _("Partly sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class MissingDataPolicy(models.TextChoices):
-    BLOCK = "block", "Block submission while any row misses a value"
-    SKIP = "skip", "Skip rows that miss a value or are too long"
-    FALLBACK = "fallback", "Use a fallback value per placeholder"
+    BLOCK = "block", _("Block submission while any row misses a value")
+    SKIP = "skip", _("Skip rows that miss a value or are too long")
+    FALLBACK = "fallback", _("Use a fallback value per placeholder")
 
 
 class RowsState(models.TextChoices):
-    READY = "ready", "Complete"
-    BUILDING = "building", "Being built"
-    FAILED = "failed", "Build failed"
+    READY = "ready", _("Complete")
+    BUILDING = "building", _("Being built")
+    FAILED = "failed", _("Build failed")
 
 
 class Campaign(models.Model):
@@ -170,7 +171,7 @@ class Campaign(models.Model):
     status = models.CharField(
         max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT, db_index=True
     )
-    revision = models.PositiveIntegerField(default=1, help_text="Bumped by every edit; approvals name one revision.")
+    revision = models.PositiveIntegerField(default=1, help_text=_("Bumped by every edit; approvals name one revision."))
     fingerprint = models.CharField(max_length=64, blank=True)
     send_round = models.PositiveIntegerField(default=1)
     msg_key_prefix = models.CharField(max_length=16, default=new_msg_key_prefix, editable=False, unique=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pushadmin.workspaces import encryption
 
@@ -12,13 +13,13 @@ API_VERSIONS = ["2019-08-21", "2020-07-10", "2020-10-28"]
 
 
 class SignatureScheme(models.TextChoices):
-    V3 = "v3", "V3 (ACS3-HMAC-SHA256)"
-    V1 = "v1", "V1 (HMAC-SHA1)"
+    V3 = "v3", _("V3 (ACS3-HMAC-SHA256)")
+    V1 = "v1", _("V1 (HMAC-SHA1)")
 
 
 class AmbiguousPolicy(models.TextChoices):
-    MARK_UNKNOWN = "mark_unknown", "Mark unknown for a person to decide (no duplicates)"
-    RESEND = "resend", "Resend with the same MsgKeys (may duplicate)"
+    MARK_UNKNOWN = "mark_unknown", _("Mark unknown for a person to decide (no duplicates)")
+    RESEND = "resend", _("Resend with the same MsgKeys (may duplicate)")
 
 
 class Workspace(models.Model):
@@ -38,7 +39,7 @@ class Workspace(models.Model):
     endpoint_url = models.URLField(
         "Endpoint URL",
         max_length=200,
-        help_text="For example https://mpaas.cn-hangzhou.aliyuncs.com or the local sandbox.",
+        help_text=_("For example https://mpaas.cn-hangzhou.aliyuncs.com or the local sandbox."),
     )
     api_version = models.CharField(
         "API version",
@@ -54,7 +55,7 @@ class Workspace(models.Model):
         "PushMultiple calls per second",
         default=20,
         validators=[MinValueValidator(1), MaxValueValidator(10_000)],
-        help_text="Shared by every worker. Each call carries up to 100 messages.",
+        help_text=_("Shared by every worker. Each call carries up to 100 messages."),
     )
     ambiguous_policy = models.CharField(
         "When a call's outcome is unknown",
@@ -65,13 +66,15 @@ class Workspace(models.Model):
     required_approvals = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(2)],
-        help_text="Distinct reviewers who must approve a campaign (1 or 2).",
+        help_text=_("Distinct reviewers who must approve a campaign (1 or 2)."),
     )
     require_two_factor = models.BooleanField(
         "Require two-factor sign-in for reviewers and admins",
         default=False,
-        help_text="Reviewers and admins of this workspace must enrol an authenticator app and enter its code "
-        "after their password.",
+        help_text=_(
+            "Reviewers and admins of this workspace must enrol an authenticator app and enter its code "
+            "after their password."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
