@@ -23,7 +23,7 @@ else:  # Django's forms take no type parameter at run time
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip()

@@ -38,6 +38,7 @@ class AudienceForm(_AudienceModelForm):
     class Meta:
         model = Audience
         fields = ["name", "delivery_type"]
+        labels = {"name": gettext_lazy("Name"), "delivery_type": gettext_lazy("Delivery type")}
 
     def __init__(
         self,

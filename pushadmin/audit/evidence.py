@@ -20,7 +20,7 @@ from pushadmin.audit.exports import csv_lines
 from pushadmin.audit.history import EXPORT_CHUNK, KINDS, every_row, when
 from pushadmin.audit.models import AuditEntry
 from pushadmin.audit.trail import compute_hash
-from pushadmin.campaigns.models import Campaign
+from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery.models import Attempt, Message, MessageStatus
 from pushadmin.reviews.fingerprint import content_of
 from pushadmin.reviews.models import Approval
@@ -39,7 +39,7 @@ class CheckedEntry:
     def state_change(self) -> str:
         before, after = self.entry.before or {}, self.entry.after or {}
         if "status" in after:
-            return f"{before.get('status', '')} → {after['status']}"
+            return f"{_status_words(before.get('status', ''))} → {_status_words(after['status'])}"
         return ""
 
     @property
@@ -50,6 +50,11 @@ class CheckedEntry:
                 {key: value for key, value in {"before": self.entry.before, "after": self.entry.after}.items() if value}
             )
         return json.dumps(parts, ensure_ascii=False, sort_keys=True) if parts else ""
+
+
+def _status_words(status: str) -> str:
+    """A campaign state as the reader's language names it; a state unknown today as recorded."""
+    return str(CampaignStatus(status).label) if status in CampaignStatus.values else status
 
 
 def campaign_entries(campaign: Campaign) -> QuerySet[AuditEntry]:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pushadmin.audiences.models import Audience
 from pushadmin.campaigns import rendering
@@ -28,9 +29,10 @@ class TemplateForm(_TemplateModelForm):
         model = Template
         fields = ["name", "title", "content"]
         widgets = {"content": forms.Textarea(attrs={"rows": 4})}
+        labels = {"name": gettext_lazy("Name"), "title": gettext_lazy("Title"), "content": gettext_lazy("Content")}
         help_texts = {
-            "title": "Shown in bold on the phone. May use #placeholders#.",
-            "content": "Write placeholders as #name#; each target supplies its own value.",
+            "title": gettext_lazy("Shown in bold on the phone. May use #placeholders#."),
+            "content": gettext_lazy("Write placeholders as #name#; each target supplies its own value."),
         }
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
@@ -84,10 +86,18 @@ class CampaignForm(_CampaignModelForm):
     class Meta:
         model = Campaign
         fields = ["name", "template", "delivery_type", "audience", "missing_policy"]
-        labels = {"missing_policy": "When a row misses a value", "audience": "Audience (optional)"}
+        labels = {
+            "name": gettext_lazy("Name"),
+            "template": gettext_lazy("Template"),
+            "delivery_type": gettext_lazy("Delivery type"),
+            "missing_policy": gettext_lazy("When a row misses a value"),
+            "audience": gettext_lazy("Audience (optional)"),
+        }
         help_texts = {
-            "audience": "Its members become the rows below. Choosing a different audience replaces the rows.",
-            "delivery_type": "What the targets are: device ids or user ids.",
+            "audience": gettext_lazy(
+                "Its members become the rows below. Choosing a different audience replaces the rows."
+            ),
+            "delivery_type": gettext_lazy("What the targets are: device ids or user ids."),
         }
         widgets = {"missing_policy": forms.RadioSelect}
 

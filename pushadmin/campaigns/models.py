@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,7 +34,7 @@ class MpaasState(models.TextChoices):
 
 
 # The fields a check compares, with the words shown for them.
-MPAAS_COMPARED = (("name", "Name"), ("title", "Title"), ("content", "Content"))
+MPAAS_COMPARED = (("name", _("Name")), ("title", _("Title")), ("content", _("Content")))
 
 
 class Template(models.Model):
@@ -50,7 +51,7 @@ class Template(models.Model):
     # What the last explicit check against mPaaS's GetTemplate found (pages and pre-flight only read it).
     mpaas_state = models.CharField(max_length=10, choices=MpaasState.choices, default=MpaasState.UNCHECKED)
     mpaas_checked_at = models.DateTimeField(null=True, blank=True)
-    mpaas_template_id = models.CharField("mPaaS template id", max_length=64, blank=True)
+    mpaas_template_id = models.CharField(_("mPaaS template id"), max_length=64, blank=True)
     # When it differs: mPaaS's value of each compared field that is not ours.
     mpaas_copy = models.JSONField(default=dict, blank=True)
     mpaas_error = models.CharField(max_length=300, blank=True)
@@ -103,7 +104,7 @@ class Template(models.Model):
     def mpaas_differences(self) -> list[tuple[str, str, str]]:
         """(field label, mPaaS's value, ours) of each compared field that differs."""
         return [
-            (label, str(self.mpaas_copy[name]), getattr(self, name))
+            (str(label), str(self.mpaas_copy[name]), getattr(self, name))
             for name, label in MPAAS_COMPARED
             if name in (self.mpaas_copy or {})
         ]
@@ -111,23 +112,27 @@ class Template(models.Model):
     def mpaas_block_reason(self) -> str | None:
         """Why a campaign with this template must not go to review, as far as mPaaS is concerned."""
         if self.mpaas_state == MpaasState.MISSING:
-            return (
-                f"Template “{self.name}” is not on mPaaS: create it there or link it to one of the same name "
+            return gettext(
+                "Template “%(name)s” is not on mPaaS: create it there or link it to one of the same name "
                 "(Templates page: Create on mPaaS, or Check against mPaaS); mPaaS refuses every push using it."
-            )
+            ) % {"name": self.name}
         if self.mpaas_state == MpaasState.DIFFERS:
-            fields = ", ".join(label.lower() for label, _, _ in self.mpaas_differences)
-            return (
-                f"Template “{self.name}” differs from mPaaS ({fields}): phones would get mPaaS's text, not what "
+            fields = ", ".join(str(label).lower() for label, _theirs, _ours in self.mpaas_differences)
+            return gettext(
+                "Template “%(name)s” differs from mPaaS (%(fields)s): phones would get mPaaS's text, not what "
                 "reviewers see. Make them the same and check again."
-            )
+            ) % {"name": self.name, "fields": fields}
         return None
 
     def mpaas_warning(self) -> str | None:
         if self.mpaas_state == MpaasState.UNCHECKED:
-            return f"Template “{self.name}” has not been checked against mPaaS since it last changed."
+            return gettext("Template “%(name)s” has not been checked against mPaaS since it last changed.") % {
+                "name": self.name
+            }
         if self.mpaas_state == MpaasState.ERROR:
-            return f"The last check of template “{self.name}” against mPaaS failed; check it again."
+            return gettext("The last check of template “%(name)s” against mPaaS failed; check it again.") % {
+                "name": self.name
+            }
         return None
 
 
@@ -209,7 +214,7 @@ class Campaign(models.Model):
 
     @property
     def status_label(self) -> str:
-        return "Scheduled on mPaaS" if self.registered_on_mpaas else self.get_status_display()
+        return gettext("Scheduled on mPaaS") if self.registered_on_mpaas else self.get_status_display()
 
     def msg_key_for(self, seq: int, send_round: int = 1) -> str:
         """The MsgKey of row `seq`: fixed when the row is created, new only for a resend round."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils import dates
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,12 +21,12 @@ from pushadmin.mpaas import validation
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-NOT_SENT = ("", "Not set (the API's default)")
+NOT_SENT = ("", gettext_lazy("Not set (the API's default)"))
 EXTRA_PAIRS = 3
 
 
 def _choices(pairs: Sequence[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOrPromise]]:
-    return [NOT_SENT, *[(value, f"{label} — {value}") for value, label in pairs]]
+    return [NOT_SENT, *[(value, format_lazy("{} — {}", label, value)) for value, label in pairs]]
 
 
 class ChannelOptionsForm(forms.Form):
@@ -44,7 +45,7 @@ class ChannelOptionsForm(forms.Form):
     silent = forms.ChoiceField(
         label=gettext_lazy("Display (Silent)"),
         required=False,
-        choices=_choices([("0", "Show the notification"), ("1", "Silent")]),
+        choices=_choices([("0", gettext_lazy("Show the notification")), ("1", gettext_lazy("Silent"))]),
     )
     classification = forms.ChoiceField(
         label=gettext_lazy("vivo message type (Classification)"), required=False, choices=_choices(opt.CLASSIFICATIONS)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Message, MessageStatus
@@ -89,12 +90,12 @@ def campaign_progress(campaign: Campaign, now: datetime | None = None) -> Progre
     total = sum(counts.values())
     remaining = sum(counts.get(s, 0) for s in (MessageStatus.DRAFT, MessageStatus.PENDING, MessageStatus.IN_FLIGHT))
     bars = [
-        Bar("accepted", "Accepted", counts.get(MessageStatus.ACCEPTED, 0), total),
-        Bar("rejected", "Rejected", counts.get(MessageStatus.REJECTED, 0), total),
-        Bar("unknown", "Unknown", counts.get(MessageStatus.UNKNOWN, 0), total),
-        Bar("remaining", "Remaining", remaining, total),
+        Bar("accepted", _("Accepted"), counts.get(MessageStatus.ACCEPTED, 0), total),
+        Bar("rejected", _("Rejected"), counts.get(MessageStatus.REJECTED, 0), total),
+        Bar("unknown", _("Unknown"), counts.get(MessageStatus.UNKNOWN, 0), total),
+        Bar("remaining", _("Remaining"), remaining, total),
     ]
-    for status, label in ((MessageStatus.SKIPPED, "Skipped"), (MessageStatus.CANCELLED, "Cancelled")):
+    for status, label in ((MessageStatus.SKIPPED, _("Skipped")), (MessageStatus.CANCELLED, _("Cancelled"))):
         if counts.get(status):
             bars.append(Bar(str(status), label, counts[status], total))
     live = campaign.status in LIVE_STATES

@@ -51,7 +51,14 @@ class WorkspaceForm(_WorkspaceModelForm):
             "require_two_factor",
         ]
         # Given here: a label from the model is capitalised, which would read "MPaaS AppId".
-        labels = {"app_id": "mPaaS AppId", "mpaas_workspace_id": "mPaaS WorkspaceId"}
+        labels = {
+            "name": gettext_lazy("Name"),
+            "app_id": gettext_lazy("mPaaS AppId"),
+            "mpaas_workspace_id": gettext_lazy("mPaaS WorkspaceId"),
+            "region": gettext_lazy("Region"),
+            "signature_scheme": gettext_lazy("Signature version"),
+            "required_approvals": gettext_lazy("Required approvals"),
+        }
 
     def clean_endpoint_url(self) -> str:
         url: str = self.cleaned_data["endpoint_url"].rstrip("/")

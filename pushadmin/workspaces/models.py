@@ -25,40 +25,40 @@ class AmbiguousPolicy(models.TextChoices):
 class Workspace(models.Model):
     name = models.CharField(max_length=100, unique=True)
     app_id = models.CharField(
-        "mPaaS AppId",
+        _("mPaaS AppId"),
         max_length=64,
-        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "Letters, digits, - and _ only.")],
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("Letters, digits, - and _ only."))],
     )
     mpaas_workspace_id = models.CharField(
-        "mPaaS WorkspaceId",
+        _("mPaaS WorkspaceId"),
         max_length=64,
-        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "Letters, digits, - and _ only.")],
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("Letters, digits, - and _ only."))],
     )
-    tenant_id = models.CharField("TenantId", max_length=64, blank=True)
+    tenant_id = models.CharField(_("TenantId"), max_length=64, blank=True)
     region = models.CharField(max_length=32, default="cn-hangzhou")
     endpoint_url = models.URLField(
-        "Endpoint URL",
+        _("Endpoint URL"),
         max_length=200,
         help_text=_("For example https://mpaas.cn-hangzhou.aliyuncs.com or the local sandbox."),
     )
     api_version = models.CharField(
-        "API version",
+        _("API version"),
         max_length=10,
         default=API_VERSIONS[0],
         choices=[(version, version) for version in API_VERSIONS],
     )
-    access_key_id = models.CharField("AccessKey ID", max_length=128)
+    access_key_id = models.CharField(_("AccessKey ID"), max_length=128)
     access_key_secret_encrypted = models.TextField(editable=False, blank=True)
     secret_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     signature_scheme = models.CharField(max_length=2, choices=SignatureScheme.choices, default=SignatureScheme.V3)
     calls_per_second = models.PositiveIntegerField(
-        "PushMultiple calls per second",
+        _("PushMultiple calls per second"),
         default=20,
         validators=[MinValueValidator(1), MaxValueValidator(10_000)],
         help_text=_("Shared by every worker. Each call carries up to 100 messages."),
     )
     ambiguous_policy = models.CharField(
-        "When a call's outcome is unknown",
+        _("When a call's outcome is unknown"),
         max_length=16,
         choices=AmbiguousPolicy.choices,
         default=AmbiguousPolicy.MARK_UNKNOWN,
@@ -69,7 +69,7 @@ class Workspace(models.Model):
         help_text=_("Distinct reviewers who must approve a campaign (1 or 2)."),
     )
     require_two_factor = models.BooleanField(
-        "Require two-factor sign-in for reviewers and admins",
+        _("Require two-factor sign-in for reviewers and admins"),
         default=False,
         help_text=_(
             "Reviewers and admins of this workspace must enrol an authenticator app and enter its code "
