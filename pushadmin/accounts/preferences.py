@@ -33,6 +33,12 @@ def saved_preference(request: HttpRequest) -> Preference | None:
     return cached
 
 
+def language_for(user_id: int) -> str:
+    """The language to write to this person in where no request says it (mail sent by a worker)."""
+    chosen = Preference.objects.filter(user_id=user_id).values_list("language", flat=True).first()
+    return chosen or settings.LANGUAGE_CODE
+
+
 class PreferenceMiddleware:
     """Speaks the signed-in person's saved language, whatever their browser asks for."""
 

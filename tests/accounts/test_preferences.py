@@ -80,3 +80,29 @@ def test_the_switcher_works_without_javascript_as_a_form_in_the_header(cast: Cas
     assert '<form class="appearance" method="post" action="/accounts/preferences/">' in page
     assert '<option value="zh-hans" lang="zh-Hans">简体中文</option>' in page
     assert '<select id="pref-theme" name="theme">' in page
+
+
+def test_notification_mail_is_written_in_the_language_its_reader_chose(cast: Cast) -> None:
+    from django.core import mail
+
+    from pushadmin.notifications import mailing
+    from pushadmin.notifications.models import Notification
+
+    cast.reviewer.email = "rob@example.com"
+    cast.reviewer.save()
+    Preference.objects.create(user=cast.reviewer, language="zh-hans")
+    note = Notification.objects.create(
+        user=cast.reviewer, workspace=cast.workspace, kind="campaign.submitted", text="x", link="/w/1/reviews/"
+    )
+    assert mailing.mail([note.pk]) == 1
+    assert "工作空间\uff1aAcme push" in mail.outbox[-1].body and "Workspace:" not in mail.outbox[-1].body
+
+
+def test_an_invitation_is_written_in_the_language_of_the_admin_who_sends_it(cast: Cast) -> None:
+    from django.core import mail
+
+    client = signed_in(cast.admin)
+    client.post("/accounts/preferences/", {"language": "zh-hans"})
+    client.post(f"/w/{cast.workspace.pk}/members/", {"email": "nia@example.com", "role": "reviewer"})
+    assert mail.outbox[-1].subject == "您受邀加入 pushadmin 上的 Acme push"
+    assert "以审核人身份加入" in mail.outbox[-1].body
