@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pushadmin.audit.descriptions import describe
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.console.request_numbers import number_from
@@ -307,7 +308,7 @@ KINDS: dict[str, HistoryKind] = {
             Column(gettext_lazy("No."), lambda e: e.workspace_seq),
             Column(gettext_lazy("Time (UTC)"), lambda e: when(e.created_at)),
             Column(gettext_lazy("Actor"), lambda e: f"{e.actor_label} ({e.ip})" if e.ip else e.actor_label),
-            Column(gettext_lazy("Action"), lambda e: e.action),
+            Column(gettext_lazy("Action"), lambda e: f"{describe(e.action)} ({e.action})"),
             Column(gettext_lazy("Object"), lambda e: e.object_repr or e.object_type),
             Column(gettext_lazy("What changed"), lambda e: change_summary(e)),
             Column(gettext_lazy("Hash"), lambda e: e.hash[:12] + "…"),

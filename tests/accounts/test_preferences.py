@@ -106,3 +106,24 @@ def test_an_invitation_is_written_in_the_language_of_the_admin_who_sends_it(cast
     client.post(f"/w/{cast.workspace.pk}/members/", {"email": "nia@example.com", "role": "reviewer"})
     assert mail.outbox[-1].subject == "您受邀加入 pushadmin 上的 Acme push"
     assert "以审核人身份加入" in mail.outbox[-1].body
+
+
+def test_each_person_reads_a_notification_in_their_own_language(cast: Cast) -> None:
+    from pushadmin.campaigns.models import Campaign, Template
+    from pushadmin.notifications.models import Notification
+    from pushadmin.notifications.receivers import notify
+
+    Preference.objects.create(user=cast.marketer, language="zh-hans")
+    template = Template.objects.create(
+        workspace=cast.workspace, name="t", title="t", content="c", created_by=cast.marketer
+    )
+    campaign = Campaign.objects.create(
+        workspace=cast.workspace, name="双十一", template=template, created_by=cast.marketer
+    )
+    notify(campaign, "campaign.rejected", cast.reviewer, {})
+    notify(campaign, "campaign.submitted", cast.marketer, {})
+    assert Notification.objects.get(user=cast.marketer).text == "“双十一”被 rob.reviewer 驳回\uff1a未说明理由"
+    assert (
+        Notification.objects.get(user=cast.reviewer).text
+        == "“双十一” waits for your review (mia.marketer submitted it)."
+    )

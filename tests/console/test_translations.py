@@ -20,6 +20,7 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation.template import templatize
 
+from pushadmin.audit import descriptions
 from pushadmin.console import code_meanings
 from pushadmin.mpaas import errors
 from tests.personas import Cast
@@ -39,7 +40,7 @@ KEYWORDS = {
     "pgettext_lazy": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
 }
-PLACEHOLDER = re.compile(r"%\(\w+\)s|%%")
+PLACEHOLDER = re.compile(r"%\(\w+\)s|%%|\{\w+\}")
 
 
 def catalogue() -> dict[tuple[str, str], object]:
@@ -108,6 +109,12 @@ def test_the_committed_compiled_catalogue_matches_its_source() -> None:
 
 def test_every_mpaas_result_code_meaning_is_marked_for_translation() -> None:
     assert code_meanings.MEANINGS == errors.MEANINGS
+
+
+def test_audit_actions_read_as_words_in_chinese_and_unknown_codes_stay_codes() -> None:
+    with translation.override("zh-hans"):
+        assert descriptions.describe("campaign.approved") == "推送活动已批准"
+        assert descriptions.describe("campaign.something_new") == "campaign.something_new"
 
 
 @pytest.mark.parametrize(
