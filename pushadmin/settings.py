@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "pushadmin.campaigns",
     "pushadmin.reviews",
     "pushadmin.delivery",
+    "pushadmin.analytics",
+    "pushadmin.safety",
     "pushadmin.sandbox",
     "pushadmin.console",
     "pushadmin.notifications",
@@ -269,6 +271,30 @@ CELERY_TASK_DEFAULT_QUEUE = env.text("PUSHADMIN_CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE["delivery-sweep"] = {
     "task": "pushadmin.delivery.tasks.sweep",
     "schedule": float(PUSHADMIN_SWEEP_SECONDS),
+}
+# Delivery analytics (pushadmin.analytics): the beat-driven sync reads mPaaS's figures of campaigns sent
+# in the last 90 days, each run for at most PUSHADMIN_ANALYTICS_RUN_SECONDS, re-reading a fresh campaign
+# every PUSHADMIN_ANALYTICS_FRESH_SECONDS, and backing off from BASE to CAP seconds after failed reads.
+# 0 turns the scheduled sync off (the task can still be sent to a worker by hand).
+PUSHADMIN_ANALYTICS_SYNC_SECONDS = env.integer("PUSHADMIN_ANALYTICS_SYNC_SECONDS", 60, minimum=0)
+PUSHADMIN_ANALYTICS_RUN_SECONDS = env.integer("PUSHADMIN_ANALYTICS_RUN_SECONDS", 30, minimum=1)
+PUSHADMIN_ANALYTICS_FRESH_SECONDS = env.integer("PUSHADMIN_ANALYTICS_FRESH_SECONDS", 300, minimum=1)
+PUSHADMIN_ANALYTICS_BACKOFF_BASE_SECONDS = env.integer("PUSHADMIN_ANALYTICS_BACKOFF_BASE_SECONDS", 60, minimum=1)
+PUSHADMIN_ANALYTICS_BACKOFF_CAP_SECONDS = env.integer("PUSHADMIN_ANALYTICS_BACKOFF_CAP_SECONDS", 3600, minimum=1)
+# Calls of unknown outcome: looked up by task name at most this often, and shown as absent from mPaaS's
+# records once this long has passed since the call.
+PUSHADMIN_ANALYTICS_LOOKUP_SECONDS = env.integer("PUSHADMIN_ANALYTICS_LOOKUP_SECONDS", 60, minimum=1)
+PUSHADMIN_ANALYTICS_ABSENT_AFTER_SECONDS = env.integer("PUSHADMIN_ANALYTICS_ABSENT_AFTER_SECONDS", 900, minimum=1)
+if PUSHADMIN_ANALYTICS_SYNC_SECONDS:
+    CELERY_BEAT_SCHEDULE["analytics-sync"] = {
+        "task": "pushadmin.analytics.tasks.sync_figures",
+        "schedule": float(PUSHADMIN_ANALYTICS_SYNC_SECONDS),
+    }
+# Safety nets (pushadmin.safety): campaigns paused for quiet hours resume within this long of their end.
+PUSHADMIN_SAFETY_SWEEP_SECONDS = env.integer("PUSHADMIN_SAFETY_SWEEP_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["safety-sweep"] = {
+    "task": "pushadmin.safety.tasks.sweep",
+    "schedule": float(PUSHADMIN_SAFETY_SWEEP_SECONDS),
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport polls its folder; a short interval keeps approval-to-first-send fast.

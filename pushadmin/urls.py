@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("pushadmin.audiences.urls")),
     path("", include("pushadmin.audit.urls")),
     path("", include("pushadmin.delivery.urls")),
+    path("", include("pushadmin.analytics.urls")),
+    path("", include("pushadmin.safety.urls")),
     path("", include("pushadmin.notifications.urls")),
     path("", include("pushadmin.operations.urls")),
 ]

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from pushadmin.analytics.models import Snapshot, TaskLookup
 from pushadmin.audit.exports import csv_lines
 from pushadmin.audit.history import EXPORT_CHUNK, KINDS, every_row, when
 from pushadmin.audit.models import AuditEntry
@@ -24,6 +25,7 @@ from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery.models import Attempt, Message, MessageStatus
 from pushadmin.reviews.fingerprint import content_of
 from pushadmin.reviews.models import Approval
+from pushadmin.safety import evidence as safety_evidence
 
 TRAIL_CHUNK = 500
 CAMPAIGN_OBJECT_TYPE = "campaigns.campaign"
@@ -111,6 +113,7 @@ def _content(campaign: Campaign) -> dict[str, Any]:
             "finished_at": campaign.finished_at,
         },
         **content_of(campaign),
+        "safety_nets": safety_evidence.facts(campaign),
     }
 
 
@@ -146,6 +149,10 @@ campaign.json   what was sent: template name, title and text, options, strategy,
 approvals.csv   every approval with reviewer, revision, fingerprint, time, and whether it was voided
 messages.csv    every recipient with its MsgKey, outcome, result code, RequestId and task id
 calls.csv       every PushMultiple call with its outcome, code and RequestId
+figures.csv     every read of mPaaS's delivery figures (pushed, arrived, opened, ignored, per
+                channel) with the time it was taken; lookups.csv what mPaaS's task list said
+                about each call whose outcome was unknown
+recalls.csv     every recall asked for, with its reason, and each mPaaS task's RevokePushTask answer
 trail.csv       the campaign's audit trail entries, numbered as in the workspace's trail, with
                 their hashes; hash_ok says the entry matches its own hash, linked says its
                 previous-hash field matches the entry written before it. The trail page checks
@@ -219,6 +226,7 @@ def _tables(campaign: Campaign) -> Iterator[tuple[str, Iterator[str]]]:
         csv_lines(("reviewer", "revision", "fingerprint", "approved_at", "voided_at", "void_reason"), approvals),
     )
     yield "messages.csv", csv_lines(MESSAGE_HEADER, _message_lines(campaign))
+    yield "recalls.csv", csv_lines(safety_evidence.RECALL_HEADER, safety_evidence.recall_rows(campaign))
     calls = KINDS["calls"]
     attempts = every_row(
         Attempt.objects.filter(campaign=campaign).select_related("batch", "campaign"), "pk", newest_first=False
@@ -226,6 +234,39 @@ def _tables(campaign: Campaign) -> Iterator[tuple[str, Iterator[str]]]:
     yield (
         "calls.csv",
         csv_lines([str(c.heading) for c in calls.columns], ([c.value(a) for c in calls.columns] for a in attempts)),
+    )
+    snapshots = Snapshot.objects.filter(campaign=campaign).order_by("taken_at")
+    yield (
+        "figures.csv",
+        csv_lines(
+            ("read_at", "targets", "pushed", "arrived", "opened", "ignored", "per_channel"),
+            (
+                (s.taken_at.isoformat(), s.push_total, s.pushed, s.arrived, s.opened, s.ignored, s.channels)
+                for s in snapshots.iterator()
+            ),
+        ),
+    )
+    lookups = (
+        TaskLookup.objects.filter(campaign=campaign).select_related("batch").order_by("batch__send_round", "batch__seq")
+    )
+    yield (
+        "lookups.csv",
+        csv_lines(
+            ("round", "batch", "task_name", "state", "task_id", "first_checked_at", "checked_at", "checks"),
+            (
+                (
+                    lookup.batch.send_round,
+                    lookup.batch.seq,
+                    lookup.task_name,
+                    lookup.get_state_display(),
+                    lookup.task_id,
+                    lookup.first_checked_at.isoformat(),
+                    lookup.checked_at.isoformat(),
+                    lookup.checks,
+                )
+                for lookup in lookups
+            ),
+        ),
     )
     trail_rows = (
         (

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pushadmin.analytics.models import Snapshot
 from pushadmin.audit.descriptions import describe
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -29,6 +30,7 @@ from pushadmin.console.request_numbers import number_from
 from pushadmin.delivery import membership
 from pushadmin.delivery.models import UNINDEXED_RESULT_CODES, Attempt, AttemptOutcome, Message, MessageStatus
 from pushadmin.reviews.models import Approval
+from pushadmin.safety.models import CampaignSafety, Recall
 from pushadmin.workspaces.models import Workspace
 
 if TYPE_CHECKING:
@@ -36,6 +38,15 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 2000
+
+
+# Campaigns by what the safety nets did to them (pushadmin.safety).
+SAFETY_FILTERS = (
+    ("recalled", gettext_lazy("Recalled")),
+    ("held_back", gettext_lazy("Targets suppressed or capped")),
+    ("service_notice", gettext_lazy("Service notices")),
+    ("cap_exception", gettext_lazy("Frequency cap exception approved")),
+)
 
 
 class HistoryFilter(forms.Form):
@@ -56,6 +67,9 @@ class HistoryFilter(forms.Form):
         required=False,
         max_length=64,
         help_text=gettext_lazy("e.g. campaign. or user.login"),
+    )
+    safety = forms.ChoiceField(
+        label=gettext_lazy("Safety nets"), required=False, choices=[("", gettext_lazy("Any")), *SAFETY_FILTERS]
     )
 
     def __init__(self, *args: Any, kind: HistoryKind, **kwargs: Any) -> None:
@@ -114,7 +128,20 @@ def campaigns(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
         qs = qs.filter(Exists(Message.objects.filter(campaign=OuterRef("pk"), target=data["target"])))
     if data.get("msg_key"):
         qs = qs.filter(Exists(Message.objects.filter(campaign=OuterRef("pk"), msg_key=data["msg_key"])))
+    if data.get("safety"):
+        qs = qs.filter(_safety_condition(data["safety"]))
     return qs
+
+
+def _safety_condition(choice: str) -> Q:
+    if choice == "recalled":
+        return Q(Exists(Recall.objects.filter(campaign=OuterRef("pk"))))
+    if choice == "held_back":
+        held = (MessageStatus.SUPPRESSED, MessageStatus.CAPPED)
+        return Q(Exists(Message.objects.filter(campaign=OuterRef("pk"), status__in=held)))
+    if choice == "service_notice":
+        return Q(Exists(CampaignSafety.objects.filter(campaign=OuterRef("pk"), service_notice=True)))
+    return Q(Exists(CampaignSafety.objects.filter(campaign=OuterRef("pk"), cap_exception_at__isnull=False)))
 
 
 def _in_scope(model: type[Message] | type[Attempt], workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
@@ -189,6 +216,12 @@ def trail_entries(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
     return qs
 
 
+def figures(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
+    """Every read of mPaaS's figures the sync kept, with the time it was taken."""
+    qs = Snapshot.objects.filter(campaign_id__in=_campaign_ids(workspace, data)).select_related("campaign")
+    return _date_range(qs, "taken_at", data)
+
+
 @dataclass(frozen=True)
 class Column:
     heading: StrOrPromise
@@ -225,7 +258,7 @@ KINDS: dict[str, HistoryKind] = {
         gettext_lazy("Campaigns"),
         campaigns,
         "pk",
-        ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "campaign"),
+        ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "campaign", "safety"),
         tuple(CampaignStatus.choices),
         (
             Column(gettext_lazy("Id"), lambda c: c.pk),
@@ -282,6 +315,34 @@ KINDS: dict[str, HistoryKind] = {
             Column(gettext_lazy("Code"), lambda a: a.code),
             Column(gettext_lazy("Message"), lambda a: a.message),
             Column(gettext_lazy("RequestId"), lambda a: a.request_id),
+        ),
+    ),
+    "figures": HistoryKind(
+        "figures",
+        gettext_lazy("Delivery figures"),
+        figures,
+        "pk",
+        ("date_from", "date_to", "campaign"),
+        (),
+        (
+            Column(gettext_lazy("Id"), lambda s: s.pk),
+            Column(gettext_lazy("Campaign"), lambda s: s.campaign.name),
+            Column(gettext_lazy("Read from mPaaS (UTC)"), lambda s: when(s.taken_at)),
+            Column(gettext_lazy("Targets"), lambda s: s.push_total),
+            Column(gettext_lazy("Pushed"), lambda s: s.pushed),
+            Column(gettext_lazy("Arrived"), lambda s: s.arrived),
+            Column(gettext_lazy("Opened"), lambda s: s.opened),
+            Column(gettext_lazy("Ignored"), lambda s: s.ignored),
+            Column(gettext_lazy("Per channel"), lambda s: s.channels),
+        ),
+        page_columns=(
+            Column(gettext_lazy("Campaign"), lambda s: s.campaign.name),
+            Column(gettext_lazy("Read from mPaaS (UTC)"), lambda s: when(s.taken_at)),
+            Column(gettext_lazy("Targets"), lambda s: s.push_total),
+            Column(gettext_lazy("Pushed"), lambda s: s.pushed),
+            Column(gettext_lazy("Arrived"), lambda s: s.arrived),
+            Column(gettext_lazy("Opened"), lambda s: s.opened),
+            Column(gettext_lazy("Ignored"), lambda s: s.ignored),
         ),
     ),
     "trail": HistoryKind(

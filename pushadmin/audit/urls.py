@@ -8,6 +8,7 @@ urlpatterns = [
     path("w/<int:workspace_id>/history/", views.campaign_history, name="history"),
     path("w/<int:workspace_id>/history/messages/", views.message_history, name="messages"),
     path("w/<int:workspace_id>/history/calls/", views.call_history, name="calls"),
+    path("w/<int:workspace_id>/history/figures/", views.figure_history, name="figures"),
     path("w/<int:workspace_id>/trail/", views.trail_history, name="trail"),
     path("w/<int:workspace_id>/trail/verify/", views.trail_verify, name="trail_verify"),
     path("w/<int:workspace_id>/trail/check/", views.trail_check, name="trail_check"),

@@ -76,6 +76,12 @@ def call_history(request: WorkspaceRequest) -> HttpResponse:
 
 @require_GET
 @workspace_view(*READERS)
+def figure_history(request: WorkspaceRequest) -> HttpResponse:
+    return _history(request, "figures")
+
+
+@require_GET
+@workspace_view(*READERS)
 def trail_history(request: WorkspaceRequest) -> HttpResponse:
     return _history(request, "trail")
 

@@ -57,6 +57,12 @@ class PreflightReport:
     rows_to_send: int = 0
     rows_skipped: int = 0
     rows_using_fallback: int = 0
+    # Held back by the workspace's safety nets if the campaign were cut now (see pushadmin.safety).
+    rows_suppressed: int = 0
+    rows_capped: int = 0
+    cap_exception: str = ""
+    service_notice: bool = False
+    quiet_hours: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[RowProblem] = field(default_factory=list)
     problem_rows: int = 0
@@ -181,8 +187,35 @@ def preflight(campaign: Campaign, *, now: datetime | None = None) -> PreflightRe
             cache.set(key, report, CACHE_SECONDS)
     report = copy.deepcopy(report)
     _campaign_level(campaign, report, now)
+    _safety_nets(campaign, report, now)
     _judge(campaign, report)
     return report
+
+
+def _safety_nets(campaign: Campaign, report: PreflightReport, now: datetime | None) -> None:
+    """Read fresh each time (never cached with the rows): the list and the cap change on their own."""
+    from pushadmin.safety import flags, holding, quiet
+
+    held = holding.preview_counts(campaign)
+    safety = flags.of(campaign)
+    report.service_notice = safety.service_notice
+    report.quiet_hours = quiet.window_text(campaign.workspace)
+    report.cap_exception = safety.cap_exception
+    report.rows_suppressed = held["suppressed"]
+    report.rows_capped = 0 if safety.cap_exception else held["capped"]
+    report.rows_to_send = max(0, report.rows_to_send - report.rows_suppressed - report.rows_capped)
+    if report.rows_suppressed:
+        report.warnings.append(
+            f"{report.rows_suppressed:,} target(s) are on the workspace's suppression list and will not be sent."
+        )
+    if report.rows_capped:
+        workspace = campaign.workspace
+        report.warnings.append(
+            f"The frequency cap ({workspace.cap_messages} per {workspace.get_cap_period_display()}) will hold back "
+            f"{report.rows_capped:,} target(s) as of now; a reviewer may approve an exception."
+        )
+    if warning := quiet.strategy_warning(campaign, now):
+        report.warnings.append(warning)
 
 
 def warm_cache(campaign_id: int) -> None:

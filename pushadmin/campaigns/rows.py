@@ -104,31 +104,35 @@ def enqueue_build(campaign_id: int) -> None:
 
 
 def _member_slices(campaign: Campaign) -> Iterator[list[Message]]:
-    """The audience's members as new rows in file order, CHUNK at a time, numbered on from the last row."""
+    """The audience's members as new rows in file order, CHUNK at a time, numbered on from the last row.
+
+    Each slice is read by its own complete query (keyset on the member's id), never through an open
+    cursor: on SQLite an unfinished read keeps its snapshot, and the write that follows it would be
+    refused at once ("database is locked") whenever any other connection, e.g. a page's poll saving
+    its session, had committed meanwhile.
+    """
     if campaign.audience is None:
         return
     members = (
         campaign.audience.current_members().order_by("pk").values_list("pk", "target", "values", "extended_params")
     )
     seq = next_seq(campaign)
-    chunk: list[Message] = []
-    for _pk, target, values, extended in members.iterator(chunk_size=CHUNK):
-        chunk.append(
+    last_pk = 0
+    while page := list(members.filter(pk__gt=last_pk)[:CHUNK]):
+        last_pk = page[-1][0]
+        chunk = [
             Message(
                 campaign=campaign,
-                seq=seq,
+                seq=seq + offset,
                 target=target,
                 values=values,
                 extended_params=extended,
-                msg_key=campaign.msg_key_for(seq),
+                msg_key=campaign.msg_key_for(seq + offset),
                 status=MessageStatus.DRAFT,
             )
-        )
-        seq += 1
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
+            for offset, (_pk, target, values, extended) in enumerate(page)
+        ]
+        seq += len(chunk)
         yield chunk
 
 

@@ -21,6 +21,7 @@ from pushadmin.delivery.models import Message
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.endpoints import NOT_ALLOWED_HOST, EndpointRefused
 from pushadmin.mpaas.validation import validate_push_multiple
+from pushadmin.safety.models import Suppression
 
 TEST_TIMEOUT_SECONDS = 10.0
 
@@ -75,6 +76,8 @@ def send_test(campaign: Campaign, target: str, *, request: HttpRequest, row: int
             else "The campaign has no rows yet; add one to test."
         )
     target = target or first.target
+    if Suppression.objects.filter(workspace_id=campaign.workspace_id, target=target).exists():
+        raise ValueError(f"“{target}” is on the workspace's suppression list: nothing is sent to it, not even a test.")
     msg_key = f"pa{campaign.msg_key_prefix}-test-{secrets.token_hex(4)}"
     probe = Message(target=target, msg_key=msg_key, values=first.values, extended_params=first.extended_params)
     push = build_push_request(campaign, [probe], task_name=f"Test: {campaign.name}"[:100])

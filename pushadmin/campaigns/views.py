@@ -31,6 +31,7 @@ from pushadmin.campaigns.settings_forms import ChannelOptionsForm, StrategyForm
 from pushadmin.campaigns.strategy import Strategy, summary
 from pushadmin.campaigns.test_send import send_test
 from pushadmin.console.request_numbers import is_whole_number
+from pushadmin.safety import quiet
 from pushadmin.workspaces.encryption import SecretUnreadable
 
 READERS = (Role.MARKETER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
@@ -180,6 +181,7 @@ def strategy_preview(request: WorkspaceRequest) -> HttpResponse:
         "strategy_form": form,
         "strategy_summary": summary(strategy) if valid else "",
         "next_runs": next_run_labels(strategy) if valid else [],
+        "quiet_warning": quiet.schedule_warning(request.workspace, strategy) if valid else None,
     }
     return render(request, "campaigns/builder.html#strategy-summary", context)
 

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,9 @@ class BenchOptions:
     timeout: float = 3600.0
     keep_rows: bool = False
     latency_ms: int = 0  # added by the sandbox started for the run, as a distant gateway would
+    # Called with the approved campaign just before sending starts; what it returns is called once
+    # the campaign has ended (e.g. people browsing the console meanwhile, see bench/bench_console_load.py).
+    alongside: Callable[[Campaign], Callable[[], None]] | None = None
 
 
 @dataclass
@@ -229,14 +233,20 @@ def run(options: BenchOptions) -> dict[str, Any]:
             campaign = build_campaign(options, endpoint, key)
             processes.workers = start_workers(options.workers, queue)
             processes.watch_memory()
+            finish_alongside = options.alongside(campaign) if options.alongside else None
             connection.close()
-            return _send_and_measure(campaign, options, processes)
+            return _send_and_measure(campaign, options, processes, finish_alongside)
     finally:
         processes.stop()
         settings.CELERY_TASK_DEFAULT_QUEUE = previous_queue
 
 
-def _send_and_measure(campaign: Campaign, options: BenchOptions, processes: Processes) -> dict[str, Any]:
+def _send_and_measure(
+    campaign: Campaign,
+    options: BenchOptions,
+    processes: Processes,
+    finish_alongside: Callable[[], None] | None = None,
+) -> dict[str, Any]:
     cpu_before = [cpu_seconds(worker.pid) for worker in processes.workers]
     sandbox_before = cpu_seconds(processes.sandbox.pid) if processes.sandbox else 0.0
     machine_before = machine_busy_seconds()
@@ -253,6 +263,8 @@ def _send_and_measure(campaign: Campaign, options: BenchOptions, processes: Proc
             break
         time.sleep(0.02 if first_accepted is None else 0.25)
     seconds = time.monotonic() - began
+    if finish_alongside is not None:
+        finish_alongside()
     worker_cpu = sum(cpu_seconds(w.pid) for w in processes.workers) - sum(cpu_before)
     sandbox_cpu = cpu_seconds(processes.sandbox.pid) - sandbox_before if processes.sandbox else None
     machine_cpu = machine_busy_seconds() - machine_before

@@ -48,9 +48,13 @@ class CallWindow(Generic[Request, Answer]):
         if self.size == 1:
             self._keep(position, self._call(request))
             return
-        while len(self._running) >= self.size:
-            self._collect(wait(self._running, return_when=FIRST_COMPLETED).done)
+        self.wait_for_room()
         self._running[_executor(self.size).submit(self._call, request)] = position
+
+    def wait_for_room(self) -> None:
+        """Return once another call may start: at once with room in the window, else when a call ends."""
+        while self.size > 1 and len(self._running) >= self.size:
+            self._collect(wait(self._running, return_when=FIRST_COMPLETED).done)
 
     def saw_trouble(self) -> bool:
         """Whether an answer so far tells the step to stop starting calls (looks at finished calls only)."""

@@ -15,6 +15,11 @@ class MessageStatus(models.TextChoices):
     SKIPPED = "skipped", _("Skipped (missing value or too long)")
     CANCELLED = "cancelled", _("Cancelled")
     UNKNOWN = "unknown", _("Outcome unknown")
+    # Final states set by the workspace's safety nets (pushadmin.safety), never sent.
+    SUPPRESSED = "suppressed", _("Suppressed (on the workspace's suppression list)")
+    CAPPED = "capped", _("Held back by the frequency cap")
+    # Accepted, then recalled from mPaaS with RevokePushTask.
+    RECALLED = "recalled", _("Recalled")
 
 
 # Result codes the history's code index leaves out: those of unsent and accepted rows, the great

@@ -95,7 +95,13 @@ def campaign_progress(campaign: Campaign, now: datetime | None = None) -> Progre
         Bar("unknown", _("Unknown"), counts.get(MessageStatus.UNKNOWN, 0), total),
         Bar("remaining", _("Remaining"), remaining, total),
     ]
-    for status, label in ((MessageStatus.SKIPPED, _("Skipped")), (MessageStatus.CANCELLED, _("Cancelled"))):
+    for status, label in (
+        (MessageStatus.SKIPPED, _("Skipped")),
+        (MessageStatus.CANCELLED, _("Cancelled")),
+        (MessageStatus.SUPPRESSED, _("Suppressed")),
+        (MessageStatus.CAPPED, _("Held back by the cap")),
+        (MessageStatus.RECALLED, _("Recalled")),
+    ):
         if counts.get(status):
             bars.append(Bar(str(status), label, counts[status], total))
     live = campaign.status in LIVE_STATES

@@ -52,6 +52,7 @@ from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
 from pushadmin.mpaas.endpoints import NOT_ALLOWED_HOST
 from pushadmin.operations import log_context, metrics
+from pushadmin.safety import holding, quiet
 from pushadmin.workspaces.models import AmbiguousPolicy, Workspace
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ BATCH_SIZE = membership.BATCH_SIZE
 FAILURE_OUTCOMES = (AttemptOutcome.RETRYABLE, AttemptOutcome.AMBIGUOUS)
 OPEN_BATCH = (BatchStatus.PENDING, BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT)
 HELD_BATCH = (BatchStatus.CLAIMED, BatchStatus.IN_FLIGHT)
+# What a group's batches answer when quiet hours stopped them before any call.
+QUIET_HOURS = "quiet hours"
 # The result of a call answered after its lease ran out, whose answer was still recorded.
 LATE_OUTCOME = "late outcome recorded"
 # What a call that registered its batch's task on mPaaS (a fixed-time or loop push) left as its result.
@@ -210,7 +213,11 @@ def plan_cut(campaign_id: int, rows: int) -> CutSlice:
 
 
 def make_batches(campaign: Campaign, numbers: list[int]) -> list[int]:
-    """The first-round batches of these numbers, pending (made unless another cut made them); their ids."""
+    """The first-round batches of these numbers, pending (made unless another cut made them); their ids.
+
+    Their suppressed and capped rows are held back first, so a batch never carries them.
+    """
+    hold_back_rows(campaign, numbers)
     now = timezone.now()
     Batch.objects.bulk_create(
         [Batch(campaign=campaign, seq=k, send_round=membership.FIRST_ROUND, queued_at=now) for k in numbers],
@@ -224,6 +231,22 @@ def make_batches(campaign: Campaign, numbers: list[int]) -> list[int]:
         .order_by("seq")
         .values_list("pk", flat=True)
     )
+
+
+def hold_back_rows(campaign: Campaign, numbers: list[int]) -> dict[str, int]:
+    """The safety nets over the unsent rows of these first-round batches: one UPDATE per rule."""
+    if not numbers:
+        return {}
+    ranges = Q()
+    for first, last in membership.runs(sorted(numbers)):
+        ranges |= Q(seq__gte=membership.seq_range(first)[0], seq__lte=membership.seq_range(last)[1])
+    rows = Message.objects.filter(
+        ranges, campaign_id=campaign.pk, send_round=membership.FIRST_ROUND, status=MessageStatus.DRAFT
+    )
+    held = holding.hold_back(campaign, campaign.workspace, rows)
+    if held:
+        trail.record("delivery.rows_held_back", workspace=campaign.workspace, obj=campaign, detail=held)
+    return held
 
 
 def _skip_unsendable_rows(campaign: Campaign) -> int:
@@ -385,6 +408,10 @@ def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dic
     """
     campaign = batches[0].campaign
     workspace = campaign.workspace
+    if quiet.holds(campaign):
+        # No call starts in the workspace's quiet hours: the campaign waits, paused, for them to end.
+        quiet.pause_for_quiet_hours(campaign)
+        return _give_back([ClaimedBatch(b, []) for b in batches], token, delay=0, why=QUIET_HOURS)
     results: dict[int, str] = {}
     loaded = _load_messages(batches)
     empty = [c.batch.pk for c in loaded if not c.messages]
@@ -475,12 +502,9 @@ def _call_step(
         if not (first and index == 0) and time.monotonic() > deadline:
             stop = (index, lambda rest: _give_back(rest, token, delay=0, why="given back"))
             break
-        if index and not _still_sending(campaign.pk):
-            stop = (index, lambda rest: _give_back(rest, token, delay=0, why="campaign no longer sending"))
-            break
         log_context.note(batch_id=claimed_batch.batch.pk)
         try:
-            request = requests.build_request(campaign, claimed_batch.messages)
+            request = requests.build_request(campaign, claimed_batch.messages, batch=claimed_batch.batch)
         except Exception as exc:
             stop = (index, functools.partial(_not_prepared, campaign, token=token, exc=exc))
             break
@@ -490,6 +514,12 @@ def _call_step(
             break
         if wait:
             time.sleep(wait)
+        window.wait_for_room()
+        # Checked last, just before the call leaves: a pause that committed while this call waited for
+        # its rate slot or for room in the window stops it too.
+        if index and not _still_sending(campaign.pk):
+            stop = (index, lambda rest: _give_back(rest, token, delay=0, why="campaign no longer sending"))
+            break
         window.submit(index, request)
     answers = window.finish()
     sent: list[SentBatch] = []
@@ -530,7 +560,7 @@ def _split_to_culprits(
         if wait:
             time.sleep(wait)
         with metrics.call_in_flight():
-            return client.push_multiple(requests.build_request(campaign, list(piece)))
+            return client.push_multiple(requests.build_request(campaign, list(piece), batch=claimed_batch.batch))
 
     found = culprits.isolate(
         claimed_batch.messages,

@@ -21,7 +21,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 import httpx
 
-from . import errors, signing, wire
+from . import analysis, errors, signing, wire
 from .request_types import (
     API_VERSIONS,
     DEFAULT_API_VERSION,
@@ -33,7 +33,12 @@ from .request_types import (
     GetTemplateRequest,
     ListTemplatePageRequest,
     PushMultipleRequest,
+    PushQueryDeviceStateRequest,
+    QueryPushAnalysisCoreIndexRequest,
+    QueryPushAnalysisTaskDetailRequest,
+    QueryPushAnalysisTaskListRequest,
     QueryPushSchedulerListRequest,
+    RevokePushTaskRequest,
 )
 from .template_replies import TemplateInfo, TemplatePage, template_info, template_page
 
@@ -182,6 +187,10 @@ class MpaasClient:
     def query_push_scheduler_list(self, request: QueryPushSchedulerListRequest) -> CallResult:
         return self._call(request, QueryPushSchedulerListRequest)
 
+    def revoke_push_task(self, request: RevokePushTaskRequest) -> CallResult:
+        """Accepted means mPaaS recalled the task's messages; refused, it says why (unknown, too old, already)."""
+        return self._call(request, RevokePushTaskRequest)
+
     def create_template(self, request: CreateTemplateRequest) -> TemplateCallResult[str]:
         """The new template's id as ``value``."""
         result = self._call(request, CreateTemplateRequest)
@@ -199,6 +208,27 @@ class MpaasClient:
     def delete_template(self, request: DeleteTemplateRequest) -> TemplateCallResult[bool]:
         result = self._call(request, DeleteTemplateRequest)
         return _read_value(result, lambda body: True)
+
+    # ---------------------------------------------------------------- analysis
+
+    def query_push_analysis_task_list(
+        self, request: QueryPushAnalysisTaskListRequest
+    ) -> TemplateCallResult[tuple[analysis.TaskSummary, ...]]:
+        """The tasks found (an empty tuple when none matches) as ``value``."""
+        return _read_value(self._call(request, QueryPushAnalysisTaskListRequest), analysis.task_list)
+
+    def query_push_analysis_task_detail(
+        self, request: QueryPushAnalysisTaskDetailRequest
+    ) -> TemplateCallResult[analysis.TaskDetail]:
+        return _read_value(self._call(request, QueryPushAnalysisTaskDetailRequest), analysis.task_detail)
+
+    def query_push_analysis_core_index(
+        self, request: QueryPushAnalysisCoreIndexRequest
+    ) -> TemplateCallResult[analysis.CoreIndex]:
+        return _read_value(self._call(request, QueryPushAnalysisCoreIndexRequest), analysis.core_index)
+
+    def push_query_device_state(self, request: PushQueryDeviceStateRequest) -> TemplateCallResult[analysis.DeviceState]:
+        return _read_value(self._call(request, PushQueryDeviceStateRequest), analysis.device_state)
 
     # ---------------------------------------------------------------- internals
 

@@ -199,10 +199,105 @@ class ListTemplatePageRequest:
     tenant_id: str | None = _wire("TenantId")
 
 
-TemplateRequest = CreateTemplateRequest | GetTemplateRequest | DeleteTemplateRequest | ListTemplatePageRequest
-# These answer with {Success, Code, Msg, Data} instead of the push actions' ResultCode shape.
-TEMPLATE_ACTIONS = frozenset(
-    cls.ACTION for cls in (CreateTemplateRequest, GetTemplateRequest, DeleteTemplateRequest, ListTemplatePageRequest)
+@dataclass(frozen=True, kw_only=True)
+class RevokePushTaskRequest:
+    """``RevokePushTask``: recall every message of one PushMultiple task, within 7 days of its send."""
+
+    ACTION: ClassVar[str] = "RevokePushTask"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    task_id: str = _required("TaskId")
+    tenant_id: str | None = _wire("TenantId")
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueryPushAnalysisTaskListRequest:
+    """``QueryPushAnalysisTaskList``: the app's push tasks created since ``start_time`` (ms), by id or name."""
+
+    ACTION: ClassVar[str] = "QueryPushAnalysisTaskList"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    start_time: int = _required("StartTime", INT)
+    task_id: str | None = _wire("TaskId")
+    task_name: str | None = _wire("TaskName")
+    page_number: int | None = _wire("PageNumber", INT)
+    page_size: int | None = _wire("PageSize", INT)
+    tenant_id: str | None = _wire("TenantId")
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueryPushAnalysisTaskDetailRequest:
+    """``QueryPushAnalysisTaskDetail``: when one task ran and how many it pushed and reached."""
+
+    ACTION: ClassVar[str] = "QueryPushAnalysisTaskDetail"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    task_id: str = _required("TaskId")
+    tenant_id: str | None = _wire("TenantId")
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueryPushAnalysisCoreIndexRequest:
+    """``QueryPushAnalysisCoreIndex``: push, arrival, open and ignore figures over whole days (ms, ≤ 90 days).
+
+    ``platform``, ``channel``, ``type`` and ``task_id`` narrow the figures; unset means all.
+    """
+
+    ACTION: ClassVar[str] = "QueryPushAnalysisCoreIndex"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    start_time: int = _required("StartTime", INT)
+    end_time: int = _required("EndTime", INT)
+    platform: str | None = _wire("Platform")
+    channel: str | None = _wire("Channel")
+    type: str | None = _wire("Type")
+    task_id: str | None = _wire("TaskId")
+    tenant_id: str | None = _wire("TenantId")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PushQueryDeviceStateRequest:
+    """``PushQueryDeviceState``: one target's platform, vendor and binding state."""
+
+    ACTION: ClassVar[str] = "PushQueryDeviceState"
+
+    app_id: str = _required("AppId")
+    workspace_id: str = _required("WorkspaceId")
+    target: str = _required("Target")
+    target_type: int = _required("TargetType", INT)
+    tenant_id: str | None = _wire("TenantId")
+
+
+AnalysisRequest = (
+    QueryPushAnalysisTaskListRequest
+    | QueryPushAnalysisTaskDetailRequest
+    | QueryPushAnalysisCoreIndexRequest
+    | PushQueryDeviceStateRequest
 )
 
-ApiRequest = PushMultipleRequest | CancelPushSchedulerRequest | QueryPushSchedulerListRequest | TemplateRequest
+TemplateRequest = CreateTemplateRequest | GetTemplateRequest | DeleteTemplateRequest | ListTemplatePageRequest
+# These answer with {Success, Code, Msg, Data} instead of the push actions' ResultCode shape;
+# PushQueryDeviceState does too (its SDK model: Success, Code, Message, Data).
+TEMPLATE_ACTIONS = frozenset(
+    cls.ACTION
+    for cls in (
+        CreateTemplateRequest,
+        GetTemplateRequest,
+        DeleteTemplateRequest,
+        ListTemplatePageRequest,
+        PushQueryDeviceStateRequest,
+    )
+)
+
+ApiRequest = (
+    PushMultipleRequest
+    | CancelPushSchedulerRequest
+    | QueryPushSchedulerListRequest
+    | RevokePushTaskRequest
+    | TemplateRequest
+    | AnalysisRequest
+)

@@ -23,6 +23,7 @@ from .request_types import (
     ListTemplatePageRequest,
     PushMultipleRequest,
     QueryPushSchedulerListRequest,
+    RevokePushTaskRequest,
     StrategyContent,
 )
 
@@ -339,6 +340,21 @@ def validate_cancel_push_scheduler(
         problems.append(Problem("UniqueIds", "must name at least one scheduled task."))
     if any(_blank(i) or "," in i for i in ids):
         problems.append(Problem("UniqueIds", "ids must be non-empty and contain no commas."))
+    return problems
+
+
+# mPaaS recalls a PushMultiple task only this long after it was sent (wire reference §4).
+REVOKE_WINDOW_DAYS = 7
+MAX_TASK_ID_LENGTH = 64
+
+
+def validate_revoke_push_task(request: RevokePushTaskRequest) -> list[Problem]:
+    problems: list[Problem] = []
+    _require_text(problems, "AppId", request.app_id)
+    _require_text(problems, "WorkspaceId", request.workspace_id)
+    _require_text(problems, "TaskId", request.task_id)
+    if isinstance(request.task_id, str) and len(request.task_id) > MAX_TASK_ID_LENGTH:
+        problems.append(Problem("TaskId", f"must be at most {MAX_TASK_ID_LENGTH} characters."))
     return problems
 
 

@@ -23,7 +23,12 @@ from .request_types import (
     GetTemplateRequest,
     ListTemplatePageRequest,
     PushMultipleRequest,
+    PushQueryDeviceStateRequest,
+    QueryPushAnalysisCoreIndexRequest,
+    QueryPushAnalysisTaskDetailRequest,
+    QueryPushAnalysisTaskListRequest,
     QueryPushSchedulerListRequest,
+    RevokePushTaskRequest,
     StrategyContent,
     TargetMsg,
 )
@@ -284,10 +289,15 @@ _ACTIONS: dict[str, type[ApiRequest]] = {
         PushMultipleRequest,
         CancelPushSchedulerRequest,
         QueryPushSchedulerListRequest,
+        RevokePushTaskRequest,
         CreateTemplateRequest,
         GetTemplateRequest,
         DeleteTemplateRequest,
         ListTemplatePageRequest,
+        QueryPushAnalysisTaskListRequest,
+        QueryPushAnalysisTaskDetailRequest,
+        QueryPushAnalysisCoreIndexRequest,
+        PushQueryDeviceStateRequest,
     )
 }
 

@@ -40,6 +40,11 @@ RULES: dict[str, tuple[str, str, str]] = {
         gettext_noop("“{name}” failed: no message was accepted."),
         "delivery:progress",
     ),
+    "campaign.recalled": (
+        AUTHORS_AND_ADMINS,
+        gettext_noop("“{name}” was recalled from phones by {actor}: {reason}"),
+        "safety:recall",
+    ),
 }
 
 

@@ -104,7 +104,7 @@ def _lock(campaign: Campaign) -> Campaign:
     return Campaign.objects.select_for_update().select_related("workspace", "template").get(pk=campaign.pk)
 
 
-def approve(campaign: Campaign, *, request: AuthenticatedRequest, shown: Shown) -> Campaign:
+def approve(campaign: Campaign, *, request: AuthenticatedRequest, shown: Shown, cap_exception: str = "") -> Campaign:
     """Record the reviewer's approval of what they were shown; the last required one moves the campaign to
     approved and starts sending."""
     changed_since_submission = False
@@ -122,7 +122,7 @@ def approve(campaign: Campaign, *, request: AuthenticatedRequest, shown: Shown) 
             changed_since_submission = True
             _return_to_draft(locked, request, "what will be sent changed after submission", fingerprint)
         else:
-            locked = _record_approval(locked, request, fingerprint, rows)
+            locked = _record_approval(locked, request, fingerprint, rows, cap_exception.strip())
     if changed_since_submission:
         raise ReviewRefused(
             f"“{campaign.name}” changed after it was submitted, so it went back to draft; "
@@ -131,7 +131,9 @@ def approve(campaign: Campaign, *, request: AuthenticatedRequest, shown: Shown) 
     return locked
 
 
-def _record_approval(campaign: Campaign, request: AuthenticatedRequest, fingerprint: str, rows: RowPacker) -> Campaign:
+def _record_approval(
+    campaign: Campaign, request: AuthenticatedRequest, fingerprint: str, rows: RowPacker, cap_exception: str = ""
+) -> Campaign:
     ApprovedRows.objects.get_or_create(
         campaign=campaign, revision=campaign.revision, defaults={"packed": rows.finish()}
     )
@@ -151,6 +153,12 @@ def _record_approval(campaign: Campaign, request: AuthenticatedRequest, fingerpr
         "approvers": [a.reviewer.get_username() for a in approvals],
         "required_approvals": required,
     }
+    if cap_exception:
+        # A stated exception to the workspace's frequency cap, for this campaign only, kept with the approval.
+        from pushadmin.safety.flags import record_cap_exception
+
+        record_cap_exception(campaign, request=request, exception=cap_exception)
+        detail["cap_exception"] = cap_exception[:300]
     if len(approvals) < required:
         trail.record(
             "campaign.approval_given", request=request, workspace=campaign.workspace, obj=campaign, detail=detail

@@ -31,6 +31,8 @@ def _canonical(value: Any) -> bytes:
 
 def content_of(campaign: Campaign) -> dict[str, Any]:
     """Everything except the rows that decides what is sent (and what a reviewer compares)."""
+    from pushadmin.safety.evidence import bound_to_approval
+
     template = campaign.template
     return {
         "template": {"name": template.name, "title": template.title, "content": template.content},
@@ -39,6 +41,8 @@ def content_of(campaign: Campaign) -> dict[str, Any]:
         "strategy": campaign.strategy,
         "missing_policy": campaign.missing_policy,
         "fallback_values": campaign.fallback_values,
+        # Whether quiet hours hold the campaign back (a service notice sends through them).
+        **bound_to_approval(campaign),
     }
 
 

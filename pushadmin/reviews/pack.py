@@ -135,6 +135,7 @@ def readable(snapshot: dict[str, Any]) -> dict[str, str]:
         "Fallbacks": ", ".join(f"{k} = {v}" for k, v in sorted(fallbacks.items())),
         "Audience": str(snapshot.get("audience", "")),
         "Messages": str(snapshot.get("message_count", "")),
+        "Kind": "Service notice (sends through quiet hours)" if snapshot.get("service_notice") else "Marketing",
     }
 
 

@@ -94,7 +94,12 @@ def review(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
 def approve(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, Campaign, pk=campaign_id)
     try:
-        campaign = approving.approve(campaign, request=request, shown=approving.Shown.from_post(request.POST))
+        campaign = approving.approve(
+            campaign,
+            request=request,
+            shown=approving.Shown.from_post(request.POST),
+            cap_exception=request.POST.get("cap_exception", "")[:300],
+        )
     except approving.ReviewRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("reviews:review", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)

@@ -5,7 +5,11 @@ Run it with ``python manage.py mpaas_sandbox`` or, without Django settings,
 prints ``mpaas sandbox listening on http://HOST:PORT``). From Python:
 ``pushadmin.sandbox.server.serve(host, port, SandboxOptions(...))``.
 
-It serves PushMultiple, CancelPushScheduler, QueryPushSchedulerList and the
+It serves PushMultiple, CancelPushScheduler, QueryPushSchedulerList, RevokePushTask, the
+analysis calls QueryPushAnalysisTaskList, QueryPushAnalysisTaskDetail,
+QueryPushAnalysisCoreIndex and PushQueryDeviceState (answered from a
+deterministic simulation of the phones, :mod:`pushadmin.sandbox.phones`; see
+:mod:`pushadmin.sandbox.analysis_calls` for its knobs and ground truth) and the
 template actions CreateTemplate, GetTemplate, ListTemplatePage and DeleteTemplate
 (versions 2019-08-21, 2020-07-10, 2020-10-28) at ``/`` exactly as the gateway
 does: V1 or V3 signatures checked with :mod:`pushadmin.mpaas.signing` in the
@@ -36,6 +40,11 @@ Behaviour where Alibaba documents nothing (tests rely on these):
   calls, after the nonce has been recorded: a throttled call is a spent call.
   ``POST /_sandbox/faults`` with ``"seed": N`` also reseeds the fault dice, so
   the same calls meet the same faults in the same order.
+* **Recall.** RevokePushTask recalls one PushMultiple task (its ``PushResult.Data``)
+  once, by the app that sent it, within 7 days of the call; otherwise 3028
+  INVALID_PARAM whose message says "no task", "already revoked" or "older than
+  7 days". Recalled tasks are listed, oldest recall first, at ``GET
+  /_sandbox/revoked``, and their messages are flagged ``revoked``.
 * **Templates** belong to one app; the start-up ones are in every app, and those
   created with CreateTemplate are what PushMultiple renders from then on (see
   :mod:`pushadmin.sandbox.console_templates` for ids, paging and the 100-per-app cap).

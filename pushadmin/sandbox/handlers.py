@@ -16,11 +16,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from pushadmin.mpaas.request_types import API_VERSIONS, TEMPLATE_ACTIONS
-from pushadmin.sandbox import codes, console_templates, push, schedules
+from pushadmin.sandbox import analysis_calls, codes, console_templates, push, recalls, schedules
 from pushadmin.sandbox.auth import Authenticated, Authenticator, Incoming
 from pushadmin.sandbox.codes import BusinessError, GatewayError
 from pushadmin.sandbox.options import Faults, SandboxOptions
-from pushadmin.sandbox.store import Batch, PackedTexts, Schedule, Store, message_json, stats_json
+from pushadmin.sandbox.store import Batch, PackedTexts, Schedule, Store, message_json, revoked_json, stats_json
 
 JSON_TYPE = "application/json;charset=utf-8"
 RECOMMEND = "https://api.aliyun.com/troubleshoot?q={code}&product=mPaaS&requestId={rid}"
@@ -68,11 +68,14 @@ class SandboxApp:
             "PushMultiple": self._push_multiple,
             "CancelPushScheduler": self._cancel_push_scheduler,
             "QueryPushSchedulerList": self._query_push_scheduler_list,
+            "RevokePushTask": self._revoke_push_task,
             "CreateTemplate": self._create_template,
             "GetTemplate": self._get_template,
             "ListTemplatePage": self._list_template_page,
             "DeleteTemplate": self._delete_template,
         }
+        self.analysis = analysis_calls.AnalysisCalls(self.store, options, self.now)
+        self._actions.update(dict.fromkeys(analysis_calls.ACTIONS, self._analysis_call))
 
     def now(self) -> float:
         return self._base_clock() + self.options.faults.clockSkewSeconds
@@ -141,7 +144,7 @@ class SandboxApp:
             "ResultCode": error.code,
             "ResultMessage": error.message,
         }
-        if action == "PushMultiple":
+        if action in ("PushMultiple", "RevokePushTask"):
             payload["PushResult"] = {"Success": False, "ResultMsg": error.message, "Data": ""}
         reply = _json_reply(200, payload, request_id)
         reply.delay = self.options.faults.latencyMs / 1000
@@ -185,6 +188,9 @@ class SandboxApp:
             PackedTexts(rows.targets),
             PackedTexts(rows.titles),
             PackedTexts(rows.contents),
+            task_name=params.get("TaskName", ""),
+            delivery_type=plan.delivery_type,
+            strategy_content=params.get("StrategyContent", "") if plan.strategy_type else "",
         )
         store.add(batch, all_new=all_new)
         if plan.schedule is not None:
@@ -246,6 +252,24 @@ class SandboxApp:
             request_id,
         )
 
+    def _analysis_call(self, params: dict[str, str], request_id: str, caller: Authenticated) -> Reply:
+        status, payload = self.analysis.answer(caller.action, params, request_id)
+        return _json_reply(status, payload, request_id)
+
+    def _revoke_push_task(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
+        task_id = recalls.revoke(self.store, self.options, params, self.now())
+        self.store.stats.accepted_calls += 1
+        return _json_reply(
+            200,
+            {
+                "RequestId": request_id,
+                "ResultCode": "OK",
+                "ResultMessage": "",
+                "PushResult": {"Success": True, "ResultMsg": "", "Data": task_id},
+            },
+            request_id,
+        )
+
     # ------------------------------------------------------------------ templates
 
     def _template_reply(self, request_id: str, payload: dict[str, Any]) -> Reply:
@@ -278,6 +302,8 @@ class SandboxApp:
         route = (request.method, request.path.rstrip("/"))
         if route == ("GET", "/_sandbox/messages"):
             return self._messages(request.query)
+        if route == ("GET", "/_sandbox/revoked"):
+            return _json_reply(200, {"tasks": [revoked_json(b) for b in self.store.revoked]})
         if route == ("GET", "/_sandbox/stats"):
             return _json_reply(200, stats_json(self.store, len(self.auth.nonces)))
         if route == ("GET", "/_sandbox/faults"):
@@ -303,6 +329,9 @@ class SandboxApp:
             return _json_reply(200, {"reset": True})
         if route == ("GET", "/_sandbox/health"):
             return _json_reply(200, {"ok": True})
+        answer = self.analysis.admin(*route, request.body)
+        if answer is not None:
+            return _json_reply(*answer)
         return _json_reply(404, {"error": f"no sandbox route {request.method} {request.path}"})
 
     def reset(self) -> None:
@@ -310,6 +339,7 @@ class SandboxApp:
         self.templates.clear()
         self.auth.nonces.clear()
         self.options.faults = Faults()
+        self.analysis.reset()
 
     def _messages(self, query: dict[str, str]) -> Reply:
         try:

@@ -65,6 +65,12 @@ class Batch:
     # Position of the batch's first message among all stored messages.
     first: int = 0
     cancelled: bool = False
+    # What the phone simulation (pushadmin.sandbox.phones) and the analysis calls need to know.
+    task_name: str = ""
+    delivery_type: int = 3
+    strategy_content: str = ""
+    # When RevokePushTask recalled the task's messages (epoch seconds), None while not recalled.
+    revoked_at: float | None = None
 
     def __len__(self) -> int:
         return len(self.msg_keys)
@@ -131,6 +137,8 @@ class Store:
         # Per app: MsgKey -> the batch that first stored it.
         self.keys: dict[AppKey, dict[str, Batch]] = {}
         self.schedules: dict[str, Schedule] = {}
+        # Recalled tasks in the order they were recalled.
+        self.revoked: list[Batch] = []
         self.stats = Stats()
 
     # ------------------------------------------------------------ messages
@@ -218,6 +226,19 @@ def message_json(message: Message) -> dict[str, Any]:
         "receivedAt": _iso_millis(batch.received_at),
         "strategyType": batch.strategy_type,
         "cancelled": batch.cancelled,
+        "revoked": batch.revoked_at is not None,
+    }
+
+
+def revoked_json(batch: Batch) -> dict[str, Any]:
+    return {
+        "taskId": batch.task_id,
+        "appId": batch.app_id,
+        "workspaceId": batch.workspace_id,
+        "messages": len(batch),
+        "msgKeys": list(batch.msg_keys),
+        "sentAt": _iso_millis(batch.received_at),
+        "revokedAt": _iso_millis(batch.revoked_at or 0.0),
     }
 
 
@@ -238,5 +259,6 @@ def stats_json(store: Store, nonces: int) -> dict[str, Any]:
         "callsByAction": dict(stats.calls_by_action),
         "storedMessages": store.message_count,
         "scheduledTasks": len(store.schedules),
+        "revokedTasks": len(store.revoked),
         "rememberedNonces": nonces,
     }

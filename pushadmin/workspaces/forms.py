@@ -49,7 +49,16 @@ class WorkspaceForm(_WorkspaceModelForm):
             "ambiguous_policy",
             "required_approvals",
             "require_two_factor",
+            "time_zone",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "cap_messages",
+            "cap_period",
         ]
+        widgets = {
+            "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
         # Given here: a label from the model is capitalised, which would read "MPaaS AppId".
         labels = {
             "name": gettext_lazy("Name"),
@@ -59,6 +68,20 @@ class WorkspaceForm(_WorkspaceModelForm):
             "signature_scheme": gettext_lazy("Signature version"),
             "required_approvals": gettext_lazy("Required approvals"),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out, they keep what the workspace has (settings posted before these fields existed still save).
+        for name in ("time_zone", "cap_period"):
+            self.fields[name].required = False
+
+    def clean_time_zone(self) -> str:
+        value: str = self.cleaned_data.get("time_zone") or ""
+        return value.strip() or self.instance.time_zone
+
+    def clean_cap_period(self) -> str:
+        value: str = self.cleaned_data.get("cap_period") or ""
+        return value or self.instance.cap_period
 
     def clean_endpoint_url(self) -> str:
         url: str = self.cleaned_data["endpoint_url"].rstrip("/")
@@ -77,6 +100,12 @@ class WorkspaceForm(_WorkspaceModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
+        if (start is None) != (end is None):
+            missing = "quiet_hours_end" if end is None else "quiet_hours_start"
+            self.add_error(missing, "Give both the start and the end of the quiet hours, or neither.")
+        elif start is not None and start == end:
+            self.add_error("quiet_hours_end", "The quiet hours must end at another time than they start.")
         if not self.instance.has_secret and not data.get("access_key_secret"):
             self.add_error("access_key_secret", _("Enter the AccessKey secret for this AccessKey ID."))
         return data

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -20,6 +23,22 @@ class SignatureScheme(models.TextChoices):
 class AmbiguousPolicy(models.TextChoices):
     MARK_UNKNOWN = "mark_unknown", _("Mark unknown for a person to decide (no duplicates)")
     RESEND = "resend", _("Resend with the same MsgKeys (may duplicate)")
+
+
+class CapPeriod(models.TextChoices):
+    DAY = "24h", "24 hours"
+    WEEK = "7d", "7 days"
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f"“{value}” is not a known time zone; use a name such as Asia/Shanghai or Europe/Berlin."
+        ) from None
+    if value not in available_timezones() and value != "UTC":
+        raise ValidationError(f"“{value}” is not a known time zone; use a name such as Asia/Shanghai.")
 
 
 class Workspace(models.Model):
@@ -75,6 +94,28 @@ class Workspace(models.Model):
             "Reviewers and admins of this workspace must enrol an authenticator app and enter its code "
             "after their password."
         ),
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="Asia/Shanghai",
+        validators=[validate_time_zone],
+        help_text="Quiet hours are read in this time zone, for example Asia/Shanghai.",
+    )
+    quiet_hours_start = models.TimeField(
+        null=True, blank=True, help_text="Marketing campaigns start no calls from this time… (empty: no quiet hours)"
+    )
+    quiet_hours_end = models.TimeField(
+        null=True, blank=True, help_text="…until this time; a window may run past midnight, e.g. 21:00 to 08:00."
+    )
+    cap_messages = models.PositiveIntegerField(
+        "Frequency cap: messages per target",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="At most this many messages to one target across campaigns (empty: no cap).",
+    )
+    cap_period = models.CharField(
+        "Frequency cap period", max_length=3, choices=CapPeriod.choices, default=CapPeriod.DAY
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -89,3 +90,37 @@ def test_a_worker_that_builds_a_large_campaign_scans_it_once_for_every_web_proce
     # Read here, in this process, from what the worker process stored.
     report = wait_for(scanned, timeout=120, what="the worker's scan of the built rows")
     assert report.total_rows == size and report.rows_to_send == size
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_build_while_another_connection_keeps_writing(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page polling the builder saves its session on every request: a commit by another connection
+    between two slices must not make the next slice's write fail (SQLite: "database is locked")."""
+    import threading
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connections
+
+    def another_connection_commits() -> None:
+        SessionStore().create()  # what a poll's session save does, on its own connection
+        connections.close_all()
+
+    real_slices = rows._member_slices
+
+    def slices_with_a_poll_between(campaign: Campaign) -> Iterator[list[Any]]:
+        for chunk in real_slices(campaign):
+            poll = threading.Thread(target=another_connection_commits)
+            poll.start()
+            poll.join()
+            yield chunk
+
+    monkeypatch.setattr(rows, "INLINE_BUILD_LIMIT", 10)
+    monkeypatch.setattr(rows, "CHUNK", 7)
+    monkeypatch.setattr(rows, "_member_slices", slices_with_a_poll_between)
+    campaign = make_campaign(cast, [], audience=make_audience(cast, 40))
+    with transaction.atomic():
+        rows.replace_rows_from_audience(campaign)
+    rows.build_rows(campaign.pk)
+    campaign.refresh_from_db()
+    assert (campaign.rows_state, campaign.rows_error, campaign.rows_built) == (RowsState.READY, "", 40)
+    assert list(campaign.messages.order_by("seq").values_list("target", flat=True)) == [f"user{i}" for i in range(40)]
