@@ -206,13 +206,21 @@ def _safety_nets(campaign: Campaign, report: PreflightReport, now: datetime | No
     report.rows_to_send = max(0, report.rows_to_send - report.rows_suppressed - report.rows_capped)
     if report.rows_suppressed:
         report.warnings.append(
-            f"{report.rows_suppressed:,} target(s) are on the workspace's suppression list and will not be sent."
+            _("%(count)s target(s) are on the workspace's suppression list and will not be sent.")
+            % {"count": f"{report.rows_suppressed:,}"}
         )
     if report.rows_capped:
         workspace = campaign.workspace
         report.warnings.append(
-            f"The frequency cap ({workspace.cap_messages} per {workspace.get_cap_period_display()}) will hold back "
-            f"{report.rows_capped:,} target(s) as of now; a reviewer may approve an exception."
+            _(
+                "The frequency cap (%(messages)s per %(period)s) will hold back %(count)s target(s) as of now; "
+                "a reviewer may approve an exception."
+            )
+            % {
+                "messages": workspace.cap_messages,
+                "period": workspace.get_cap_period_display(),
+                "count": f"{report.rows_capped:,}",
+            }
         )
     if warning := quiet.strategy_warning(campaign, now):
         report.warnings.append(warning)

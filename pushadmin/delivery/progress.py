@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Message, MessageStatus
@@ -143,7 +144,11 @@ CHART_CLASS: dict[str, str] = {
     AttemptOutcome.REJECTED: "chart-rejected",
     AttemptOutcome.AMBIGUOUS: "chart-unknown",
 }
-CHART_WORD = {"chart-accepted": "accepted", "chart-rejected": "rejected", "chart-unknown": "unknown"}
+CHART_WORD = {
+    "chart-accepted": gettext_lazy("accepted"),
+    "chart-rejected": pgettext_lazy("message outcome", "rejected"),
+    "chart-unknown": gettext_lazy("unknown"),
+}
 
 
 def outcome_chart(campaign: Campaign, now: datetime) -> Chart:
@@ -180,8 +185,12 @@ def outcome_chart(campaign: Campaign, now: datetime) -> Chart:
                 y -= height
                 stacks.append((css, y, height))
         moment = timezone.localtime(start + step * index).strftime("%H:%M:%S")
-        parts = ", ".join(f"{bucket.get(css, 0)} {word}" for css, word in CHART_WORD.items())
-        columns.append(ChartColumn(index * width, width - 2, stacks, moment, f"from {moment}: {parts}"))
+        parts = _(", ").join(
+            _("%(count)s %(outcome)s") % {"count": bucket.get(css, 0), "outcome": word}
+            for css, word in CHART_WORD.items()
+        )
+        title = _("from %(moment)s: %(parts)s") % {"moment": moment, "parts": parts}
+        columns.append(ChartColumn(index * width, width - 2, stacks, moment, title))
     return Chart(
         columns=columns,
         peak=peak,

@@ -67,6 +67,9 @@ class WorkspaceForm(_WorkspaceModelForm):
             "region": gettext_lazy("Region"),
             "signature_scheme": gettext_lazy("Signature version"),
             "required_approvals": gettext_lazy("Required approvals"),
+            "time_zone": gettext_lazy("Time zone"),
+            "quiet_hours_start": gettext_lazy("Quiet hours start"),
+            "quiet_hours_end": gettext_lazy("Quiet hours end"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -103,9 +106,9 @@ class WorkspaceForm(_WorkspaceModelForm):
         start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
         if (start is None) != (end is None):
             missing = "quiet_hours_end" if end is None else "quiet_hours_start"
-            self.add_error(missing, "Give both the start and the end of the quiet hours, or neither.")
+            self.add_error(missing, _("Give both the start and the end of the quiet hours, or neither."))
         elif start is not None and start == end:
-            self.add_error("quiet_hours_end", "The quiet hours must end at another time than they start.")
+            self.add_error("quiet_hours_end", _("The quiet hours must end at another time than they start."))
         if not self.instance.has_secret and not data.get("access_key_secret"):
             self.add_error("access_key_secret", _("Enter the AccessKey secret for this AccessKey ID."))
         return data

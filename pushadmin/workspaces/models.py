@@ -26,8 +26,8 @@ class AmbiguousPolicy(models.TextChoices):
 
 
 class CapPeriod(models.TextChoices):
-    DAY = "24h", "24 hours"
-    WEEK = "7d", "7 days"
+    DAY = "24h", _("24 hours")
+    WEEK = "7d", _("7 days")
 
 
 def validate_time_zone(value: str) -> None:
@@ -35,10 +35,13 @@ def validate_time_zone(value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(
-            f"“{value}” is not a known time zone; use a name such as Asia/Shanghai or Europe/Berlin."
+            _("“%(value)s” is not a known time zone; use a name such as Asia/Shanghai or Europe/Berlin."),
+            params={"value": value},
         ) from None
     if value not in available_timezones() and value != "UTC":
-        raise ValidationError(f"“{value}” is not a known time zone; use a name such as Asia/Shanghai.")
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone; use a name such as Asia/Shanghai."), params={"value": value}
+        )
 
 
 class Workspace(models.Model):
@@ -99,23 +102,23 @@ class Workspace(models.Model):
         max_length=64,
         default="Asia/Shanghai",
         validators=[validate_time_zone],
-        help_text="Quiet hours are read in this time zone, for example Asia/Shanghai.",
+        help_text=_("Quiet hours are read in this time zone, for example Asia/Shanghai."),
     )
     quiet_hours_start = models.TimeField(
-        null=True, blank=True, help_text="Marketing campaigns start no calls from this time… (empty: no quiet hours)"
+        null=True, blank=True, help_text=_("Marketing campaigns start no calls from this time… (empty: no quiet hours)")
     )
     quiet_hours_end = models.TimeField(
-        null=True, blank=True, help_text="…until this time; a window may run past midnight, e.g. 21:00 to 08:00."
+        null=True, blank=True, help_text=_("…until this time; a window may run past midnight, e.g. 21:00 to 08:00.")
     )
     cap_messages = models.PositiveIntegerField(
-        "Frequency cap: messages per target",
+        _("Frequency cap: messages per target"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(1000)],
-        help_text="At most this many messages to one target across campaigns (empty: no cap).",
+        help_text=_("At most this many messages to one target across campaigns (empty: no cap)."),
     )
     cap_period = models.CharField(
-        "Frequency cap period", max_length=3, choices=CapPeriod.choices, default=CapPeriod.DAY
+        _("Frequency cap period"), max_length=3, choices=CapPeriod.choices, default=CapPeriod.DAY
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

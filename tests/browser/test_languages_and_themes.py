@@ -19,9 +19,12 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from pushadmin.accounts.models import Preference
+from pushadmin.analytics import sync
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import CampaignStatus, Template
 from pushadmin.campaigns.workflow import submit_for_review
+from pushadmin.safety.models import Suppression, SuppressionReason
+from tests.analytics.sending import enqueued, send  # noqa: F401  (fixtures)
 from tests.fixtures.browser import SCREENSHOT_DIR, screenshot
 from tests.personas import PASSWORD, Cast
 from tests.reviews.campaign_rows import make_campaign, request_by
@@ -107,25 +110,41 @@ KEPT_WORDS = {
     "transparent",
     "update",
     "end",
+    # Vendor channels and products, named as their vendors name them.
+    "HMS",
+    "APNs",
+    "FCM",
+    "Push",
+    "Kit",
+    "RevokePushTask",
+    "OK",  # mPaaS's result code of an accepted call
+    # The suppression list's CSV columns and reason values, typed into files as they are.
+    "reason",
+    "note",
+    "opted",
+    "out",
+    "complaint",
+    "legal",
+    "hold",
 }
 ROWS = [("userid1024", {"name": "张三", "money": "200"}), ("userid1025", {"name": "李四", "money": "88"})]
 WORD = re.compile(r"[A-Za-z][A-Za-z\u2019'-]*[A-Za-z]")
 VISIBLE_TEXT = """() => {
   const body = document.body.cloneNode(true);
   body.querySelectorAll("code, kbd, script, style, .mono, .hash, [data-data]").forEach(el => el.remove());
+  // Each option of a list on its own, as a person reads them (innerText runs them together).
+  body.querySelectorAll("select").forEach(select => {
+    const words = document.createElement("span");
+    words.textContent = " " + [...select.options].map(option => option.text).join(" ") + " ";
+    select.replaceWith(words);
+  });
   return body.innerText;
 }"""
 
 
-def world(cast: Cast) -> dict[str, Any]:
-    """A template, a campaign in review and one sending, named as a Chinese marketer would."""
-    Template.objects.create(
-        workspace=cast.workspace,
-        name="demo-welcome",
-        title="恭喜您",
-        content="#name#, 恭喜您获得 #money# 元奖励",
-        created_by=cast.marketer,
-    )
+def world(cast: Cast, sent: Any) -> dict[str, Any]:
+    """A template, a campaign in review, one sending and one sent with mPaaS's figures read, and a
+    suppressed target, named as a Chinese marketer would (the template comes first: see `pages`)."""
     in_review = submit_for_review(
         make_campaign(cast.workspace, cast.marketer, name="双十一会员回馈", rows=ROWS),
         request=request_by(cast.marketer),
@@ -137,6 +156,13 @@ def world(cast: Cast) -> dict[str, Any]:
         sending = transition(sending, to, action="t")
     ws = cast.workspace.pk
     template = Template.objects.get(workspace=cast.workspace, name="demo-welcome")
+    Suppression.objects.create(
+        workspace=cast.workspace,
+        target="userid2048",
+        reason=SuppressionReason.COMPLAINT,
+        note="工单 3321",
+        added_by=cast.reviewer,
+    )
     return {
         "pages": {
             "mia.marketer": [
@@ -148,21 +174,35 @@ def world(cast: Cast) -> dict[str, Any]:
                 ("builder", f"/w/{ws}/campaigns/{in_review.pk}/edit/"),
                 ("campaign", f"/w/{ws}/campaigns/{in_review.pk}/"),
                 ("progress", f"/w/{ws}/campaigns/{sending.pk}/sending/"),
+                ("sent-progress", f"/w/{ws}/campaigns/{sent.pk}/sending/"),
+                ("figures", f"/w/{ws}/campaigns/{sent.pk}/figures/"),
+                ("analytics", f"/w/{ws}/analytics/"),
                 ("notifications", "/notifications/"),
             ],
-            "rob.reviewer": [("review-queue", f"/w/{ws}/reviews/"), ("review", f"/w/{ws}/reviews/{in_review.pk}/")],
+            "rob.reviewer": [
+                ("review-queue", f"/w/{ws}/reviews/"),
+                ("review", f"/w/{ws}/reviews/{in_review.pk}/"),
+                ("suppressions", f"/w/{ws}/suppressions/"),
+                ("recall", f"/w/{ws}/campaigns/{sent.pk}/recall/"),
+            ],
             "ada.auditor": [
                 ("history", f"/w/{ws}/history/"),
                 ("history-messages", f"/w/{ws}/history/messages/"),
                 ("history-calls", f"/w/{ws}/history/calls/"),
                 ("trail", f"/w/{ws}/trail/"),
                 ("evidence", f"/w/{ws}/history/campaigns/{sending.pk}/"),
+                ("history-figures", f"/w/{ws}/history/figures/"),
+                ("sent-evidence", f"/w/{ws}/history/campaigns/{sent.pk}/"),
             ],
-            "abe.admin": [("members", f"/w/{ws}/members/"), ("settings", f"/w/{ws}/settings/")],
+            "abe.admin": [
+                ("members", f"/w/{ws}/members/"),
+                ("settings", f"/w/{ws}/settings/"),
+                ("admin-analytics", f"/w/{ws}/analytics/"),
+            ],
         },
         # What people typed is theirs, in whatever language they typed it.
         "data_words": set(
-            WORD.findall(" ".join([cast.workspace.name, *usernames(cast), "demo-welcome", "name", "money"]))
+            WORD.findall(" ".join([cast.workspace.name, *usernames(cast), "demo-welcome", "name", "money", "Customer"]))
         ),
     }
 
@@ -171,7 +211,7 @@ def usernames(cast: Cast) -> list[str]:
     return [user.get_username() for user in (cast.marketer, cast.reviewer, cast.auditor, cast.admin)]
 
 
-# The ten pages the accessibility check covers, one per kind.
+# The pages the accessibility check covers, one per kind.
 AXE_PAGES = (
     "dashboard",
     "template-editor",
@@ -182,12 +222,29 @@ AXE_PAGES = (
     "evidence",
     "settings",
     "members",
+    "suppressions",
+    "recall",
+    "figures",
+    "analytics",
 )
 
 
 @pytest.fixture
-def pages(cast: Cast) -> dict[str, Any]:
-    return world(cast)
+def pages(cast: Cast, mpaas_sandbox: Any, send: Any) -> dict[str, Any]:  # noqa: F811
+    mpaas_sandbox.http.post(f"{mpaas_sandbox.url}/_sandbox/phones", json={"clockSpeed": 0, "advanceHours": 24})
+    Template.objects.create(
+        workspace=cast.workspace,
+        name="demo-welcome",
+        title="恭喜您",
+        content="#name#, 恭喜您获得 #money# 元奖励",
+        created_by=cast.marketer,
+    )
+    # The marketer reads this send's notifications in Chinese, as one who chose it would; then the browser decides.
+    Preference.objects.update_or_create(user=cast.marketer, defaults={"language": "zh-hans"})
+    sent = send(mpaas_sandbox.url, 60, name="国庆会员关怀")
+    Preference.objects.filter(user=cast.marketer).delete()
+    sync.run(seconds=60)
+    return world(cast, sent)
 
 
 def context_for(browser: Browser, language: str, theme: str, viewport: dict[str, int] = DESKTOP) -> BrowserContext:
