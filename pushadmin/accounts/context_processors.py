@@ -7,6 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from pushadmin.accounts.access import SESSION_WORKSPACE_KEY
 from pushadmin.accounts.models import Role, roles_in, workspaces_of
@@ -14,25 +16,25 @@ from pushadmin.accounts.models import Role, roles_in, workspaces_of
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str | Promise
     url_name: str
     roles: tuple[str, ...]
 
 
 # Apps add their pages here; an entry whose URL does not exist yet is left out.
 NAVIGATION: list[NavItem] = [
-    NavItem("Dashboard", "console:dashboard", tuple(Role.values)),
-    NavItem("Templates", "campaigns:template_list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
-    NavItem("Audiences", "audiences:list", (Role.MARKETER, Role.AUDITOR)),
-    NavItem("Campaigns", "campaigns:list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
-    NavItem("Analytics", "analytics:workspace", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)),
-    NavItem("Review queue", "reviews:queue", (Role.REVIEWER,)),
-    NavItem("Suppression list", "safety:suppressions", tuple(Role.values)),
-    NavItem("History", "audit:history", (Role.AUDITOR, Role.ADMIN)),
-    NavItem("Audit trail", "audit:trail", (Role.AUDITOR, Role.ADMIN)),
-    NavItem("Members", "accounts:members", (Role.ADMIN,)),
-    NavItem("Settings", "workspaces:edit", (Role.ADMIN,)),
-    NavItem("Webhooks", "webhooks:list", (Role.ADMIN,)),
+    NavItem(_("Dashboard"), "console:dashboard", tuple(Role.values)),
+    NavItem(_("Templates"), "campaigns:template_list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
+    NavItem(_("Audiences"), "audiences:list", (Role.MARKETER, Role.AUDITOR)),
+    NavItem(_("Campaigns"), "campaigns:list", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR)),
+    NavItem(_("Analytics"), "analytics:workspace", (Role.MARKETER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)),
+    NavItem(_("Review queue"), "reviews:queue", (Role.REVIEWER,)),
+    NavItem(_("Suppression list"), "safety:suppressions", tuple(Role.values)),
+    NavItem(_("History"), "audit:history", (Role.AUDITOR, Role.ADMIN)),
+    NavItem(_("Audit trail"), "audit:trail", (Role.AUDITOR, Role.ADMIN)),
+    NavItem(_("Members"), "accounts:members", (Role.ADMIN,)),
+    NavItem(_("Settings"), "workspaces:edit", (Role.ADMIN,)),
+    NavItem(_("Webhooks"), "webhooks:list", (Role.ADMIN,)),
 ]
 
 
@@ -63,6 +65,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_workspaces": workspaces,
         "nav_workspace": current,
-        "nav_roles": sorted(Role(role).label for role in roles),
+        "nav_roles": sorted(str(Role(role).label) for role in roles),
+        "nav_role_values": sorted(roles),
         "nav_links": _links(current.pk, roles, request.path) if current else [],
     }

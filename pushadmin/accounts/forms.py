@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pushadmin.accounts import login_throttle
 from pushadmin.accounts.models import Role
@@ -20,8 +22,8 @@ else:  # Django's forms take no type parameter at run time
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="E-mail address", max_length=254)
-    role = forms.ChoiceField(choices=Role.choices)
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip()
@@ -32,7 +34,7 @@ class JoinForm(_UserCreationForm):
     authenticator when the workspace requires two-factor sign-in for the role."""
 
     code = forms.CharField(
-        label="Six-digit code from the app",
+        label=gettext_lazy("Six-digit code from the app"),
         min_length=6,
         max_length=6,
         required=False,
@@ -94,28 +96,28 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 class OneTimeCodeForm(forms.Form):
     code = forms.CharField(
-        label="Six-digit code",
+        label=gettext_lazy("Six-digit code"),
         min_length=6,
         max_length=6,
         strip=True,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}", "autofocus": True}
         ),
-        help_text="From your authenticator app; it changes every 30 seconds.",
+        help_text=gettext_lazy("From your authenticator app; it changes every 30 seconds."),
     )
 
     def clean_code(self) -> str:
         code: str = self.cleaned_data["code"].replace(" ", "")
         if not is_whole_number(code):
-            raise forms.ValidationError("The code is six digits, 0 to 9.")
+            raise forms.ValidationError(_("The code is six digits, 0 to 9."))
         return code
 
 
 class RecoveryCodeForm(forms.Form):
     code = forms.CharField(
-        label="Recovery code",
+        label=gettext_lazy("Recovery code"),
         max_length=40,
         strip=True,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "autofocus": True}),
-        help_text="One of the ten codes you saved when you set up two-factor sign-in, e.g. abcde-fghjk.",
+        help_text=gettext_lazy("One of the ten codes you saved when you set up two-factor sign-in, e.g. abcde-fghjk."),
     )

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
@@ -76,7 +77,9 @@ def _join(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         step = two_factor.matching_time_step(key, form.cleaned_data["code"]) if key else None
         if key and step is None:
-            form.add_error("code", "That code does not match. Check the clock on your phone and use the newest code.")
+            form.add_error(
+                "code", _("That code does not match. Check the clock on your phone and use the newest code.")
+            )
         else:
             try:
                 joined = invitations.join(

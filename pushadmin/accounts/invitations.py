@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from pushadmin.accounts import recovery_codes, two_factor
 from pushadmin.accounts.models import Invitation, Membership, TOTPAuthenticator
@@ -74,7 +75,7 @@ def invite(request: WorkspaceRequest, workspace: Workspace, email: str, role: st
     context = {"invitation": invitation, "link": link, "hours": hours, "inviter": request.user.get_username()}
     try:
         send_mail(
-            f"You are invited to {workspace.name} on pushadmin",
+            gettext("You are invited to %(workspace)s on pushadmin") % {"workspace": workspace.name},
             render_to_string("accounts/invitation_email.txt", context),
             None,
             [email],

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
@@ -19,10 +20,10 @@ from pushadmin.workspaces.models import Workspace
 
 
 class Role(models.TextChoices):
-    MARKETER = "marketer", "Marketer"
-    REVIEWER = "reviewer", "Reviewer"
-    AUDITOR = "auditor", "Auditor"
-    ADMIN = "admin", "Workspace admin"
+    MARKETER = "marketer", _("Marketer")
+    REVIEWER = "reviewer", _("Reviewer")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Workspace admin")
 
 
 class Membership(models.Model):
@@ -111,7 +112,7 @@ class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):  # type: ignor
         return unhexlify(encryption.decrypt(self.key_encrypted).encode())
 
     def verify_token(self, token: object) -> bool:
-        allowed, _ = self.verify_is_allowed()
+        allowed, _throttle = self.verify_is_allowed()
         if not allowed:
             return False
         code = str(token)
@@ -223,3 +224,28 @@ class SignedInSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class Language(models.TextChoices):
+    """The languages of the console; an empty choice follows the browser's Accept-Language."""
+
+    BROWSER = "", _("As my browser asks")
+    ENGLISH = "en", _("English")
+    CHINESE = "zh-hans", "简体中文"
+
+
+class Theme(models.TextChoices):
+    SYSTEM = "system", _("As my system")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
+
+class Preference(models.Model):
+    """How one person wants the console shown: language and colour theme, the same on every device."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(max_length=16, choices=Language.choices, blank=True, default=Language.BROWSER)
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
+
+    def __str__(self) -> str:
+        return f"preferences of user #{self.user_id}: {self.language or 'browser'}, {self.theme}"

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -42,7 +43,7 @@ def change_password(request: AuthenticatedRequest) -> HttpResponse:
             trail.record("user.password_changed", request=request, obj=user)
         # Keeps this session; every other session of the person ends at its next request.
         update_session_auth_hash(request, user)
-        messages.success(request, "Password changed. Your other sessions have been signed out.")
+        messages.success(request, _("Password changed. Your other sessions have been signed out."))
         return redirect("console:home")
     return render(request, "accounts/password_change.html", {"form": form})
 
@@ -65,7 +66,7 @@ def two_factor_enrol(request: AuthenticatedRequest) -> HttpResponse:
             otp_login(request, device)
             # Shown in this response only: the codes are stored hashed and cannot be shown again.
             return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request)})
-        form.add_error("code", "That code does not match. Check the clock on your phone and use the newest code.")
+        form.add_error("code", _("That code does not match. Check the clock on your phone and use the newest code."))
     context = {
         "form": form,
         "qr_code": two_factor.qr_code_data_uri(device),
@@ -84,13 +85,13 @@ def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     if device is None:
         if two_factor.is_required_for(user):
             return redirect(f"{reverse('accounts:two_factor_enrol')}?{urlencode({'next': _next_url(request)})}")
-        messages.info(request, "Two-factor sign-in is not set up for your account.")
+        messages.info(request, _("Two-factor sign-in is not set up for your account."))
         return redirect(_next_url(request))
     if two_factor.is_verified(user):
         return redirect(_next_url(request))
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _ = device.verify_is_allowed()
+        allowed, _throttle = device.verify_is_allowed()
         if allowed and device.verify_token(form.cleaned_data["code"]):
             otp_login(request, device)
             trail.record("user.two_factor_verified", request=request, obj=user)
@@ -128,11 +129,14 @@ def two_factor_recover(request: AuthenticatedRequest) -> HttpResponse:
         return redirect(_next_url(request))
     form = RecoveryCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _ = device.verify_is_allowed()
+        allowed, _throttle = device.verify_is_allowed()
         if allowed and recovery_codes.redeem(user, form.cleaned_data["code"], request):
             device.throttle_reset()
             otp_login(request, device)
-            messages.warning(request, f"Recovery code used; {recovery_codes.unused_count(user)} left.")
+            messages.warning(
+                request,
+                _("Recovery code used; %(unused_count)s left.") % {"unused_count": recovery_codes.unused_count(user)},
+            )
             return redirect(_next_url(request))
         device.throttle_increment()  # the authenticator's own throttle: guesses here count there too
         trail.record("user.two_factor_failed", request=request, obj=user, detail={"with": "recovery code"})

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pushadmin.accounts import invitation_views, own_account_views, views
+from pushadmin.accounts import invitation_views, own_account_views, preferences, views
 from pushadmin.accounts.forms import ThrottledAuthenticationForm
 
 app_name = "accounts"
@@ -13,6 +13,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/preferences/", preferences.choose, name="preferences"),
     path("accounts/password/", own_account_views.change_password, name="password_change"),
     # Reset answers the same whether or not the address belongs to an account (no enumeration).
     path("accounts/password-reset/", own_account_views.LimitedPasswordResetView.as_view(), name="password_reset"),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pushadmin.accounts import invitations, limits, memberships, sessions, two_factor
@@ -29,9 +30,12 @@ def members(request: WorkspaceRequest) -> HttpResponse:
         else:
             email, role = form.cleaned_data["email"], form.cleaned_data["role"]
             if invitations.invite(request, workspace, email, role):
-                messages.success(request, f"Invitation sent to {email}.")
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": email})
             else:
-                messages.error(request, f"The invitation to {email} is saved but the e-mail could not be sent.")
+                messages.error(
+                    request,
+                    _("The invitation to %(email)s is saved but the e-mail could not be sent.") % {"email": email},
+                )
             return redirect("accounts:members", workspace_id=workspace.pk)
     rows = Membership.objects.filter(workspace=workspace).select_related("user")
     devices = TOTPAuthenticator.objects.filter(user__memberships__workspace=workspace, confirmed=True)
@@ -51,7 +55,7 @@ def members(request: WorkspaceRequest) -> HttpResponse:
 def revoke_invitation(request: WorkspaceRequest, invitation_id: int) -> HttpResponse:
     invitation = get_in_workspace(request, invitations.pending(), pk=invitation_id)
     invitations.revoke(request, invitation)
-    messages.success(request, f"The invitation to {invitation.email} no longer works.")
+    messages.success(request, _("The invitation to %(email)s no longer works.") % {"email": invitation.email})
     return redirect("accounts:members", workspace_id=request.workspace.pk)
 
 
@@ -61,7 +65,7 @@ def remove_member(request: WorkspaceRequest, membership_id: int) -> HttpResponse
     membership = get_in_workspace(request, Membership.objects.select_related("user"), pk=membership_id)
     try:
         memberships.remove_role(request, membership)
-        messages.success(request, "Role removed.")
+        messages.success(request, _("Role removed."))
     except memberships.LastAdmin as refusal:
         messages.error(request, str(refusal))
     return redirect("accounts:members", workspace_id=request.workspace.pk)
@@ -73,7 +77,11 @@ def remove_person(request: WorkspaceRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User.objects.filter(memberships__workspace=request.workspace).distinct(), pk=user_id)
     try:
         memberships.remove_person(request, request.workspace, person)
-        messages.success(request, f"{person.username} is no longer a member of {request.workspace.name}.")
+        messages.success(
+            request,
+            _("%(username)s is no longer a member of %(name)s.")
+            % {"username": person.username, "name": request.workspace.name},
+        )
     except memberships.LastAdmin as refusal:
         messages.error(request, str(refusal))
     return redirect("accounts:members", workspace_id=request.workspace.pk)
@@ -92,5 +100,5 @@ def member_sessions(request: WorkspaceRequest) -> HttpResponse:
 def end_session(request: WorkspaceRequest, session_id: int) -> HttpResponse:
     record = get_object_or_404(sessions.active_in(request.workspace), pk=session_id)
     sessions.end(record, request, request.workspace)
-    messages.success(request, f"A session of {record.user.username} has ended.")
+    messages.success(request, _("A session of %(username)s has ended.") % {"username": record.user.username})
     return redirect("accounts:member_sessions", workspace_id=request.workspace.pk)

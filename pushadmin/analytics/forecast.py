@@ -17,6 +17,7 @@ from django import forms
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.analytics.funnel import CHANNEL_LABELS
@@ -31,7 +32,12 @@ from pushadmin.workspaces.models import Workspace
 MIX_DAYS = 30
 MARKETING = "marketing"
 SERVICE = "service"
-CATEGORY_CHOICES = [(MARKETING, "Marketing (public / operational)"), (SERVICE, "Service (private / system)")]
+CATEGORY_CHOICES = [
+    (MARKETING, gettext_lazy("Marketing (public / operational)")),
+    (SERVICE, gettext_lazy("Service (private / system)")),
+]
+# The category as a word inside a sentence ("via Xiaomi marketing channel").
+CATEGORY_WORDS = {MARKETING: gettext_lazy("marketing"), SERVICE: gettext_lazy("service")}
 # Huawei's self-classification: 14 MARKETING; 1 to 13 are service kinds (IM, VOIP, SUBSCRIPTION … MAIL).
 HMS_SERVICE_CATEGORIES = {str(n) for n in range(1, 14)}
 
@@ -39,28 +45,39 @@ HMS_SERVICE_CATEGORIES = {str(n) for n in range(1, 14)}
 # published rules for marketing messages (they vary with the app's rating, hence a range).
 RULE_SOURCES: dict[str, tuple[str, str]] = {
     "HMS": (
-        "Huawei Push Kit, “message classification and frequency control”: marketing messages capped per device per day "
-        "(2 to 5 by app category); service kinds (set in ThirdChannelCategory.hms, approved by Huawei) uncapped.",
+        gettext_noop(
+            "Huawei Push Kit, “message classification and frequency control”: marketing messages capped per device "
+            "per day (2 to 5 by app category); service kinds (set in ThirdChannelCategory.hms, approved by Huawei) "
+            "uncapped.",
+        ),
         "ThirdChannelCategory.hms",
     ),
     "HONOR": (
-        "Honor Push, “message classification”: marketing messages capped per device per day; "
-        "service messages uncapped.",
+        gettext_noop(
+            "Honor Push, “message classification”: marketing messages capped per device per day; "
+            "service messages uncapped.",
+        ),
         "ThirdChannelCategory.honor",
     ),
     "MIUI": (
-        "Xiaomi Push, “public and private message channels”: public messages capped per app per day by its active "
-        "devices; private messages (a private channel id, MiChannelId) uncapped.",
+        gettext_noop(
+            "Xiaomi Push, “public and private message channels”: public messages capped per app per day by its active "
+            "devices; private messages (a private channel id, MiChannelId) uncapped.",
+        ),
         "MiChannelId",
     ),
     "OPPO": (
-        "OPPO Push, “public and private message”: public messages capped per app per day (a multiple of its "
-        "registered users); private messages uncapped once the private channel is approved.",
+        gettext_noop(
+            "OPPO Push, “public and private message”: public messages capped per app per day (a multiple of its "
+            "registered users); private messages uncapped once the private channel is approved.",
+        ),
         "ThirdChannelCategory.oppo",
     ),
     "VIVO": (
-        "vivo Push, “message classification”: operational messages (Classification 0) capped per app per day by its "
-        "subscribed users; system messages (Classification 1) uncapped.",
+        gettext_noop(
+            "vivo Push, “message classification”: operational messages (Classification 0) capped per app per day "
+            "by its subscribed users; system messages (Classification 1) uncapped.",
+        ),
         "Classification",
     ),
 }
@@ -89,12 +106,15 @@ def channel_mix(workspace: Workspace, *, days: int = MIX_DAYS) -> tuple[dict[str
     """
     mix = _figures_mix(workspace, days)
     if mix:
-        return mix, f"the channel mix of this workspace's campaigns of the last {days} days"
+        return mix, gettext("the channel mix of this workspace's campaigns of the last %(days)s days") % {"days": days}
     sample = DeviceSample.objects.filter(workspace=workspace).order_by("-sampled_at").first()
     if sample is None or not sample.size:
         return {}, ""
     shares = {code: n / sample.size for code, n in sample.channels.items()}
-    return shares, f"the devices of {sample.size} targets asked of mPaaS on {sample.sampled_at:%Y-%m-%d}"
+    return shares, gettext("the devices of %(size)s targets asked of mPaaS on %(day)s") % {
+        "size": sample.size,
+        "day": f"{sample.sampled_at:%Y-%m-%d}",
+    }
 
 
 def _figures_mix(workspace: Workspace, days: int) -> dict[str, float]:
@@ -140,6 +160,10 @@ class VendorForecast:
     option: str
 
     @property
+    def category_label(self) -> str:
+        return str(CATEGORY_WORDS.get(self.category, self.category))
+
+    @property
     def over(self) -> bool:
         return self.limit is not None and self.estimate + self.today > self.limit
 
@@ -147,11 +171,27 @@ class VendorForecast:
     def warning(self) -> str:
         if not self.over or self.limit is None:
             return ""
-        already = f" on top of {self.today:,} already sent today" if self.today else ""
-        return (
-            f"≈ {self.estimate:,} via {self.label} {self.category} channel{already}; the daily limit for this app is "
-            f"about {self.limit:,} — consider the “{SERVICE}” category ({self.option}) or a second day."
-        )
+        values = {
+            "estimate": f"{self.estimate:,}",
+            "vendor": self.label,
+            "category": self.category_label,
+            "today": f"{self.today:,}",
+            "limit": f"{self.limit:,}",
+            "service": CATEGORY_WORDS[SERVICE],
+            "option": self.option,
+        }
+        if self.today:
+            text = gettext(
+                "≈ %(estimate)s via %(vendor)s %(category)s channel on top of %(today)s already sent today; the "
+                "daily limit for this app is about %(limit)s — consider the “%(service)s” category (%(option)s) or a "
+                "second day."
+            )
+        else:
+            text = gettext(
+                "≈ %(estimate)s via %(vendor)s %(category)s channel; the daily limit for this app is about %(limit)s — "
+                "consider the “%(service)s” category (%(option)s) or a second day."
+            )
+        return text % values
 
 
 @dataclass(frozen=True)
@@ -181,13 +221,13 @@ def forecast(campaign: Campaign) -> Forecast:
         vendors.append(
             VendorForecast(
                 vendor=vendor,
-                label=CHANNEL_LABELS[vendor],
+                label=str(CHANNEL_LABELS[vendor]),
                 category=category,
                 estimate=round(targets * mix.get(vendor, 0.0)),
                 today=today.get(vendor, 0),
                 limit=None if category == SERVICE or limit is None else limit.daily_limit,
-                limit_source=(limit.source if limit else "") if category == MARKETING else "no daily cap",
-                rule=rule,
+                limit_source=(limit.source if limit else "") if category == MARKETING else gettext("no daily cap"),
+                rule=gettext(rule),
                 option=option,
             )
         )
@@ -195,11 +235,13 @@ def forecast(campaign: Campaign) -> Forecast:
 
 
 class VendorLimitForm(forms.Form):
-    vendor = forms.ChoiceField(choices=Vendor.choices)
-    category = forms.ChoiceField(choices=CATEGORY_CHOICES)
-    daily_limit = forms.IntegerField(min_value=1, max_value=1_000_000_000, label="Daily limit (messages)")
+    vendor = forms.ChoiceField(label=gettext_lazy("Vendor"), choices=Vendor.choices)
+    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=CATEGORY_CHOICES)
+    daily_limit = forms.IntegerField(min_value=1, max_value=1_000_000_000, label=gettext_lazy("Daily limit (messages)"))
     source = forms.CharField(
-        max_length=200, help_text="Where this number comes from, e.g. “Xiaomi console, Push, quota, 2026-12-01”."
+        label=gettext_lazy("Source"),
+        max_length=200,
+        help_text=gettext_lazy("Where this number comes from, e.g. “Xiaomi console, Push, quota, 2026-12-01”."),
     )
 
 

@@ -9,23 +9,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Sum
+from django.utils.translation import gettext, gettext_lazy
 
 from pushadmin.analytics.models import ALL_CHANNELS, CampaignSync, Snapshot, TaskFigures
 from pushadmin.analytics.sync import sums
 from pushadmin.campaigns.models import Campaign
 from pushadmin.delivery.models import Message, MessageStatus
 
-CHANNEL_LABELS = {
-    "HMS": "Huawei (HMS)",
-    "HONOR": "Honor",
-    "MIUI": "Xiaomi",
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+CHANNEL_LABELS: dict[str, StrOrPromise] = {
+    "HMS": gettext_lazy("Huawei (HMS)"),
+    "HONOR": gettext_lazy("Honor"),
+    "MIUI": gettext_lazy("Xiaomi"),
     "OPPO": "OPPO",
     "VIVO": "vivo",
     "FCM": "Google FCM",
-    "ANDROID": "mPaaS self-built",
-    "IOS": "Apple (APNs)",
+    "ANDROID": gettext_lazy("mPaaS self-built"),
+    "IOS": gettext_lazy("Apple (APNs)"),
     "HARMONYOS": "HarmonyOS",
 }
 PLATFORM_OF = {"IOS": "iOS", "HARMONYOS": "HarmonyOS"}
@@ -106,6 +111,12 @@ class CampaignFigures:
     bar_room: int = FUNNEL_WIDTH - LABEL_WIDTH
 
     @property
+    def own_outcomes(self) -> list[tuple[str, str, int]]:
+        """Our own counts by message state, each with its label in the reader's language."""
+        labels = dict(MessageStatus.choices)
+        return [(status, str(labels.get(status, status)), count) for status, count in self.own.items()]
+
+    @property
     def last_updated(self) -> datetime | None:
         return self.sync.last_read_at if self.sync else None
 
@@ -133,11 +144,11 @@ def campaign_figures(campaign: Campaign) -> CampaignFigures:
     accepted = own.get(MessageStatus.ACCEPTED, 0)
     total, by_channel = sums(campaign)
     counts = [
-        ("targets", "Targets", targets),
-        ("accepted", "Accepted by mPaaS", accepted),
-        ("pushed", "Pushed to channels", total["pushed"]),
-        ("arrived", "Arrived on phones", total["arrived"]),
-        ("opened", "Opened", total["opened"]),
+        ("targets", gettext("Targets"), targets),
+        ("accepted", gettext("Accepted by mPaaS"), accepted),
+        ("pushed", gettext("Pushed to channels"), total["pushed"]),
+        ("arrived", gettext("Arrived on phones"), total["arrived"]),
+        ("opened", gettext("Opened"), total["opened"]),
     ]
     stages: list[Stage] = []
     bar_room = FUNNEL_WIDTH - LABEL_WIDTH
@@ -146,7 +157,7 @@ def campaign_figures(campaign: Campaign) -> CampaignFigures:
         width = round(bar_room * count / targets) if targets else 0
         stages.append(Stage(key, label, count, rate(count, previous), rate(count, targets), width, index * ROW_HEIGHT))
         previous = count
-    channels = [_breakdown(code, CHANNEL_LABELS.get(code, code), values) for code, values in by_channel.items()]
+    channels = [_breakdown(code, str(CHANNEL_LABELS.get(code, code)), values) for code, values in by_channel.items()]
     platforms: dict[str, dict[str, int]] = {}
     for code, values in by_channel.items():
         bucket = platforms.setdefault(PLATFORM_OF.get(code, "Android"), {})
@@ -185,7 +196,7 @@ def runs_of(campaign: Campaign) -> list[Breakdown]:
     return [
         _breakdown(
             str(index),
-            f"Run {index}: {row['run_at']:%Y-%m-%d %H:%M} UTC",
+            gettext("Run %(number)s: %(when)s UTC") % {"number": index, "when": f"{row['run_at']:%Y-%m-%d %H:%M}"},
             {name: row[name] or 0 for name in ("push_total", "pushed", "arrived", "opened", "ignored")},
         )
         for index, row in enumerate(rows, start=1)

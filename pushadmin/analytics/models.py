@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CampaignSync(models.Model):
@@ -84,9 +85,9 @@ class Snapshot(models.Model):
 
 
 class LookupState(models.TextChoices):
-    PENDING = "pending", "Not found yet"
-    CONFIRMED = "confirmed", "Found in mPaaS's records"
-    ABSENT = "absent", "Not in mPaaS's records"
+    PENDING = "pending", _("Not found yet")
+    CONFIRMED = "confirmed", _("Found in mPaaS's records")
+    ABSENT = "absent", _("Not in mPaaS's records")
 
 
 class TaskLookup(models.Model):
@@ -107,9 +108,9 @@ class TaskLookup(models.Model):
 
 
 class Vendor(models.TextChoices):
-    HUAWEI = "HMS", "Huawei"
-    HONOR = "HONOR", "Honor"
-    XIAOMI = "MIUI", "Xiaomi"
+    HUAWEI = "HMS", _("Huawei")
+    HONOR = "HONOR", _("Honor")
+    XIAOMI = "MIUI", _("Xiaomi")
     OPPO = "OPPO", "OPPO"
     VIVO = "VIVO", "vivo"
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pushadmin.analytics.models import LookupState, TaskLookup
 from pushadmin.analytics.reading import ReadFailed, answer_of, day_range
@@ -34,7 +35,7 @@ from pushadmin.mpaas.request_types import QueryPushAnalysisTaskListRequest
 
 logger = logging.getLogger(__name__)
 
-CONFIRMED_NOTE = "Confirmed from mPaaS records"
+CONFIRMED_NOTE = gettext_noop("Confirmed from mPaaS records")
 LOOKUPS_PER_RUN = 50
 
 

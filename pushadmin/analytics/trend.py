@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from pushadmin.analytics.funnel import CHANNEL_LABELS, rate
 from pushadmin.analytics.models import ALL_CHANNELS, TaskFigures
@@ -28,10 +29,21 @@ CHANNELS_OF_PLATFORM = {
     "HARMONYOS": ("HARMONYOS",),
     "ANDROID": tuple(c for c in CHANNELS if c not in ("IOS", "HARMONYOS")),
 }
+PUSH_TYPE_LABELS = {
+    "SIMPLE": gettext_lazy("Simple"),
+    "TEMPLATE": gettext_lazy("Template"),
+    "MULTIPLE": gettext_lazy("Multiple"),
+    "BROADCAST": gettext_lazy("Broadcast"),
+}
+FILTER_NAMES = {
+    "platform": gettext_lazy("Platform"),
+    "channel": gettext_lazy("Channel"),
+    "push_type": gettext_lazy("Push type"),
+}
 CHOICES = {
     "platforms": [(p, {"IOS": "iOS", "ANDROID": "Android", "HARMONYOS": "HarmonyOS"}[p]) for p in PLATFORMS],
     "channels": [(c, CHANNEL_LABELS[c]) for c in CHANNELS],
-    "push_types": [(t, t.title()) for t in PUSH_TYPES],
+    "push_types": [(t, PUSH_TYPE_LABELS.get(t, t.title())) for t in PUSH_TYPES],
     "periods": PERIODS,
 }
 # pushadmin sends every campaign with PushMultiple.
@@ -61,7 +73,10 @@ class Filters:
         ):
             value = (query.get(name) or "").strip()
             if value and value not in allowed:
-                problems.append(f"{name.replace('_', ' ').capitalize()} “{value[:40]}” is not one of the choices.")
+                problems.append(
+                    gettext("%(filter)s “%(value)s” is not one of the choices.")
+                    % {"filter": FILTER_NAMES[name], "value": value[:40]}
+                )
             elif value:
                 values[name] = value
         raw_days = (query.get("days") or "").strip()
@@ -69,13 +84,13 @@ class Filters:
             if raw_days.isdigit() and int(raw_days) in PERIODS:
                 values["days"] = int(raw_days)
             else:
-                problems.append("Period must be 7, 30 or 90 days.")
+                problems.append(gettext("Period must be 7, 30 or 90 days."))
         if (
             values.get("platform")
             and values.get("channel")
             and values["channel"] not in CHANNELS_OF_PLATFORM[values["platform"]]
         ):
-            problems.append("That channel does not carry that platform's messages.")
+            problems.append(gettext("That channel does not carry that platform's messages."))
         return cls(**values, problems=tuple(problems))
 
     def as_dict(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from pushadmin.accounts.access import get_in_workspace, workspace_view
@@ -36,7 +37,7 @@ def refresh_figures(request: WorkspaceRequest, campaign_id: int) -> HttpResponse
     campaign = get_in_workspace(request, Campaign, pk=campaign_id)
     sync.read_now(campaign)
     trail.record("analytics.refresh_asked", request=request, workspace=request.workspace, obj=campaign)
-    messages.success(request, "The figures will be read from mPaaS in the next minute.")
+    messages.success(request, gettext("The figures will be read from mPaaS in the next minute."))
     return redirect("analytics:campaign", workspace_id=request.workspace.pk, campaign_id=campaign.pk)
 
 
@@ -72,8 +73,9 @@ def save_vendor_limit(request: WorkspaceRequest) -> HttpResponse:
     form = forecast.VendorLimitForm(request.POST)
     if form.is_valid():
         forecast.save_limit(request, form)
-        messages.success(request, "The vendor's daily limit for this app is saved.")
+        messages.success(request, gettext("The vendor's daily limit for this app is saved."))
     else:
         for field, errors in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(str(error) for error in errors)}")
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label or field}: {' '.join(str(error) for error in errors)}")
     return redirect("analytics:workspace", workspace_id=request.workspace.pk)

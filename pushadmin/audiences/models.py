@@ -10,14 +10,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pushadmin.campaigns.models import DeliveryType
 
 
 class ImportStatus(models.TextChoices):
-    READY = "ready", "Ready"
-    IMPORTING = "importing", "Importing"
-    FAILED = "failed", "Import failed"
+    READY = "ready", _("Ready")
+    IMPORTING = "importing", _("Importing")
+    FAILED = "failed", _("Import failed")
 
 
 class Audience(models.Model):
@@ -26,7 +27,7 @@ class Audience(models.Model):
     delivery_type = models.PositiveSmallIntegerField(choices=DeliveryType.choices, default=DeliveryType.USER)
     member_count = models.PositiveIntegerField(default=0)
     import_status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.READY)
-    columns = models.JSONField(default=list, blank=True, help_text="Placeholder columns of the current members.")
+    columns = models.JSONField(default=list, blank=True, help_text=_("Placeholder columns of the current members."))
     generation = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -62,10 +63,10 @@ class AudienceMember(models.Model):
 
 
 class ImportRunStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting to start"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Finished"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
 
 
 # An import whose worker died is started again from the top this many times in all.
@@ -82,7 +83,7 @@ class AudienceImport(models.Model):
     audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="imports")
     source = models.CharField(max_length=10, default="upload")
     original_name = models.CharField(max_length=200, blank=True)
-    stored_name = models.CharField(max_length=100, help_text="Random file name under MEDIA_ROOT/imports/.")
+    stored_name = models.CharField(max_length=100, help_text=_("Random file name under MEDIA_ROOT/imports/."))
     status = models.CharField(max_length=10, choices=ImportRunStatus.choices, default=ImportRunStatus.QUEUED)
     encoding = models.CharField(max_length=20, blank=True)
     delimiter = models.CharField(max_length=5, blank=True)
@@ -91,15 +92,15 @@ class AudienceImport(models.Model):
     rows_read = models.PositiveIntegerField(default=0)
     rows_imported = models.PositiveIntegerField(default=0)
     rows_with_missing = models.PositiveIntegerField(
-        default=0, help_text="Imported rows that leave a placeholder empty; each campaign's policy decides."
+        default=0, help_text=_("Imported rows that leave a placeholder empty; each campaign's policy decides.")
     )
     rows_rejected = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
     claim_token = models.CharField(max_length=36, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
-    tries = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker has started it.")
+    tries = models.PositiveSmallIntegerField(default=0, help_text=_("How many times a worker has started it."))
     queued_at = models.DateTimeField(
-        default=timezone.now, help_text="When its task was last put on the broker (re-sent if it never starts)."
+        default=timezone.now, help_text=_("When its task was last put on the broker (re-sent if it never starts).")
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

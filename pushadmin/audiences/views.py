@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -97,7 +98,9 @@ def audience_create(request: WorkspaceRequest) -> HttpResponse:
     )
     if request.method == "POST" and accepted_for_import(request, form):
         audience = create_audience(request, form)
-        messages.success(request, f"Audience “{audience.name}” created; its rows are being imported.")
+        messages.success(
+            request, _("Audience “%(name)s” created; its rows are being imported.") % {"name": audience.name}
+        )
         return redirect("audiences:detail", workspace_id=audience.workspace_id, audience_id=audience.pk)
     return render(request, "audiences/form.html", {"form": form})
 
@@ -114,11 +117,11 @@ def audience_replace(request: WorkspaceRequest, audience_id: int) -> HttpRespons
         refused_upload=refused_upload(request, "upload"),
     )
     if audience.import_status == ImportStatus.IMPORTING:
-        messages.error(request, "An import is already running for this audience; wait for it to finish.")
+        messages.error(request, _("An import is already running for this audience; wait for it to finish."))
     elif accepted_for_import(request, form):
         with transaction.atomic():
             _start_import(request, audience, form)
-        messages.success(request, "Import started; the current members stay until it finishes.")
+        messages.success(request, _("Import started; the current members stay until it finishes."))
     else:
         errors = [f"{form.fields[f].label}: {e}" for f, es in form.errors.items() if f in form.fields for e in es]
         errors += [str(error) for error in form.non_field_errors()]

@@ -21,7 +21,7 @@ from pushadmin.audit.exports import csv_lines
 from pushadmin.audit.history import EXPORT_CHUNK, KINDS, every_row, when
 from pushadmin.audit.models import AuditEntry
 from pushadmin.audit.trail import compute_hash
-from pushadmin.campaigns.models import Campaign
+from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery.models import Attempt, Message, MessageStatus
 from pushadmin.reviews.fingerprint import content_of
 from pushadmin.reviews.models import Approval
@@ -41,7 +41,7 @@ class CheckedEntry:
     def state_change(self) -> str:
         before, after = self.entry.before or {}, self.entry.after or {}
         if "status" in after:
-            return f"{before.get('status', '')} → {after['status']}"
+            return f"{_status_words(before.get('status', ''))} → {_status_words(after['status'])}"
         return ""
 
     @property
@@ -52,6 +52,11 @@ class CheckedEntry:
                 {key: value for key, value in {"before": self.entry.before, "after": self.entry.after}.items() if value}
             )
         return json.dumps(parts, ensure_ascii=False, sort_keys=True) if parts else ""
+
+
+def _status_words(status: str) -> str:
+    """A campaign state as the reader's language names it; a state unknown today as recorded."""
+    return str(CampaignStatus(status).label) if status in CampaignStatus.values else status
 
 
 def campaign_entries(campaign: Campaign) -> QuerySet[AuditEntry]:
@@ -83,7 +88,7 @@ def approvals_of(campaign: Campaign) -> QuerySet[Approval]:
 def outcome_counts(campaign: Campaign) -> list[tuple[str, int]]:
     rows = Message.objects.filter(campaign=campaign).values("status").annotate(n=Count("id")).order_by("status")
     labels = dict(MessageStatus.choices)  # the choices of Message.status
-    return [(labels.get(row["status"], row["status"]), row["n"]) for row in rows]
+    return [(str(labels.get(row["status"], row["status"])), row["n"]) for row in rows]
 
 
 def calls_of(campaign: Campaign) -> QuerySet[Attempt]:
@@ -228,7 +233,7 @@ def _tables(campaign: Campaign) -> Iterator[tuple[str, Iterator[str]]]:
     )
     yield (
         "calls.csv",
-        csv_lines([c.heading for c in calls.columns], ([c.value(a) for c in calls.columns] for a in attempts)),
+        csv_lines([str(c.heading) for c in calls.columns], ([c.value(a) for c in calls.columns] for a in attempts)),
     )
     snapshots = Snapshot.objects.filter(campaign=campaign).order_by("taken_at")
     yield (

@@ -13,14 +13,17 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pushadmin.analytics.models import Snapshot
+from pushadmin.audit.descriptions import describe
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.console.request_numbers import number_from
@@ -30,36 +33,48 @@ from pushadmin.reviews.models import Approval
 from pushadmin.safety.models import CampaignSafety, Recall
 from pushadmin.workspaces.models import Workspace
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PAGE_SIZE = 50
 EXPORT_CHUNK = 2000
 
 
 # Campaigns by what the safety nets did to them (pushadmin.safety).
 SAFETY_FILTERS = (
-    ("recalled", "Recalled"),
-    ("held_back", "Targets suppressed or capped"),
-    ("service_notice", "Service notices"),
-    ("cap_exception", "Frequency cap exception approved"),
+    ("recalled", gettext_lazy("Recalled")),
+    ("held_back", gettext_lazy("Targets suppressed or capped")),
+    ("service_notice", gettext_lazy("Service notices")),
+    ("cap_exception", gettext_lazy("Frequency cap exception approved")),
 )
 
 
 class HistoryFilter(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    state = forms.ChoiceField(label="State", required=False)
-    author = forms.CharField(label="Author", required=False, max_length=150)
-    approver = forms.CharField(label="Approver", required=False, max_length=150)
-    target = forms.CharField(label="Target", required=False, max_length=128)
-    msg_key = forms.CharField(label="MsgKey", required=False, max_length=64)
-    code = forms.CharField(label="Result code", required=False, max_length=64)
-    campaign = forms.IntegerField(label="Campaign id", required=False, min_value=1)
-    actor = forms.CharField(label="Actor", required=False, max_length=150)
-    action = forms.CharField(label="Action", required=False, max_length=64, help_text="e.g. campaign. or user.login")
-    safety = forms.ChoiceField(label="Safety nets", required=False, choices=[("", "Any"), *SAFETY_FILTERS])
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+    author = forms.CharField(label=gettext_lazy("Author"), required=False, max_length=150)
+    approver = forms.CharField(label=gettext_lazy("Approver"), required=False, max_length=150)
+    target = forms.CharField(label=gettext_lazy("Target"), required=False, max_length=128)
+    msg_key = forms.CharField(label=gettext_lazy("MsgKey"), required=False, max_length=64)
+    code = forms.CharField(label=gettext_lazy("Result code"), required=False, max_length=64)
+    campaign = forms.IntegerField(label=gettext_lazy("Campaign id"), required=False, min_value=1)
+    actor = forms.CharField(label=gettext_lazy("Actor"), required=False, max_length=150)
+    action = forms.CharField(
+        label=gettext_lazy("Action"),
+        required=False,
+        max_length=64,
+        help_text=gettext_lazy("e.g. campaign. or user.login"),
+    )
+    safety = forms.ChoiceField(
+        label=gettext_lazy("Safety nets"), required=False, choices=[("", gettext_lazy("Any")), *SAFETY_FILTERS]
+    )
 
     def __init__(self, *args: Any, kind: HistoryKind, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["state"]).choices = [("", "Any"), *kind.states]
+        cast(forms.ChoiceField, self.fields["state"]).choices = [("", _("Any")), *kind.states]
         for name in list(self.fields):
             if name not in kind.filters:
                 del self.fields[name]
@@ -68,7 +83,7 @@ class HistoryFilter(forms.Form):
         data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return data
 
     def active(self) -> dict[str, Any]:
@@ -209,18 +224,18 @@ def figures(workspace: Workspace, data: dict[str, Any]) -> QuerySet[Any]:
 
 @dataclass(frozen=True)
 class Column:
-    heading: str
+    heading: StrOrPromise
     value: Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
 class HistoryKind:
     slug: str
-    title: str
+    title: StrOrPromise
     query: Callable[[Workspace, dict[str, Any]], QuerySet[Any]]
     key: str  # the keyset column: unique and indexed
     filters: tuple[str, ...]
-    states: tuple[tuple[str, str], ...]
+    states: tuple[tuple[str, StrOrPromise], ...]
     columns: tuple[Column, ...]
     page_columns: tuple[Column, ...] = ()  # a narrower set for the page; exports always carry `columns`
     campaign_key: str = ""  # a keyset column indexed together with the campaign, used when one campaign is chosen
@@ -240,124 +255,124 @@ def when(value: datetime | None) -> str:
 KINDS: dict[str, HistoryKind] = {
     "campaigns": HistoryKind(
         "campaigns",
-        "Campaigns",
+        gettext_lazy("Campaigns"),
         campaigns,
         "pk",
         ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "campaign", "safety"),
         tuple(CampaignStatus.choices),
         (
-            Column("Id", lambda c: c.pk),
-            Column("Name", lambda c: c.name),
-            Column("State", lambda c: c.get_status_display()),
-            Column("Author", lambda c: c.created_by.get_username()),
-            Column("Template", lambda c: c.template.name),
-            Column("Revision", lambda c: c.revision),
-            Column("Created (UTC)", lambda c: when(c.created_at)),
-            Column("Submitted (UTC)", lambda c: when(c.submitted_at)),
-            Column("Approved (UTC)", lambda c: when(c.approved_at)),
-            Column("Finished (UTC)", lambda c: when(c.finished_at)),
-            Column("Fingerprint", lambda c: c.fingerprint),
+            Column(gettext_lazy("Id"), lambda c: c.pk),
+            Column(gettext_lazy("Name"), lambda c: c.name),
+            Column(gettext_lazy("State"), lambda c: c.get_status_display()),
+            Column(gettext_lazy("Author"), lambda c: c.created_by.get_username()),
+            Column(gettext_lazy("Template"), lambda c: c.template.name),
+            Column(gettext_lazy("Revision"), lambda c: c.revision),
+            Column(gettext_lazy("Created (UTC)"), lambda c: when(c.created_at)),
+            Column(gettext_lazy("Submitted (UTC)"), lambda c: when(c.submitted_at)),
+            Column(gettext_lazy("Approved (UTC)"), lambda c: when(c.approved_at)),
+            Column(gettext_lazy("Finished (UTC)"), lambda c: when(c.finished_at)),
+            Column(gettext_lazy("Fingerprint"), lambda c: c.fingerprint),
         ),
     ),
     "messages": HistoryKind(
         "messages",
-        "Messages",
+        gettext_lazy("Messages"),
         messages,
         "pk",
         ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "code", "campaign"),
         tuple(MessageStatus.choices),
         (
-            Column("Id", lambda m: m.pk),
-            Column("Campaign", lambda m: m.campaign.name),
-            Column("Row", lambda m: m.seq),
-            Column("Target", lambda m: m.target),
-            Column("MsgKey", lambda m: m.msg_key),
-            Column("State", lambda m: m.get_status_display()),
-            Column("Result code", lambda m: m.result_code),
-            Column("Result", lambda m: m.result_message),
-            Column("RequestId", lambda m: m.request_id),
-            Column("Task id", lambda m: m.task_id),
-            Column("Round", lambda m: m.send_round),
-            Column("Updated (UTC)", lambda m: when(m.updated_at)),
+            Column(gettext_lazy("Id"), lambda m: m.pk),
+            Column(gettext_lazy("Campaign"), lambda m: m.campaign.name),
+            Column(gettext_lazy("Row"), lambda m: m.seq),
+            Column(gettext_lazy("Target"), lambda m: m.target),
+            Column(gettext_lazy("MsgKey"), lambda m: m.msg_key),
+            Column(gettext_lazy("State"), lambda m: m.get_status_display()),
+            Column(gettext_lazy("Result code"), lambda m: m.result_code),
+            Column(gettext_lazy("Result"), lambda m: m.result_message),
+            Column(gettext_lazy("RequestId"), lambda m: m.request_id),
+            Column(gettext_lazy("Task id"), lambda m: m.task_id),
+            Column(gettext_lazy("Round"), lambda m: m.send_round),
+            Column(gettext_lazy("Updated (UTC)"), lambda m: when(m.updated_at)),
         ),
         campaign_key="seq",
     ),
     "calls": HistoryKind(
         "calls",
-        "API calls",
+        gettext_lazy("API calls"),
         calls,
         "pk",
         ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "code", "campaign"),
         tuple(AttemptOutcome.choices),
         (
-            Column("Id", lambda a: a.pk),
-            Column("Campaign", lambda a: a.campaign.name if a.campaign else ""),
-            Column("Batch", lambda a: f"{a.batch.send_round}/{a.batch.seq}"),
-            Column("Started (UTC)", lambda a: when(a.started_at)),
-            Column("Duration ms", lambda a: a.duration_ms),
-            Column("HTTP", lambda a: a.http_status or ""),
-            Column("Outcome", lambda a: a.get_outcome_display()),
-            Column("Code", lambda a: a.code),
-            Column("Message", lambda a: a.message),
-            Column("RequestId", lambda a: a.request_id),
+            Column(gettext_lazy("Id"), lambda a: a.pk),
+            Column(gettext_lazy("Campaign"), lambda a: a.campaign.name if a.campaign else ""),
+            Column(gettext_lazy("Batch"), lambda a: f"{a.batch.send_round}/{a.batch.seq}"),
+            Column(gettext_lazy("Started (UTC)"), lambda a: when(a.started_at)),
+            Column(gettext_lazy("Duration ms"), lambda a: a.duration_ms),
+            Column(gettext_lazy("HTTP"), lambda a: a.http_status or ""),
+            Column(gettext_lazy("Outcome"), lambda a: a.get_outcome_display()),
+            Column(gettext_lazy("Code"), lambda a: a.code),
+            Column(gettext_lazy("Message"), lambda a: a.message),
+            Column(gettext_lazy("RequestId"), lambda a: a.request_id),
         ),
     ),
     "figures": HistoryKind(
         "figures",
-        "Delivery figures",
+        gettext_lazy("Delivery figures"),
         figures,
         "pk",
         ("date_from", "date_to", "campaign"),
         (),
         (
-            Column("Id", lambda s: s.pk),
-            Column("Campaign", lambda s: s.campaign.name),
-            Column("Read from mPaaS (UTC)", lambda s: when(s.taken_at)),
-            Column("Targets", lambda s: s.push_total),
-            Column("Pushed", lambda s: s.pushed),
-            Column("Arrived", lambda s: s.arrived),
-            Column("Opened", lambda s: s.opened),
-            Column("Ignored", lambda s: s.ignored),
-            Column("Per channel", lambda s: s.channels),
+            Column(gettext_lazy("Id"), lambda s: s.pk),
+            Column(gettext_lazy("Campaign"), lambda s: s.campaign.name),
+            Column(gettext_lazy("Read from mPaaS (UTC)"), lambda s: when(s.taken_at)),
+            Column(gettext_lazy("Targets"), lambda s: s.push_total),
+            Column(gettext_lazy("Pushed"), lambda s: s.pushed),
+            Column(gettext_lazy("Arrived"), lambda s: s.arrived),
+            Column(gettext_lazy("Opened"), lambda s: s.opened),
+            Column(gettext_lazy("Ignored"), lambda s: s.ignored),
+            Column(gettext_lazy("Per channel"), lambda s: s.channels),
         ),
         page_columns=(
-            Column("Campaign", lambda s: s.campaign.name),
-            Column("Read from mPaaS (UTC)", lambda s: when(s.taken_at)),
-            Column("Targets", lambda s: s.push_total),
-            Column("Pushed", lambda s: s.pushed),
-            Column("Arrived", lambda s: s.arrived),
-            Column("Opened", lambda s: s.opened),
-            Column("Ignored", lambda s: s.ignored),
+            Column(gettext_lazy("Campaign"), lambda s: s.campaign.name),
+            Column(gettext_lazy("Read from mPaaS (UTC)"), lambda s: when(s.taken_at)),
+            Column(gettext_lazy("Targets"), lambda s: s.push_total),
+            Column(gettext_lazy("Pushed"), lambda s: s.pushed),
+            Column(gettext_lazy("Arrived"), lambda s: s.arrived),
+            Column(gettext_lazy("Opened"), lambda s: s.opened),
+            Column(gettext_lazy("Ignored"), lambda s: s.ignored),
         ),
     ),
     "trail": HistoryKind(
         "trail",
-        "Audit trail",
+        gettext_lazy("Audit trail"),
         trail_entries,
         "workspace_seq",  # the workspace's own numbering: the installation's would show others' activity
         ("date_from", "date_to", "actor", "action", "campaign"),
         (),
         (
-            Column("No.", lambda e: e.workspace_seq),
-            Column("Time (UTC)", lambda e: when(e.created_at)),
-            Column("Actor", lambda e: e.actor_label),
-            Column("IP", lambda e: e.ip or ""),
-            Column("Action", lambda e: e.action),
-            Column("Object", lambda e: f"{e.object_type} {e.object_id} {e.object_repr}".strip()),
-            Column("Before", lambda e: e.before if e.before is not None else ""),
-            Column("After", lambda e: e.after if e.after is not None else ""),
-            Column("Detail", lambda e: e.detail or ""),
-            Column("Hash", lambda e: e.hash),
-            Column("Previous hash", lambda e: e.prev_hash),
+            Column(gettext_lazy("No."), lambda e: e.workspace_seq),
+            Column(gettext_lazy("Time (UTC)"), lambda e: when(e.created_at)),
+            Column(gettext_lazy("Actor"), lambda e: e.actor_label),
+            Column(gettext_lazy("IP"), lambda e: e.ip or ""),
+            Column(gettext_lazy("Action"), lambda e: e.action),
+            Column(gettext_lazy("Object"), lambda e: f"{e.object_type} {e.object_id} {e.object_repr}".strip()),
+            Column(gettext_lazy("Before"), lambda e: e.before if e.before is not None else ""),
+            Column(gettext_lazy("After"), lambda e: e.after if e.after is not None else ""),
+            Column(gettext_lazy("Detail"), lambda e: e.detail or ""),
+            Column(gettext_lazy("Hash"), lambda e: e.hash),
+            Column(gettext_lazy("Previous hash"), lambda e: e.prev_hash),
         ),
         page_columns=(
-            Column("No.", lambda e: e.workspace_seq),
-            Column("Time (UTC)", lambda e: when(e.created_at)),
-            Column("Actor", lambda e: f"{e.actor_label} ({e.ip})" if e.ip else e.actor_label),
-            Column("Action", lambda e: e.action),
-            Column("Object", lambda e: e.object_repr or e.object_type),
-            Column("What changed", lambda e: change_summary(e)),
-            Column("Hash", lambda e: e.hash[:12] + "…"),
+            Column(gettext_lazy("No."), lambda e: e.workspace_seq),
+            Column(gettext_lazy("Time (UTC)"), lambda e: when(e.created_at)),
+            Column(gettext_lazy("Actor"), lambda e: f"{e.actor_label} ({e.ip})" if e.ip else e.actor_label),
+            Column(gettext_lazy("Action"), lambda e: f"{describe(e.action)} ({e.action})"),
+            Column(gettext_lazy("Object"), lambda e: e.object_repr or e.object_type),
+            Column(gettext_lazy("What changed"), lambda e: change_summary(e)),
+            Column(gettext_lazy("Hash"), lambda e: e.hash[:12] + "…"),
         ),
     ),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
@@ -43,9 +44,9 @@ class AuditEntry(models.Model):
 
 
 class ChainCheckStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting to start"
-    RUNNING = "running", "Checking"
-    DONE = "done", "Finished"
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Checking")
+    DONE = "done", _("Finished")
 
 
 class ChainCheck(models.Model):
@@ -62,7 +63,7 @@ class ChainCheck(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     entries_checked = models.PositiveBigIntegerField(default=0)
     broken_at = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="The first broken entry's number (in the workspace, or the installation)."
+        null=True, blank=True, help_text=_("The first broken entry's number (in the workspace, or the installation).")
     )
     reason = models.CharField(max_length=300, blank=True)
 

@@ -142,7 +142,7 @@ def export(request: WorkspaceRequest, kind: str) -> HttpResponse | StreamingHttp
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     return csv_response(
         f"pushadmin-{kind}-{stamp}.csv",
-        [column.heading for column in spec.columns],
+        [str(column.heading) for column in spec.columns],
         ([column.value(row) for column in spec.columns] for row in rows),
     )
 

@@ -8,6 +8,8 @@ from django.forms import BaseForm
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
+from django.utils import dateformat
+from django.utils.translation import gettext as _
 
 from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.campaigns import rows as campaign_rows
@@ -59,7 +61,9 @@ def schedule_context(strategy: Strategy) -> dict[str, Any]:
 
 def next_run_labels(strategy: Strategy) -> list[tuple[str, str]]:
     """(ISO time, wall-clock label in the schedule's own zone): the page's zone is UTC, the schedule's is not."""
-    return [(run.isoformat(), f"{run:%a} {run.day} {run:%b %Y, %H:%M}") for run in run_times(strategy)]
+    # Translators: a Django date format, "Mon 1 Dec 2026, 09:45".
+    layout = _("D j M Y, H:i")
+    return [(run.isoformat(), dateformat.format(run, layout)) for run in run_times(strategy)]
 
 
 def builder_context(

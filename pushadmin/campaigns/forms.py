@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pushadmin.audiences.models import Audience
 from pushadmin.campaigns import rendering
@@ -27,9 +29,10 @@ class TemplateForm(_TemplateModelForm):
         model = Template
         fields = ["name", "title", "content"]
         widgets = {"content": forms.Textarea(attrs={"rows": 4})}
+        labels = {"name": gettext_lazy("Name"), "title": gettext_lazy("Title"), "content": gettext_lazy("Content")}
         help_texts = {
-            "title": "Shown in bold on the phone. May use #placeholders#.",
-            "content": "Write placeholders as #name#; each target supplies its own value.",
+            "title": gettext_lazy("Shown in bold on the phone. May use #placeholders#."),
+            "content": gettext_lazy("Write placeholders as #name#; each target supplies its own value."),
         }
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
@@ -39,7 +42,10 @@ class TemplateForm(_TemplateModelForm):
         for name in self.placeholder_names():
             initial = (self.instance.sample_values or {}).get(name, "")
             self.fields[SAMPLE_PREFIX + name] = forms.CharField(
-                label=f"Sample value for #{name}#", required=False, max_length=1000, initial=initial
+                label=_("Sample value for #%(name)s#") % {"name": name},
+                required=False,
+                max_length=1000,
+                initial=initial,
             )
 
     def placeholder_names(self) -> list[str]:
@@ -65,10 +71,10 @@ class TemplateForm(_TemplateModelForm):
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
         if "," in name:
-            raise forms.ValidationError("The API refuses template names with commas (it would read two templates).")
+            raise forms.ValidationError(_("The API refuses template names with commas (it would read two templates)."))
         clash = Template.objects.filter(workspace=self.workspace, name=name).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError(f"This workspace already has a template called “{name}”.")
+            raise forms.ValidationError(_("This workspace already has a template called “%(name)s”.") % {"name": name})
         return name
 
     def save(self, commit: bool = True) -> Template:
@@ -80,10 +86,18 @@ class CampaignForm(_CampaignModelForm):
     class Meta:
         model = Campaign
         fields = ["name", "template", "delivery_type", "audience", "missing_policy"]
-        labels = {"missing_policy": "When a row misses a value", "audience": "Audience (optional)"}
+        labels = {
+            "name": gettext_lazy("Name"),
+            "template": gettext_lazy("Template"),
+            "delivery_type": gettext_lazy("Delivery type"),
+            "missing_policy": gettext_lazy("When a row misses a value"),
+            "audience": gettext_lazy("Audience (optional)"),
+        }
         help_texts = {
-            "audience": "Its members become the rows below. Choosing a different audience replaces the rows.",
-            "delivery_type": "What the targets are: device ids or user ids.",
+            "audience": gettext_lazy(
+                "Its members become the rows below. Choosing a different audience replaces the rows."
+            ),
+            "delivery_type": gettext_lazy("What the targets are: device ids or user ids."),
         }
         widgets = {"missing_policy": forms.RadioSelect}
 
@@ -103,11 +117,11 @@ class CampaignForm(_CampaignModelForm):
         self._placeholders = self._placeholders_of(self._chosen_template())
         for name in self._placeholders:
             self.fields[FALLBACK_PREFIX + name] = forms.CharField(
-                label=f"Fallback for #{name}#",
+                label=_("Fallback for #%(name)s#") % {"name": name},
                 required=False,
                 max_length=1000,
                 initial=(self.instance.fallback_values or {}).get(name, ""),
-                help_text="Used only under the fallback policy, for rows without a value.",
+                help_text=_("Used only under the fallback policy, for rows without a value."),
             )
 
     def _chosen_template(self) -> Template | None:
@@ -132,8 +146,8 @@ class CampaignForm(_CampaignModelForm):
         if audience and data.get("delivery_type") and audience.delivery_type != data["delivery_type"]:
             self.add_error(
                 "audience",
-                f"“{audience.name}” holds {audience.get_delivery_type_display().lower()} targets; "
-                "choose the same delivery type or another audience.",
+                _("“%(name)s” holds %(lower)s targets; choose the same delivery type or another audience.")
+                % {"name": audience.name, "lower": audience.get_delivery_type_display().lower()},
             )
         return data
 

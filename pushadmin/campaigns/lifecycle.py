@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -82,7 +83,8 @@ def transition(
             current = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).first()
             label = CampaignStatus(current).label if current else "deleted"
             raise TransitionRefused(
-                f"“{campaign.name}” is now {label.lower()}; it cannot become {CampaignStatus(to).label.lower()}."
+                _("“%(name)s” is now %(lower)s; it cannot become %(lower2)s.")
+                % {"name": campaign.name, "lower": label.lower(), "lower2": CampaignStatus(to).label.lower()}
             )
         trail.record(
             action,

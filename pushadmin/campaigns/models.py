@@ -9,6 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def new_msg_key_prefix() -> str:
@@ -17,27 +19,27 @@ def new_msg_key_prefix() -> str:
 
 
 class DeliveryType(models.IntegerChoices):
-    ANDROID_DEVICE = 1, "Android device"
-    IOS_DEVICE = 2, "iOS device"
-    USER = 3, "User"
-    HARMONY_DEVICE = 7, "HarmonyOS device"
+    ANDROID_DEVICE = 1, _("Android device")
+    IOS_DEVICE = 2, _("iOS device")
+    USER = 3, _("User")
+    HARMONY_DEVICE = 7, _("HarmonyOS device")
 
 
 class MpaasState(models.TextChoices):
-    UNCHECKED = "unchecked", "Not checked against mPaaS"
-    MATCHES = "matches", "Matches mPaaS"
-    DIFFERS = "differs", "Differs from mPaaS"
-    MISSING = "missing", "Not on mPaaS"
-    ERROR = "error", "Check failed"
+    UNCHECKED = "unchecked", _("Not checked against mPaaS")
+    MATCHES = "matches", _("Matches mPaaS")
+    DIFFERS = "differs", _("Differs from mPaaS")
+    MISSING = "missing", _("Not on mPaaS")
+    ERROR = "error", _("Check failed")
 
 
 # The fields a check compares, with the words shown for them.
-MPAAS_COMPARED = (("name", "Name"), ("title", "Title"), ("content", "Content"))
+MPAAS_COMPARED = (("name", _("Name")), ("title", _("Title")), ("content", _("Content")))
 
 
 class Template(models.Model):
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="templates")
-    name = models.CharField(max_length=100, help_text="Exactly the template name in the mPaaS console (no commas).")
+    name = models.CharField(max_length=100, help_text=_("Exactly the template name in the mPaaS console (no commas)."))
     title = models.CharField(max_length=200)
     content = models.TextField(max_length=2000)
     sample_values = models.JSONField(default=dict, blank=True)
@@ -49,7 +51,7 @@ class Template(models.Model):
     # What the last explicit check against mPaaS's GetTemplate found (pages and pre-flight only read it).
     mpaas_state = models.CharField(max_length=10, choices=MpaasState.choices, default=MpaasState.UNCHECKED)
     mpaas_checked_at = models.DateTimeField(null=True, blank=True)
-    mpaas_template_id = models.CharField("mPaaS template id", max_length=64, blank=True)
+    mpaas_template_id = models.CharField(_("mPaaS template id"), max_length=64, blank=True)
     # When it differs: mPaaS's value of each compared field that is not ours.
     mpaas_copy = models.JSONField(default=dict, blank=True)
     mpaas_error = models.CharField(max_length=300, blank=True)
@@ -102,7 +104,7 @@ class Template(models.Model):
     def mpaas_differences(self) -> list[tuple[str, str, str]]:
         """(field label, mPaaS's value, ours) of each compared field that differs."""
         return [
-            (label, str(self.mpaas_copy[name]), getattr(self, name))
+            (str(label), str(self.mpaas_copy[name]), getattr(self, name))
             for name, label in MPAAS_COMPARED
             if name in (self.mpaas_copy or {})
         ]
@@ -110,49 +112,53 @@ class Template(models.Model):
     def mpaas_block_reason(self) -> str | None:
         """Why a campaign with this template must not go to review, as far as mPaaS is concerned."""
         if self.mpaas_state == MpaasState.MISSING:
-            return (
-                f"Template “{self.name}” is not on mPaaS: create it there or link it to one of the same name "
+            return gettext(
+                "Template “%(name)s” is not on mPaaS: create it there or link it to one of the same name "
                 "(Templates page: Create on mPaaS, or Check against mPaaS); mPaaS refuses every push using it."
-            )
+            ) % {"name": self.name}
         if self.mpaas_state == MpaasState.DIFFERS:
-            fields = ", ".join(label.lower() for label, _, _ in self.mpaas_differences)
-            return (
-                f"Template “{self.name}” differs from mPaaS ({fields}): phones would get mPaaS's text, not what "
+            fields = ", ".join(str(label).lower() for label, _theirs, _ours in self.mpaas_differences)
+            return gettext(
+                "Template “%(name)s” differs from mPaaS (%(fields)s): phones would get mPaaS's text, not what "
                 "reviewers see. Make them the same and check again."
-            )
+            ) % {"name": self.name, "fields": fields}
         return None
 
     def mpaas_warning(self) -> str | None:
         if self.mpaas_state == MpaasState.UNCHECKED:
-            return f"Template “{self.name}” has not been checked against mPaaS since it last changed."
+            return gettext("Template “%(name)s” has not been checked against mPaaS since it last changed.") % {
+                "name": self.name
+            }
         if self.mpaas_state == MpaasState.ERROR:
-            return f"The last check of template “{self.name}” against mPaaS failed; check it again."
+            return gettext("The last check of template “%(name)s” against mPaaS failed; check it again.") % {
+                "name": self.name
+            }
         return None
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    APPROVED = "approved", "Approved"
-    SCHEDULED = "scheduled", "Scheduled"
-    SENDING = "sending", "Sending"
-    PAUSED = "paused", "Paused"
-    SENT = "sent", "Sent"
-    PARTLY_SENT = "partly_sent", "Partly sent"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    PAUSED = "paused", _("Paused")
+    SENT = "sent", _("Sent")
+    PARTLY_SENT = "partly_sent", _("Partly sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class MissingDataPolicy(models.TextChoices):
-    BLOCK = "block", "Block submission while any row misses a value"
-    SKIP = "skip", "Skip rows that miss a value or are too long"
-    FALLBACK = "fallback", "Use a fallback value per placeholder"
+    BLOCK = "block", _("Block submission while any row misses a value")
+    SKIP = "skip", _("Skip rows that miss a value or are too long")
+    FALLBACK = "fallback", _("Use a fallback value per placeholder")
 
 
 class RowsState(models.TextChoices):
-    READY = "ready", "Complete"
-    BUILDING = "building", "Being built"
-    FAILED = "failed", "Build failed"
+    READY = "ready", _("Complete")
+    BUILDING = "building", _("Being built")
+    FAILED = "failed", _("Build failed")
 
 
 class Campaign(models.Model):
@@ -170,7 +176,7 @@ class Campaign(models.Model):
     status = models.CharField(
         max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT, db_index=True
     )
-    revision = models.PositiveIntegerField(default=1, help_text="Bumped by every edit; approvals name one revision.")
+    revision = models.PositiveIntegerField(default=1, help_text=_("Bumped by every edit; approvals name one revision."))
     fingerprint = models.CharField(max_length=64, blank=True)
     send_round = models.PositiveIntegerField(default=1)
     msg_key_prefix = models.CharField(max_length=16, default=new_msg_key_prefix, editable=False, unique=True)
@@ -208,7 +214,7 @@ class Campaign(models.Model):
 
     @property
     def status_label(self) -> str:
-        return "Scheduled on mPaaS" if self.registered_on_mpaas else self.get_status_display()
+        return gettext("Scheduled on mPaaS") if self.registered_on_mpaas else self.get_status_display()
 
     def msg_key_for(self, seq: int, send_round: int = 1) -> str:
         """The MsgKey of row `seq`: fixed when the row is created, new only for a resend round."""

@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
@@ -91,16 +93,19 @@ def extended_params_problem(value: Any) -> str | None:
     if value in (None, {}):
         return None
     if not isinstance(value, Mapping):
-        return 'extendedParams must be a JSON object such as {"key": "value"}.'
+        return _('extendedParams must be a JSON object such as {"key": "value"}.')
     problems = []
     not_text = sorted(str(key) for key, item in value.items() if not isinstance(item, str))
     if not_text:
-        problems.append(f"values must be text; not text for: {', '.join(not_text)}.")
+        problems.append(_("values must be text; not text for: %(join)s.") % {"join": ", ".join(not_text)})
     if len(value) > validation.MAX_EXTENDED_PARAM_KEYS:
-        problems.append(f"has {len(value)} keys; at most {validation.MAX_EXTENDED_PARAM_KEYS} are allowed.")
+        problems.append(
+            _("has %(len)s keys; at most %(MAX_EXTENDED_PARAM_KEYS)s are allowed.")
+            % {"len": len(value), "MAX_EXTENDED_PARAM_KEYS": validation.MAX_EXTENDED_PARAM_KEYS}
+        )
     reserved = sorted(validation.RESERVED_EXTENDED_PARAM_KEYS.intersection(value))
     if reserved:
-        problems.append(f"uses keys reserved by the push service: {', '.join(reserved)}.")
+        problems.append(_("uses keys reserved by the push service: %(join)s.") % {"join": ", ".join(reserved)})
     return " ".join(f"extendedParams {problem}" for problem in problems) or None
 
 
@@ -120,13 +125,13 @@ def row_problems(
     found: list[tuple[str, str]] = []
     rendered = rendering.render(*template, values, fallback, names=names)
     if rendered.missing:
-        found.append((MISSING, "No value for " + ", ".join(f"#{name}#" for name in rendered.missing) + "."))
+        found.append((MISSING, _("No value for ") + ", ".join(f"#{name}#" for name in rendered.missing) + "."))
     too_long = rendered.too_long_for_mpaas()
     if too_long:
         found.append((TOO_LONG, too_long))
     if rendered.unknown:
         unknown = ", ".join(f"#{key}#" for key in rendered.unknown)
-        found.append((UNKNOWN, f"The template has no {unknown}; not sent."))
+        found.append((UNKNOWN, _("The template has no %(unknown)s; not sent.") % {"unknown": unknown}))
     ext = extended_params_problem(extended)
     if ext:
         found.append((BAD_EXTENDED, ext))
@@ -136,18 +141,19 @@ def row_problems(
 def _campaign_level(campaign: Campaign, report: PreflightReport, now: datetime | None) -> None:
     if campaign.rows_state == RowsState.BUILDING:
         report.block_reasons.append(
-            f"Rows are still being created ({campaign.rows_built:,} of {campaign.rows_expected:,}); wait for them."
+            _("Rows are still being created (%(rows_built)s of %(rows_expected)s); wait for them.")
+            % {"rows_built": f"{campaign.rows_built:,}", "rows_expected": f"{campaign.rows_expected:,}"}
         )
     elif campaign.rows_state == RowsState.FAILED:
-        report.block_reasons.append(f"Creating the rows failed: {campaign.rows_error}")
+        report.block_reasons.append(_("Creating the rows failed: %(rows_error)s") % {"rows_error": campaign.rows_error})
     for problem in validate_strategy(Strategy.from_json(campaign.strategy), now=now):
         report.campaign_problems.append(f"Schedule: {problem.message}")
     options = ChannelOptions.from_json(campaign.options)
     if not validation.MIN_EXPIRED_SECONDS <= options.expired_seconds <= validation.MAX_EXPIRED_SECONDS:
-        report.campaign_problems.append("Expiry must be from 1 second to 72 hours.")
+        report.campaign_problems.append(_("Expiry must be from 1 second to 72 hours."))
     ext = extended_params_problem(options.extended_params)
     if ext:
-        report.campaign_problems.append(f"Campaign-wide {ext}")
+        report.campaign_problems.append(_("Campaign-wide %(ext)s") % {"ext": ext})
     report.block_reasons.extend(report.campaign_problems)
     # What the last explicit check against mPaaS found; pre-flight itself never calls mPaaS.
     if reason := campaign.template.mpaas_block_reason():
@@ -205,13 +211,21 @@ def _safety_nets(campaign: Campaign, report: PreflightReport, now: datetime | No
     report.rows_to_send = max(0, report.rows_to_send - report.rows_suppressed - report.rows_capped)
     if report.rows_suppressed:
         report.warnings.append(
-            f"{report.rows_suppressed:,} target(s) are on the workspace's suppression list and will not be sent."
+            _("%(count)s target(s) are on the workspace's suppression list and will not be sent.")
+            % {"count": f"{report.rows_suppressed:,}"}
         )
     if report.rows_capped:
         workspace = campaign.workspace
         report.warnings.append(
-            f"The frequency cap ({workspace.cap_messages} per {workspace.get_cap_period_display()}) will hold back "
-            f"{report.rows_capped:,} target(s) as of now; a reviewer may approve an exception."
+            _(
+                "The frequency cap (%(messages)s per %(period)s) will hold back %(count)s target(s) as of now; "
+                "a reviewer may approve an exception."
+            )
+            % {
+                "messages": workspace.cap_messages,
+                "period": workspace.get_cap_period_display(),
+                "count": f"{report.rows_capped:,}",
+            }
         )
     if warning := quiet.strategy_warning(campaign, now):
         report.warnings.append(warning)
@@ -243,11 +257,16 @@ def _scan_rows(campaign: Campaign) -> PreflightReport:
         report.total_rows += 1
         found = row_problems(names, values, extended, fallback, template=texts)
         if not (target or "").strip():
-            found.append((EMPTY_TARGET, "The target is empty."))
+            found.append((EMPTY_TARGET, _("The target is empty.")))
         else:
             key = _target_hash(target)
             if key in seen:
-                found.append((DUPLICATE, f"The target repeats row {seen[key]}; it would get the message twice."))
+                found.append(
+                    (
+                        DUPLICATE,
+                        _("The target repeats row %(value)s; it would get the message twice.") % {"value": seen[key]},
+                    )
+                )
             else:
                 seen[key] = seq
         skippable = any(kind in SKIPPABLE for kind, _ in found)
@@ -271,8 +290,11 @@ def _judge_schedule(campaign: Campaign, report: PreflightReport) -> None:
     limit = validation.MAX_UNEXECUTED_SCHEDULED_TASKS
     if Strategy.from_json(campaign.strategy).type == LOOP and report.calls > limit:
         report.block_reasons.append(
-            f"A loop needs one scheduled task on mPaaS per call ({report.calls:,} here) and mPaaS holds at most "
-            f"{limit}; split the audience into campaigns of at most {limit * MAX_TARGETS_PER_CALL:,} targets."
+            _(
+                "A loop needs one scheduled task on mPaaS per call (%(calls)s here) and mPaaS holds at most "
+                "%(limit)s; split the audience into campaigns of at most %(value)s targets."
+            )
+            % {"calls": f"{report.calls:,}", "limit": limit, "value": f"{limit * MAX_TARGETS_PER_CALL:,}"}
         )
 
 
@@ -280,33 +302,50 @@ def _judge(campaign: Campaign, report: PreflightReport) -> None:
     _judge_schedule(campaign, report)
     counts = report.counts
     if report.total_rows == 0:
-        report.block_reasons.append("The campaign has no rows: choose an audience or add rows.")
+        report.block_reasons.append(_("The campaign has no rows: choose an audience or add rows."))
     if counts[MISSING]:
-        one = counts[MISSING] == 1
-        rows = f"{counts[MISSING]:,} row{'' if one else 's'} {'misses' if one else 'miss'}"
+        rows = ngettext("%(count)s row misses", "%(count)s rows miss", counts[MISSING]) % {
+            "count": f"{counts[MISSING]:,}"
+        }
         if campaign.missing_policy == MissingDataPolicy.BLOCK:
-            report.block_reasons.append(f"{rows} a placeholder value and the policy is to block submission.")
+            report.block_reasons.append(
+                _("%(rows)s a placeholder value and the policy is to block submission.") % {"rows": rows}
+            )
         elif campaign.missing_policy == MissingDataPolicy.FALLBACK:
-            report.block_reasons.append(f"{rows} a value that has no fallback; add the fallback value.")
+            report.block_reasons.append(
+                _("%(rows)s a value that has no fallback; add the fallback value.") % {"rows": rows}
+            )
         else:
-            report.warnings.append(f"{rows} a placeholder value and will be skipped.")
+            report.warnings.append(_("%(rows)s a placeholder value and will be skipped.") % {"rows": rows})
     if counts[TOO_LONG]:
-        rows = f"{counts[TOO_LONG]:,} row(s) are longer than mPaaS takes (it would refuse each one's whole call of 100)"
+        rows = _("%(value)s row(s) are longer than mPaaS takes (it would refuse each one's whole call of 100)") % {
+            "value": f"{counts[TOO_LONG]:,}"
+        }
         if campaign.missing_policy == MissingDataPolicy.SKIP:
-            report.warnings.append(f"{rows}; they will be skipped.")
+            report.warnings.append(_("%(rows)s; they will be skipped.") % {"rows": rows})
         else:
-            report.block_reasons.append(f"{rows}; shorten their values or choose to skip such rows.")
+            report.block_reasons.append(
+                _("%(rows)s; shorten their values or choose to skip such rows.") % {"rows": rows}
+            )
     if report.total_rows and not report.rows_to_send:
-        report.block_reasons.append("Every row would be skipped; nothing would be sent.")
+        report.block_reasons.append(_("Every row would be skipped; nothing would be sent."))
     if counts[DUPLICATE]:
-        report.block_reasons.append(f"{counts[DUPLICATE]:,} row(s) repeat a target; remove the repeats.")
+        report.block_reasons.append(
+            _("%(value)s row(s) repeat a target; remove the repeats.") % {"value": f"{counts[DUPLICATE]:,}"}
+        )
     if counts[EMPTY_TARGET]:
-        report.block_reasons.append(f"{counts[EMPTY_TARGET]:,} row(s) have no target.")
+        report.block_reasons.append(_("%(value)s row(s) have no target.") % {"value": f"{counts[EMPTY_TARGET]:,}"})
     if counts[BAD_EXTENDED]:
-        report.block_reasons.append(f"{counts[BAD_EXTENDED]:,} row(s) have extendedParams the API would refuse.")
+        report.block_reasons.append(
+            _("%(value)s row(s) have extendedParams the API would refuse.") % {"value": f"{counts[BAD_EXTENDED]:,}"}
+        )
     if counts[UNKNOWN]:
         report.warnings.append(
-            f"{counts[UNKNOWN]:,} row(s) carry values for placeholders the template does not have; they are not sent."
+            _("%(value)s row(s) carry values for placeholders the template does not have; they are not sent.")
+            % {"value": f"{counts[UNKNOWN]:,}"}
         )
     if report.rows_using_fallback:
-        report.warnings.append(f"{report.rows_using_fallback:,} row(s) use a fallback value.")
+        report.warnings.append(
+            _("%(rows_using_fallback)s row(s) use a fallback value.")
+            % {"rows_using_fallback": f"{report.rows_using_fallback:,}"}
+        )

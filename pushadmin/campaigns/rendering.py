@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from pushadmin.mpaas.validation import MAX_CONTENT_LENGTH, MAX_TITLE_LENGTH
 
 # A marker is #name#: no whitespace and no '#' inside, as in the mPaaS console.
@@ -29,13 +31,14 @@ class VendorLimit:
     body: int
 
 
-# The vendors' documented push limits; the phone preview cuts at the strictest one chosen.
+# The vendors' documented push limits; the phone preview cuts at the strictest one chosen. The names
+# are marked for translation and translated where the preview shows them.
 VENDOR_LIMITS: dict[str, VendorLimit] = {
-    "vivo": VendorLimit("vivo", title=40, body=100),
-    "xiaomi": VendorLimit("Xiaomi", title=50, body=128),
-    "oppo": VendorLimit("OPPO", title=50, body=200),
-    "huawei": VendorLimit("Huawei / Honor", title=40, body=256),
-    "apns": VendorLimit("iOS (lock screen)", title=60, body=178),
+    "vivo": VendorLimit(gettext_noop("vivo"), title=40, body=100),
+    "xiaomi": VendorLimit(gettext_noop("Xiaomi"), title=50, body=128),
+    "oppo": VendorLimit(gettext_noop("OPPO"), title=50, body=200),
+    "huawei": VendorLimit(gettext_noop("Huawei / Honor"), title=40, body=256),
+    "apns": VendorLimit(gettext_noop("iOS (lock screen)"), title=60, body=178),
 }
 STRICTEST_VENDOR = "vivo"
 

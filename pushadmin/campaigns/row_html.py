@@ -12,6 +12,7 @@ from html import escape
 
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from pushadmin.campaigns.rows import RowView
 
@@ -24,7 +25,8 @@ def _output_cell(row: RowView) -> str:
     problems = ""
     if row.problems:
         items = "".join(f"<li>{_e(problem)}</li>" for problem in row.problems)
-        problems = f'<ul class="row-problems" aria-label="Problems of this row">{items}</ul>'
+        aria_label = _e(_("Problems of this row"))
+        problems = f'<ul class="row-problems" aria-label="{aria_label}">{items}</ul>'
     marker = " has-problem" if row.problems else ""
     return (
         f'<td id="out-{_e(row.key)}" class="rendered{marker}"><p class="rendered-title">{_e(row.rendered.title)}</p>'
@@ -39,8 +41,10 @@ def output_cell(row: RowView) -> SafeString:
 def _input(row: RowView, suffix: str, label: str, value: str, editable: bool, extra: str) -> str:
     field_id = _e(f"row-{row.key}-{suffix}")
     readonly = "" if editable else " readonly"
+    field_label = _("%(field)s of row %(row)s") % {"field": label, "row": row.msg_key_hint}
     return (
-        f'<td><label class="visually-hidden" for="{field_id}">{_e(label)} of row {_e(row.msg_key_hint)}</label>'
+        f'<td><label class="visually-hidden" for="{field_id}">'
+        f"{_e(field_label)}</label>"
         f'<input type="text" id="{field_id}" name="{field_id}" value="{_e(value)}"{extra}{readonly}></td>'
     )
 
@@ -54,7 +58,7 @@ class RowRenderer:
         self.editable = editable
 
     def _row(self, row: RowView) -> str:
-        cells = [_input(row, "target", "Target", row.target, self.editable, ' class="cell" maxlength="128"')]
+        cells = [_input(row, "target", _("Target"), row.target, self.editable, ' class="cell" maxlength="128"')]
         cells += [
             _input(row, f"v-{name}", f"#{name}#", value, self.editable, ' class="cell" maxlength="1000"')
             for name, value in row.values.items()
@@ -73,16 +77,17 @@ class RowRenderer:
         key = _e(row.key)
         live = ""
         if self.editable:
+            remove = _e(_("Remove"))
             cells.append(
                 f'<td><input type="checkbox" id="row-{key}-remove" name="row-{key}-remove" value="1"> '
-                f'<label for="row-{key}-remove">Remove</label></td>'
+                f'<label for="row-{key}-remove">{remove}</label></td>'
             )
             live = (
                 f' hx-post="{self.preview_url}" hx-trigger="input changed delay:300ms" hx-target="#out-{key}"'
                 f' hx-swap="outerHTML" hx-vals=\'{{"row": "{key}"}}\' hx-sync="this:queue last"'
             )
         new = "" if row.seq else " data-new-row"
-        label = row.seq or "new"
+        label = row.seq or _e(_("new"))
         return (
             f'<tr id="row-{key}"{new}{live}><th scope="row">{label}<input type="hidden" name="rows" value="{key}"></th>'
             f"{''.join(cells)}</tr>"

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -55,12 +57,15 @@ def rows_table(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
             # The header and the submit button no longer tell the truth: the whole page is sent again.
             messages.warning(
                 request,
-                f"Rows saved. “{campaign.name}” was {status_before} and is a draft again (revision "
-                f"{campaign.revision}): submit it for review again when it is ready.",
+                _(
+                    "Rows saved. “%(name)s” was %(status_before)s and is a draft again (revision %(revision)s): "
+                    "submit it for review again when it is ready."
+                )
+                % {"name": campaign.name, "status_before": status_before, "revision": campaign.revision},
             )
             return _reload_builder(request, campaign)
         if not request.htmx:
-            messages.success(request, "Rows saved." if result.any_change else "Nothing changed in the rows.")
+            messages.success(request, _("Rows saved.") if result.any_change else _("Nothing changed in the rows."))
             return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
     context = rows_context(campaign, _page(request, campaign), saved=request.method == "POST")
     return render_fragment(request, "campaigns/builder.html#rows", context)
@@ -81,7 +86,7 @@ def _rows_with_errors(request: WorkspaceRequest, campaign: Campaign, errors: dic
     shown = []
     for key in campaign_rows.row_keys(request.POST):
         row = campaign_rows.read_row(request.POST, key, names)
-        extended, _ = campaign_rows.parse_extended(row.extended_text)
+        extended, _problem = campaign_rows.parse_extended(row.extended_text)
         seq = campaign_rows.saved_seq(key)
         shown.append(
             campaign_rows.view_row(
@@ -160,7 +165,9 @@ def paste_rows(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
         except (workflow.EditRefused, TransitionRefused) as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Added {added} row{'s' if added != 1 else ''}.")
+            messages.success(
+                request, ngettext("Added %(count)s row.", "Added %(count)s rows.", added) % {"count": added}
+            )
     return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
 
 
@@ -192,5 +199,5 @@ def rebuild_rows(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     except (workflow.EditRefused, TransitionRefused) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Building the rows again from “{campaign.audience.name}”.")
+        messages.success(request, _("Building the rows again from “%(name)s”.") % {"name": campaign.audience.name})
     return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)

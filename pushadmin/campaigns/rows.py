@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, RowReject, detect_delimiter
 from pushadmin.audit import trail
@@ -251,7 +252,7 @@ class RowView:
 
     @property
     def msg_key_hint(self) -> str:
-        return str(self.seq) if self.seq else "new"
+        return str(self.seq) if self.seq else gettext("new")
 
 
 def ext_text(value: Any) -> str:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.utils import dates
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pushadmin.campaigns import options as opt
 from pushadmin.campaigns.options import ChannelOptions
@@ -14,45 +18,58 @@ from pushadmin.campaigns.strategy import FIXED, IMMEDIATE, LOOP, WEEKDAYS, Strat
 from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.mpaas import validation
 
-NOT_SENT = ("", "Not set (the API's default)")
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+NOT_SENT = ("", gettext_lazy("Not set (the API's default)"))
 EXTRA_PAIRS = 3
 
 
-def _choices(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [NOT_SENT, *[(value, f"{label} — {value}") for value, label in pairs]]
+def _choices(pairs: Sequence[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOrPromise]]:
+    return [NOT_SENT, *[(value, format_lazy("{} — {}", label, value)) for value, label in pairs]]
 
 
 class ChannelOptionsForm(forms.Form):
     prefix = "opt"
 
-    expiry_value = forms.IntegerField(label="Expires after", min_value=1, initial=1)
+    expiry_value = forms.IntegerField(label=gettext_lazy("Expires after"), min_value=1, initial=1)
     expiry_unit = forms.ChoiceField(
-        label="Unit", choices=[(u, label) for u, label, _ in opt.EXPIRY_UNITS], initial="days"
+        label=gettext_lazy("Unit"), choices=[(u, label) for u, label, _ in opt.EXPIRY_UNITS], initial="days"
     )
-    notify_type = forms.ChoiceField(label="Channel (NotifyType)", required=False, choices=_choices(opt.NOTIFY_TYPES))
-    push_action = forms.ChoiceField(label="On tap (PushAction)", required=False, choices=_choices(opt.PUSH_ACTIONS))
+    notify_type = forms.ChoiceField(
+        label=gettext_lazy("Channel (NotifyType)"), required=False, choices=_choices(opt.NOTIFY_TYPES)
+    )
+    push_action = forms.ChoiceField(
+        label=gettext_lazy("On tap (PushAction)"), required=False, choices=_choices(opt.PUSH_ACTIONS)
+    )
     silent = forms.ChoiceField(
-        label="Display (Silent)", required=False, choices=_choices([("0", "Show the notification"), ("1", "Silent")])
+        label=gettext_lazy("Display (Silent)"),
+        required=False,
+        choices=_choices([("0", gettext_lazy("Show the notification")), ("1", gettext_lazy("Silent"))]),
     )
     classification = forms.ChoiceField(
-        label="vivo message type (Classification)", required=False, choices=_choices(opt.CLASSIFICATIONS)
+        label=gettext_lazy("vivo message type (Classification)"), required=False, choices=_choices(opt.CLASSIFICATIONS)
     )
-    channel_id = forms.CharField(label="Android notification channel (ChannelId)", required=False, max_length=100)
-    mi_channel_id = forms.CharField(label="Xiaomi channel id (MiChannelId)", required=False, max_length=100)
+    channel_id = forms.CharField(
+        label=gettext_lazy("Android notification channel (ChannelId)"), required=False, max_length=100
+    )
+    mi_channel_id = forms.CharField(
+        label=gettext_lazy("Xiaomi channel id (MiChannelId)"), required=False, max_length=100
+    )
     activity_event = forms.ChoiceField(
-        label="Live Activity event (ActivityEvent)", required=False, choices=_choices(opt.ACTIVITY_EVENTS)
+        label=gettext_lazy("Live Activity event (ActivityEvent)"), required=False, choices=_choices(opt.ACTIVITY_EVENTS)
     )
     activity_content_state = forms.CharField(
-        label="Live Activity content state (ActivityContentState)",
+        label=gettext_lazy("Live Activity content state (ActivityContentState)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text='A JSON object, e.g. {"score": "2:1"}; needs an event.',
+        help_text=gettext_lazy('A JSON object, e.g. {"score": "2:1"}; needs an event.'),
     )
     dismissal_date = forms.IntegerField(
-        label="Live Activity dismissal (DismissalDate, epoch seconds)",
+        label=gettext_lazy("Live Activity dismissal (DismissalDate, epoch seconds)"),
         required=False,
         min_value=1,
-        help_text="Only with the “end” event; without it iOS ends the activity after 4 hours.",
+        help_text=gettext_lazy("Only with the “end” event; without it iOS ends the activity after 4 hours."),
     )
 
     def __init__(
@@ -79,29 +96,42 @@ class ChannelOptionsForm(forms.Form):
         self.vendor_rows: list[tuple[str, str, str]] = []
         for key, vendor in opt.VENDORS:
             self.fields[f"category_{key}"] = self._vendor_field(
-                f"{vendor} message category", opt.CATEGORY_CHOICES.get(key), options.third_channel_category.get(key)
+                _("%(vendor)s message category") % {"vendor": vendor},
+                opt.CATEGORY_CHOICES.get(key),
+                options.third_channel_category.get(key),
             )
             self.fields[f"level_{key}"] = self._vendor_field(
-                f"{vendor} notify level", opt.LEVEL_CHOICES.get(key), options.notify_level.get(key)
+                _("%(vendor)s notify level") % {"vendor": vendor},
+                opt.LEVEL_CHOICES.get(key),
+                options.notify_level.get(key),
             )
-            self.vendor_rows.append((vendor, f"category_{key}", f"level_{key}"))
+            self.vendor_rows.append((str(vendor), f"category_{key}", f"level_{key}"))
         pairs = list(options.extended_params.items())
         self.pair_count = len(pairs) + EXTRA_PAIRS
         for index in range(self.pair_count):
             key, val = pairs[index] if index < len(pairs) else ("", "")
             self.fields[f"ext_key_{index}"] = forms.CharField(
-                label=f"Parameter {index + 1} name", required=False, max_length=100, initial=key
+                label=_("Parameter %(value)s name") % {"value": index + 1}, required=False, max_length=100, initial=key
             )
             self.fields[f"ext_value_{index}"] = forms.CharField(
-                label=f"Parameter {index + 1} value", required=False, max_length=1000, initial=val
+                label=_("Parameter %(value)s value") % {"value": index + 1},
+                required=False,
+                max_length=1000,
+                initial=val,
             )
 
     @staticmethod
-    def _vendor_field(label: str, choices: list[tuple[str, str]] | None, initial: str | None) -> forms.Field:
+    def _vendor_field(
+        label: str, choices: Sequence[tuple[str, StrOrPromise]] | None, initial: str | None
+    ) -> forms.Field:
         if choices:
             return forms.ChoiceField(label=label, required=False, choices=_choices(choices), initial=initial or "")
         return forms.CharField(
-            label=label, required=False, max_length=20, initial=initial or "", help_text="The vendor's code, as text."
+            label=label,
+            required=False,
+            max_length=20,
+            initial=initial or "",
+            help_text=_("The vendor's code, as text."),
         )
 
     def vendors(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
@@ -117,9 +147,11 @@ class ChannelOptionsForm(forms.Form):
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc.msg} at character {exc.pos + 1}.") from None
+            raise forms.ValidationError(
+                _("Not valid JSON: %(msg)s at character %(value)s.") % {"msg": exc.msg, "value": exc.pos + 1}
+            ) from None
         if not isinstance(value, dict):
-            raise forms.ValidationError("Must be a JSON object in braces.")
+            raise forms.ValidationError(_("Must be a JSON object in braces."))
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -128,32 +160,40 @@ class ChannelOptionsForm(forms.Form):
         if data.get("expiry_value"):
             seconds = data["expiry_value"] * unit_size
             if seconds > validation.MAX_EXPIRED_SECONDS:
-                self.add_error("expiry_value", "At most 72 hours (259,200 seconds), the API's limit.")
+                self.add_error("expiry_value", _("At most 72 hours (259,200 seconds), the API's limit."))
             data["expired_seconds"] = seconds
         params: dict[str, str] = {}
         for index in range(self.pair_count):
             key = (data.get(f"ext_key_{index}") or "").strip()
             value = data.get(f"ext_value_{index}") or ""
             if not key and value:
-                self.add_error(f"ext_key_{index}", "Give this value a name.")
+                self.add_error(f"ext_key_{index}", _("Give this value a name."))
             elif key in params:
-                self.add_error(f"ext_key_{index}", f"“{key}” is already used above.")
+                self.add_error(f"ext_key_{index}", _("“%(key)s” is already used above.") % {"key": key})
             elif key:
                 params[key] = value
         reserved = sorted(validation.RESERVED_EXTENDED_PARAM_KEYS & set(params))
         if reserved:
-            self.add_error(None, f"Extra parameters may not use names reserved by the service: {', '.join(reserved)}.")
+            self.add_error(
+                None,
+                _("Extra parameters may not use names reserved by the service: %(join)s.")
+                % {"join": ", ".join(reserved)},
+            )
         if len(params) > validation.MAX_EXTENDED_PARAM_KEYS:
-            self.add_error(None, f"At most {validation.MAX_EXTENDED_PARAM_KEYS} extra parameters are allowed.")
+            self.add_error(
+                None,
+                _("At most %(MAX_EXTENDED_PARAM_KEYS)s extra parameters are allowed.")
+                % {"MAX_EXTENDED_PARAM_KEYS": validation.MAX_EXTENDED_PARAM_KEYS},
+            )
         data["extended_params"] = params
         event = data.get("activity_event")
         if data.get("activity_content_state") and not event:
-            self.add_error("activity_content_state", "Choose a Live Activity event to send a content state.")
+            self.add_error("activity_content_state", _("Choose a Live Activity event to send a content state."))
         if data.get("dismissal_date"):
             if event != "end":
-                self.add_error("dismissal_date", "Takes effect only with the “end” event.")
+                self.add_error("dismissal_date", _("Takes effect only with the “end” event."))
             elif data["dismissal_date"] >= validation.MAX_SECONDS_EPOCH:
-                self.add_error("dismissal_date", "This looks like milliseconds; enter epoch seconds.")
+                self.add_error("dismissal_date", _("This looks like milliseconds; enter epoch seconds."))
         return data
 
     def to_options(self) -> ChannelOptions:
@@ -179,36 +219,53 @@ class StrategyForm(forms.Form):
     prefix = "s"
 
     type = forms.ChoiceField(
-        label="Send",
-        choices=[(IMMEDIATE, "Immediately after approval"), (FIXED, "Once, at a fixed time"), (LOOP, "In a loop")],
+        label=gettext_lazy("Send"),
+        choices=[
+            (IMMEDIATE, gettext_lazy("Immediately after approval")),
+            (FIXED, gettext_lazy("Once, at a fixed time")),
+            (LOOP, gettext_lazy("In a loop")),
+        ],
         widget=forms.RadioSelect,
         initial=IMMEDIATE,
     )
-    time_zone = forms.CharField(label="Time zone", max_length=64, help_text="An IANA name such as Asia/Shanghai.")
+    time_zone = forms.CharField(
+        label=gettext_lazy("Time zone"), max_length=64, help_text=gettext_lazy("An IANA name such as Asia/Shanghai.")
+    )
     fixed_at = forms.CharField(
-        label="Send at", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=gettext_lazy("Send at"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     circle = forms.ChoiceField(
-        label="Repeat",
+        label=gettext_lazy("Repeat"),
         required=False,
-        choices=[("daily", "Every day"), ("weekly", "Every week"), ("monthly", "Every month")],
+        choices=[
+            ("daily", gettext_lazy("Every day")),
+            ("weekly", gettext_lazy("Every week")),
+            ("monthly", gettext_lazy("Every month")),
+        ],
     )
     days = forms.MultipleChoiceField(
-        label="On these weekdays",
+        label=gettext_lazy("On these weekdays"),
         required=False,
-        choices=[(str(i), name) for i, name in enumerate(WEEKDAYS, start=1)],
+        choices=[(str(i), dates.WEEKDAYS[i - 1]) for i in range(1, len(WEEKDAYS) + 1)],
         widget=forms.CheckboxSelectMultiple,
     )
     month_days = forms.CharField(
-        label="On these days of the month", required=False, max_length=100, help_text="For example: 1, 15"
+        label=gettext_lazy("On these days of the month"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("For example: 1, 15"),
     )
-    time = forms.CharField(label="At", required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 1}))
-    start_date = forms.CharField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.CharField(
+        label=gettext_lazy("At"), required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 1})
+    )
+    start_date = forms.CharField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     end_date = forms.CharField(
-        label="Until",
+        label=gettext_lazy("Until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="At most 180 days from today.",
+        help_text=gettext_lazy("At most 180 days from today."),
     )
 
     def __init__(
@@ -237,7 +294,7 @@ class StrategyForm(forms.Form):
                 continue
             day = int(part) if is_whole_number(part) else 0
             if not 1 <= day <= 31:
-                raise forms.ValidationError(f"“{part}” is not a day of the month (1 to 31).")
+                raise forms.ValidationError(_("“%(part)s” is not a day of the month (1 to 31).") % {"part": part})
             days.append(day)
         return sorted(set(days))
 

@@ -22,6 +22,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
+from django.utils import dateformat, dates
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.mpaas import validation
@@ -146,21 +149,29 @@ def strategy_content(strategy: Strategy) -> StrategyContent | None:
 def _shape_problems(strategy: Strategy) -> list[Problem]:
     problems: list[Problem] = []
     if strategy.type not in STRATEGY_TYPES:
-        return [Problem("type", "Choose immediate, fixed time or loop.")]
+        return [Problem("type", _("Choose immediate, fixed time or loop."))]
     try:
         validation.resolve_timezone(strategy.time_zone)
     except Exception:
-        return [Problem("time_zone", f"“{strategy.time_zone}” is not a time zone name such as Asia/Shanghai.")]
+        return [
+            Problem(
+                "time_zone",
+                _("“%(zone)s” is not a time zone name such as Asia/Shanghai.") % {"zone": strategy.time_zone},
+            )
+        ]
     if strategy.type == FIXED and _parse_local(strategy.fixed_at) is None:
-        problems.append(Problem("fixed_at", "Enter the date and time of the send."))
+        problems.append(Problem("fixed_at", _("Enter the date and time of the send.")))
     if strategy.type == LOOP:
         if strategy.circle not in CIRCLES:
-            problems.append(Problem("circle", "Choose daily, weekly or monthly."))
-        for name, label in (("start_date", "first"), ("end_date", "last")):
+            problems.append(Problem("circle", _("Choose daily, weekly or monthly.")))
+        for name, message in (
+            ("start_date", _("Enter the first day of the loop.")),
+            ("end_date", _("Enter the last day of the loop.")),
+        ):
             if _parse_date(getattr(strategy, name)) is None:
-                problems.append(Problem(name, f"Enter the {label} day of the loop."))
+                problems.append(Problem(name, message))
         if not strategy.time:
-            problems.append(Problem("time", "Enter the time of day, such as 09:45."))
+            problems.append(Problem("time", _("Enter the time of day, such as 09:45.")))
     return problems
 
 
@@ -186,7 +197,7 @@ def validate(strategy: Strategy, *, now: datetime | None = None) -> list[Problem
         if problem.field in FORM_FIELD_OF:
             problems.append(Problem(FORM_FIELD_OF[problem.field], _plain(problem)))
     if strategy.type == LOOP and not problems and not run_times(strategy, now=now, limit=1):
-        problems.append(Problem("days", "No send falls between the first and last day; widen the dates or days."))
+        problems.append(Problem("days", _("No send falls between the first and last day; widen the dates or days.")))
     return problems
 
 
@@ -240,11 +251,23 @@ def run_times(strategy: Strategy, *, now: datetime | None = None, limit: int | N
 
 
 def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    # Translators: the separator between the items of a list, as in "Monday, Tuesday and Friday".
+    earlier = _(", ").join(words[:-1])
+    return _("%(earlier)s and %(last)s") % {"earlier": earlier, "last": words[-1]}
 
 
 def _ordinal(number: int) -> str:
-    suffix = "th" if 11 <= number % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    # Translators: the ending of a day of the month, as in "1st", "22nd", "3rd", "15th".
+    suffixes = {
+        1: pgettext("day of the month", "st"),
+        2: pgettext("day of the month", "nd"),
+        3: pgettext("day of the month", "rd"),
+    }
+    suffix = pgettext("day of the month", "th")
+    if not 11 <= number % 100 <= 13:
+        suffix = suffixes.get(number % 10, suffix)
     return f"{number}{suffix}"
 
 
@@ -254,33 +277,53 @@ def _clock(value: str) -> str:
 
 
 def _short_date(day: date) -> str:
-    return f"{day.day} {day:%b}"
+    # Translators: a Django date format for a day of the year without the year, "1 Dec".
+    return dateformat.format(day, _("j M"))
 
 
 def summary(strategy: Strategy, *, now: datetime | None = None) -> str:
-    """One sentence, e.g. "every Monday and Friday at 09:45 from 1 Dec to 31 Jan, 18 sends (Asia/Shanghai)"."""
+    """One sentence, e.g. "every Monday and Friday at 09:45 from 1 Dec to 31 Jan, 18 sends (Asia/Shanghai)".
+
+    In the reader's language: weekday and month names come from Django's own catalogue.
+    """
     if strategy.type == IMMEDIATE:
-        return "immediately, as soon as it is approved and started"
+        return _("immediately, as soon as it is approved and started")
     if _shape_problems(strategy):
-        return "not yet complete"
+        return _("not yet complete")
     if strategy.type == FIXED:
         local = _parse_local(strategy.fixed_at)
         assert local is not None
-        return f"once, on {local:%a} {_short_date(local.date())} {local.year} at {local:%H:%M} ({strategy.time_zone})"
+        return _("once, on %(weekday)s %(date)s %(year)s at %(time)s (%(zone)s)") % {
+            "weekday": dates.WEEKDAYS_ABBR[local.weekday()],
+            "date": _short_date(local.date()),
+            "year": local.year,
+            "time": f"{local:%H:%M}",
+            "zone": strategy.time_zone,
+        }
     if strategy.circle == "weekly":
         if not strategy.days:
-            return "weekly, on no day yet"
-        when = "every " + _join([WEEKDAYS[day - 1] for day in strategy.days if 1 <= day <= 7])
+            return _("weekly, on no day yet")
+        when = _("every %(days)s") % {
+            "days": _join([str(dates.WEEKDAYS[day - 1]) for day in strategy.days if 1 <= day <= 7])
+        }
     elif strategy.circle == "monthly":
         if not strategy.days:
-            return "monthly, on no day yet"
-        when = "on the " + _join([_ordinal(day) for day in strategy.days]) + " of every month"
+            return _("monthly, on no day yet")
+        when = _("on the %(days)s of every month") % {"days": _join([_ordinal(day) for day in strategy.days])}
     else:
-        when = "every day"
+        when = _("every day")
     start, end = _parse_date(strategy.start_date), _parse_date(strategy.end_date)
     assert start is not None and end is not None
     sends = len(run_times(strategy, now=now, limit=None))
-    return (
-        f"{when} at {_clock(strategy.time)} from {_short_date(start)} to {_short_date(end)}, "
-        f"{sends} send{'' if sends == 1 else 's'} ({strategy.time_zone})"
-    )
+    return ngettext(
+        "%(when)s at %(time)s from %(start)s to %(end)s, %(count)s send (%(zone)s)",
+        "%(when)s at %(time)s from %(start)s to %(end)s, %(count)s sends (%(zone)s)",
+        sends,
+    ) % {
+        "when": when,
+        "time": _clock(strategy.time),
+        "start": _short_date(start),
+        "end": _short_date(end),
+        "count": sends,
+        "zone": strategy.time_zone,
+    }

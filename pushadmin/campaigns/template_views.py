@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -70,7 +71,9 @@ def save_template(request: WorkspaceRequest, form: TemplateForm, action: str) ->
     locked = [c.name for c in users.filter(status__in=LOCKING_STATES)]
     text_changed = old is not None and any(old[k] != form.cleaned_data[k] for k in ("name", "title", "content"))
     if text_changed and locked:
-        raise TemplateLocked(f"Campaigns using this template may still send: {', '.join(locked)}. Copy it instead.")
+        raise TemplateLocked(
+            _("Campaigns using this template may still send: %(join)s. Copy it instead.") % {"join": ", ".join(locked)}
+        )
     with transaction.atomic():
         template = form.save(commit=False)
         if not template.pk:
@@ -94,7 +97,7 @@ def _save(request: WorkspaceRequest, form: TemplateForm, action: str) -> HttpRes
     except TemplateLocked as locked:
         form.add_error(None, str(locked))
         return render(request, "campaigns/template_form.html", _preview_context(form))
-    messages.success(request, f"Template “{template.name}” saved.")
+    messages.success(request, _("Template “%(name)s” saved.") % {"name": template.name})
     return redirect("campaigns:template_list", workspace_id=template.workspace_id)
 
 
@@ -158,5 +161,9 @@ def template_check_mpaas(request: WorkspaceRequest, template_id: int) -> HttpRes
 def template_duplicate(request: WorkspaceRequest, template_id: int) -> HttpResponse:
     template = get_in_workspace(request, Template, pk=template_id)
     copy = duplicating.duplicate_template(template, request=request)
-    messages.success(request, f"“{copy.name}” is a copy of “{template.name}”; create it on mPaaS before using it.")
+    messages.success(
+        request,
+        _("“%(name)s” is a copy of “%(name2)s”; create it on mPaaS before using it.")
+        % {"name": copy.name, "name2": template.name},
+    )
     return redirect("campaigns:template_edit", workspace_id=copy.workspace_id, template_id=copy.pk)

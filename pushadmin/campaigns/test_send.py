@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign
@@ -77,7 +78,10 @@ def send_test(campaign: Campaign, target: str, *, request: HttpRequest, row: int
         )
     target = target or first.target
     if Suppression.objects.filter(workspace_id=campaign.workspace_id, target=target).exists():
-        raise ValueError(f"“{target}” is on the workspace's suppression list: nothing is sent to it, not even a test.")
+        raise ValueError(
+            _("“%(target)s” is on the workspace's suppression list: nothing is sent to it, not even a test.")
+            % {"target": target}
+        )
     msg_key = f"pa{campaign.msg_key_prefix}-test-{secrets.token_hex(4)}"
     probe = Message(target=target, msg_key=msg_key, values=first.values, extended_params=first.extended_params)
     push = build_push_request(campaign, [probe], task_name=f"Test: {campaign.name}"[:100])

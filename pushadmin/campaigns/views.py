@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -99,7 +100,9 @@ def campaign_create(request: WorkspaceRequest) -> HttpResponse:
     forms = settings_forms(request, campaign)
     if request.method == "POST" and all(f.is_valid() for f in forms):
         campaign = create_campaign(request, forms)
-        messages.success(request, f"Campaign “{campaign.name}” created. Add or check its rows below.")
+        messages.success(
+            request, _("Campaign “%(name)s” created. Add or check its rows below.") % {"name": campaign.name}
+        )
         return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
     return render(request, "campaigns/builder.html", builder_context(request, None, forms))
 
@@ -111,11 +114,15 @@ def campaign_edit(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     if campaign.status not in workflow.EDITABLE_STATES:
         state = campaign.get_status_display().lower()
         if request.method == "POST":
-            messages.error(request, f"“{campaign.name}” is {state}; it can no longer be edited.")
+            messages.error(
+                request,
+                _("“%(name)s” is %(state)s; it can no longer be edited.") % {"name": campaign.name, "state": state},
+            )
         else:
             messages.info(
                 request,
-                f"“{campaign.name}” is {state}: this page shows it as approved. Duplicate it to start a new draft.",
+                _("“%(name)s” is %(state)s: this page shows it as approved. Duplicate it to start a new draft.")
+                % {"name": campaign.name, "state": state},
             )
         return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
     # Read before validating: a bound ModelForm copies the posted values onto the campaign.
@@ -162,7 +169,7 @@ def campaign_submit(request: WorkspaceRequest, campaign_id: int) -> HttpResponse
     except TransitionRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"“{campaign.name}” is waiting for review.")
+        messages.success(request, _("“%(name)s” is waiting for review.") % {"name": campaign.name})
     return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
 
 
@@ -214,6 +221,8 @@ def campaign_duplicate(request: WorkspaceRequest, campaign_id: int) -> HttpRespo
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     copy = duplicating.duplicate_campaign(campaign, request=request)
     messages.success(
-        request, f"“{copy.name}” is a new draft with {copy.rows_expected:,} rows, each with its own MsgKey."
+        request,
+        _("“%(name)s” is a new draft with %(rows_expected)s rows, each with its own MsgKey.")
+        % {"name": copy.name, "rows_expected": f"{copy.rows_expected:,}"},
     )
     return redirect("campaigns:edit", workspace_id=copy.workspace_id, campaign_id=copy.pk)

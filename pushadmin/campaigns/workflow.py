@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from pushadmin.accounts.requests import AuthenticatedRequest
 from pushadmin.audit import trail
@@ -44,7 +45,9 @@ def record_edit(
         current = Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("status", flat=True).first()
         if current not in EDITABLE_STATES:
             label = CampaignStatus(current).label.lower() if current else "deleted"
-            raise EditRefused(f"“{campaign.name}” is {label}; it can no longer be edited.")
+            raise EditRefused(
+                _("“%(name)s” is %(label)s; it can no longer be edited.") % {"name": campaign.name, "label": label}
+            )
         Campaign.objects.filter(pk=campaign.pk).update(revision=F("revision") + 1, fingerprint="")
         campaign.editors.add(request.user)
         trail.record(

@@ -32,7 +32,7 @@ def overview(workspace: Workspace, roles: set[str]) -> dict[str, Any]:
     counts = dict(Campaign.objects.filter(workspace=workspace).values_list("status").annotate(n=Count("id")).order_by())
     wanted = {status for role in roles for status in ATTENTION.get(role, [])}
     statuses = [
-        StatusCount(status.value, status.label, counts.get(status.value, 0), status in wanted)
+        StatusCount(status.value, str(status.label), counts.get(status.value, 0), status in wanted)
         for status in CampaignStatus
         if counts.get(status.value)
     ]

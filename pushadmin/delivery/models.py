@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MessageStatus(models.TextChoices):
-    DRAFT = "draft", "Not sent yet"
-    PENDING = "pending", "Waiting to be resent"
-    IN_FLIGHT = "in_flight", "Being sent"
-    ACCEPTED = "accepted", "Accepted by mPaaS"
-    REJECTED = "rejected", "Rejected by mPaaS"
-    SKIPPED = "skipped", "Skipped (missing value or too long)"
-    CANCELLED = "cancelled", "Cancelled"
-    UNKNOWN = "unknown", "Outcome unknown"
+    DRAFT = "draft", _("Not sent yet")
+    PENDING = "pending", _("Waiting to be resent")
+    IN_FLIGHT = "in_flight", _("Being sent")
+    ACCEPTED = "accepted", _("Accepted by mPaaS")
+    REJECTED = "rejected", _("Rejected by mPaaS")
+    SKIPPED = "skipped", _("Skipped (missing value or too long)")
+    CANCELLED = "cancelled", _("Cancelled")
+    UNKNOWN = "unknown", _("Outcome unknown")
     # Final states set by the workspace's safety nets (pushadmin.safety), never sent.
-    SUPPRESSED = "suppressed", "Suppressed (on the workspace's suppression list)"
-    CAPPED = "capped", "Held back by the frequency cap"
+    SUPPRESSED = "suppressed", _("Suppressed (on the workspace's suppression list)")
+    CAPPED = "capped", _("Held back by the frequency cap")
     # Accepted, then recalled from mPaaS with RevokePushTask.
-    RECALLED = "recalled", "Recalled"
+    RECALLED = "recalled", _("Recalled")
 
 
 # Result codes the history's code index leaves out: those of unsent and accepted rows, the great
@@ -33,7 +34,7 @@ class Message(models.Model):
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="messages", db_index=False
     )
-    seq = models.PositiveIntegerField(help_text="Row number within the campaign, from 1.")
+    seq = models.PositiveIntegerField(help_text=_("Row number within the campaign, from 1."))
     target = models.CharField(max_length=128)
     values = models.JSONField(default=dict)
     extended_params = models.JSONField(null=True, blank=True)
@@ -82,11 +83,11 @@ class Message(models.Model):
 
 
 class BatchStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    CLAIMED = "claimed", "Claimed by a worker, not yet sent"
-    IN_FLIGHT = "in_flight", "In flight"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    CLAIMED = "claimed", _("Claimed by a worker, not yet sent")
+    IN_FLIGHT = "in_flight", _("In flight")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Batch(models.Model):
@@ -116,12 +117,12 @@ class Batch(models.Model):
 
 
 class AttemptOutcome(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    CONFIG_ERROR = "config_error", "Configuration error"
-    THROTTLED = "throttled", "Throttled"
-    RETRYABLE = "retryable", "Failed, retried"
-    AMBIGUOUS = "ambiguous", "Outcome unknown"
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    CONFIG_ERROR = "config_error", _("Configuration error")
+    THROTTLED = "throttled", _("Throttled")
+    RETRYABLE = "retryable", _("Failed, retried")
+    AMBIGUOUS = "ambiguous", _("Outcome unknown")
 
 
 class Attempt(models.Model):
@@ -137,7 +138,7 @@ class Attempt(models.Model):
     message = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     settled = models.PositiveIntegerField(
-        default=0, help_text="Messages this attempt gave their final state (0 when it will be retried)."
+        default=0, help_text=_("Messages this attempt gave their final state (0 when it will be retried).")
     )
 
     class Meta:

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Message, MessageStatus
@@ -89,17 +91,17 @@ def campaign_progress(campaign: Campaign, now: datetime | None = None) -> Progre
     total = sum(counts.values())
     remaining = sum(counts.get(s, 0) for s in (MessageStatus.DRAFT, MessageStatus.PENDING, MessageStatus.IN_FLIGHT))
     bars = [
-        Bar("accepted", "Accepted", counts.get(MessageStatus.ACCEPTED, 0), total),
-        Bar("rejected", "Rejected", counts.get(MessageStatus.REJECTED, 0), total),
-        Bar("unknown", "Unknown", counts.get(MessageStatus.UNKNOWN, 0), total),
-        Bar("remaining", "Remaining", remaining, total),
+        Bar("accepted", _("Accepted"), counts.get(MessageStatus.ACCEPTED, 0), total),
+        Bar("rejected", _("Rejected"), counts.get(MessageStatus.REJECTED, 0), total),
+        Bar("unknown", _("Unknown"), counts.get(MessageStatus.UNKNOWN, 0), total),
+        Bar("remaining", _("Remaining"), remaining, total),
     ]
     for status, label in (
-        (MessageStatus.SKIPPED, "Skipped"),
-        (MessageStatus.CANCELLED, "Cancelled"),
-        (MessageStatus.SUPPRESSED, "Suppressed"),
-        (MessageStatus.CAPPED, "Held back by the cap"),
-        (MessageStatus.RECALLED, "Recalled"),
+        (MessageStatus.SKIPPED, _("Skipped")),
+        (MessageStatus.CANCELLED, _("Cancelled")),
+        (MessageStatus.SUPPRESSED, _("Suppressed")),
+        (MessageStatus.CAPPED, _("Held back by the cap")),
+        (MessageStatus.RECALLED, _("Recalled")),
     ):
         if counts.get(status):
             bars.append(Bar(str(status), label, counts[status], total))
@@ -142,7 +144,11 @@ CHART_CLASS: dict[str, str] = {
     AttemptOutcome.REJECTED: "chart-rejected",
     AttemptOutcome.AMBIGUOUS: "chart-unknown",
 }
-CHART_WORD = {"chart-accepted": "accepted", "chart-rejected": "rejected", "chart-unknown": "unknown"}
+CHART_WORD = {
+    "chart-accepted": gettext_lazy("accepted"),
+    "chart-rejected": pgettext_lazy("message outcome", "rejected"),
+    "chart-unknown": gettext_lazy("unknown"),
+}
 
 
 def outcome_chart(campaign: Campaign, now: datetime) -> Chart:
@@ -179,8 +185,12 @@ def outcome_chart(campaign: Campaign, now: datetime) -> Chart:
                 y -= height
                 stacks.append((css, y, height))
         moment = timezone.localtime(start + step * index).strftime("%H:%M:%S")
-        parts = ", ".join(f"{bucket.get(css, 0)} {word}" for css, word in CHART_WORD.items())
-        columns.append(ChartColumn(index * width, width - 2, stacks, moment, f"from {moment}: {parts}"))
+        parts = _(", ").join(
+            _("%(count)s %(outcome)s") % {"count": bucket.get(css, 0), "outcome": word}
+            for css, word in CHART_WORD.items()
+        )
+        title = _("from %(moment)s: %(parts)s") % {"moment": moment, "parts": parts}
+        columns.append(ChartColumn(index * width, width - 2, stacks, moment, title))
     return Chart(
         columns=columns,
         peak=peak,

@@ -27,6 +27,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
@@ -124,52 +126,59 @@ def unexecuted_known_locally(campaign: Campaign, now: datetime | None = None) ->
 
 
 def scheduling_plan(campaign: Campaign, *, unexecuted: int | None = None) -> tuple[str, str]:
-    """How a campaign will be sent and why, in words for the builder and the reviewer."""
+    """How a campaign will be sent and why, in words for the builder and the reviewer (in their language)."""
     kind = strategy_kind(campaign)
     if kind == IMMEDIATE:
-        return IMMEDIATE, "Sent as soon as it is approved."
+        return IMMEDIATE, _("Sent as soon as it is approved.")
     if registered_on_mpaas(campaign):
         return ON_MPAAS, registered_description(campaign)
     if campaign.status == CampaignStatus.SCHEDULED:
-        return HELD_LOCALLY, (
-            f"Held by pushadmin, whose workers send it {summary(Strategy.from_json(campaign.strategy))}: "
-            f"it did not fit in the {MPAAS_UNEXECUTED_LIMIT} unexecuted tasks mPaaS allows when it was approved."
-        )
+        return HELD_LOCALLY, _(
+            "Held by pushadmin, whose workers send it %(when)s: it did not fit in the %(limit)s unexecuted tasks "
+            "mPaaS allows when it was approved."
+        ) % {"when": summary(Strategy.from_json(campaign.strategy)), "limit": MPAAS_UNEXECUTED_LIMIT}
     needed = batches_needed(campaign)
     taken = unexecuted_known_locally(campaign) if unexecuted is None else unexecuted
     room = MPAAS_UNEXECUTED_LIMIT - taken
     if needed <= room:
-        return ON_MPAAS, (
-            f"Registered on mPaaS as {needed} scheduled task{'s' if needed != 1 else ''} "
-            f"({taken} of the {MPAAS_UNEXECUTED_LIMIT} unexecuted tasks mPaaS allows are already taken), "
-            "so it fires even if pushadmin is down; cancelling it cancels them on mPaaS."
-        )
+        return ON_MPAAS, ngettext(
+            "Registered on mPaaS as %(needed)s scheduled task (%(taken)s of the %(limit)s unexecuted tasks mPaaS "
+            "allows are already taken), so it fires even if pushadmin is down; cancelling it cancels them on mPaaS.",
+            "Registered on mPaaS as %(needed)s scheduled tasks (%(taken)s of the %(limit)s unexecuted tasks mPaaS "
+            "allows are already taken), so it fires even if pushadmin is down; cancelling it cancels them on mPaaS.",
+            needed,
+        ) % {"needed": needed, "taken": taken, "limit": MPAAS_UNEXECUTED_LIMIT}
     if kind == LOOP and needed > MPAAS_UNEXECUTED_LIMIT:
-        return REFUSED, (
-            f"A loop needs {needed} scheduled tasks on mPaaS, which holds at most {MPAAS_UNEXECUTED_LIMIT} "
-            "unexecuted ones; split the audience into campaigns of at most "
-            f"{MPAAS_UNEXECUTED_LIMIT * MAX_TARGETS_PER_CALL:,} targets."
-        )
+        return REFUSED, _(
+            "A loop needs %(needed)s scheduled tasks on mPaaS, which holds at most %(limit)s unexecuted ones; "
+            "split the audience into campaigns of at most %(targets)s targets."
+        ) % {
+            "needed": needed,
+            "limit": MPAAS_UNEXECUTED_LIMIT,
+            "targets": f"{MPAAS_UNEXECUTED_LIMIT * MAX_TARGETS_PER_CALL:,}",
+        }
     if kind == LOOP:
-        return WAITING_FOR_ROOM, (
-            f"A loop needs {needed} scheduled tasks on mPaaS but only {max(room, 0)} of "
-            f"{MPAAS_UNEXECUTED_LIMIT} are free now; pushadmin registers it as soon as other schedules have run "
-            "(it checks every few seconds), or cancel it."
-        )
-    return HELD_LOCALLY, (
-        f"It needs {needed} scheduled tasks but mPaaS allows {MPAAS_UNEXECUTED_LIMIT} unexecuted ones "
-        f"({taken} taken), so pushadmin holds it and its workers send it at the time."
-    )
+        return WAITING_FOR_ROOM, _(
+            "A loop needs %(needed)s scheduled tasks on mPaaS but only %(free)s of %(limit)s are free now; pushadmin "
+            "registers it as soon as other schedules have run (it checks every few seconds), or cancel it."
+        ) % {"needed": needed, "free": max(room, 0), "limit": MPAAS_UNEXECUTED_LIMIT}
+    return HELD_LOCALLY, _(
+        "It needs %(needed)s scheduled tasks but mPaaS allows %(limit)s unexecuted ones (%(taken)s taken), so "
+        "pushadmin holds it and its workers send it at the time."
+    ) % {"needed": needed, "limit": MPAAS_UNEXECUTED_LIMIT, "taken": taken}
 
 
 def registered_description(campaign: Campaign) -> str:
     """What the campaign page says of a campaign waiting on mPaaS."""
     tasks = _accepted_with_task_id([campaign.pk]).values("task_id").distinct().count()
     when = summary(Strategy.from_json(campaign.strategy))
-    return (
-        f"Scheduled on mPaaS as {tasks} task{'s' if tasks != 1 else ''}: it fires {when}. "
-        "mPaaS sends it even if pushadmin is down; cancelling the campaign cancels its tasks there."
-    )
+    return ngettext(
+        "Scheduled on mPaaS as %(tasks)s task: it fires %(when)s. "
+        "mPaaS sends it even if pushadmin is down; cancelling the campaign cancels its tasks there.",
+        "Scheduled on mPaaS as %(tasks)s tasks: it fires %(when)s. "
+        "mPaaS sends it even if pushadmin is down; cancelling the campaign cancels its tasks there.",
+        tasks,
+    ) % {"tasks": tasks, "when": when}
 
 
 def count_unexecuted_on_mpaas(campaign: Campaign) -> int:

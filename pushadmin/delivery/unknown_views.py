@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pushadmin.accounts.access import get_in_workspace, workspace_view
@@ -52,7 +53,7 @@ def decide_unknown(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     if request.POST.get("scope") == "selected":
         seqs = _row_numbers(request.POST.getlist("seq"))
         if not seqs:
-            messages.error(request, "Tick the messages to decide about, or choose “every unknown message”.")
+            messages.error(request, _("Tick the messages to decide about, or choose “every unknown message”."))
             return back
     try:
         count = unknowns.decide(
@@ -66,7 +67,11 @@ def decide_unknown(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
         messages.error(request, str(refused))
         return back
     if request.POST.get("decision") == unknowns.RESEND:
-        messages.success(request, f"{count} message(s) are being sent again with their own MsgKeys.")
+        messages.success(
+            request, _("%(count)s message(s) are being sent again with their own MsgKeys.") % {"count": count}
+        )
         return redirect("delivery:progress", workspace_id=request.workspace.pk, campaign_id=campaign.pk)
-    messages.success(request, f"{count} message(s) are left as unknown, with your reason on record.")
+    messages.success(
+        request, _("%(count)s message(s) are left as unknown, with your reason on record.") % {"count": count}
+    )
     return back

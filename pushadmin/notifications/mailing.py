@@ -6,7 +6,10 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.utils import translation
+from django.utils.translation import gettext
 
+from pushadmin.accounts import preferences
 from pushadmin.notifications.models import MailChoice, Notification
 
 logger = logging.getLogger(__name__)
@@ -25,9 +28,13 @@ def mail(notification_ids: list[int]) -> int:
         address = notification.user.email
         if not address or not wants_mail(notification.user_id):
             continue
-        body = (
-            f"{notification.text}\n\nWorkspace: {notification.workspace.name}\nOpen: {site_url()}{notification.link}\n"
-        )
+        # Sent by a worker, so in the language the person chose for the console, not the request's.
+        with translation.override(preferences.language_for(notification.user_id)):
+            body = gettext("%(text)s\n\nWorkspace: %(workspace)s\nOpen: %(link)s\n") % {
+                "text": notification.text,
+                "workspace": notification.workspace.name,
+                "link": f"{site_url()}{notification.link}",
+            }
         messages.append(EmailMessage(f"[pushadmin] {notification.text[:120]}", body, None, [address]))
     if not messages:
         return 0

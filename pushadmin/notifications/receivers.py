@@ -7,7 +7,10 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
+from pushadmin.accounts import preferences
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.signals import campaign_moved
@@ -15,19 +18,31 @@ from pushadmin.notifications.models import Notification
 
 REVIEWERS, AUTHORS, AUTHORS_AND_ADMINS = "reviewers", "authors", "authors and admins"
 
-# action → (who hears, what they read, which page it opens)
+# action → (who hears, what they read, which page it opens); each reads it in their own language.
 RULES: dict[str, tuple[str, str, str]] = {
-    "campaign.submitted": (REVIEWERS, "“{name}” waits for your review ({actor} submitted it).", "reviews:review"),
-    "campaign.approved": (AUTHORS, "“{name}” was approved by {actor}.", "delivery:progress"),
-    "campaign.rejected": (AUTHORS, "“{name}” was rejected by {actor}: {reason}", "campaigns:detail"),
-    "campaign.paused": (AUTHORS_AND_ADMINS, "“{name}” was paused by {actor}.", "delivery:progress"),
-    "campaign.auto_paused": (AUTHORS_AND_ADMINS, "“{name}” paused itself: {reason}", "delivery:progress"),
-    "campaign.sent": (AUTHORS, "“{name}” was sent: every message was accepted.", "delivery:progress"),
-    "campaign.partly_sent": (AUTHORS, "“{name}” finished partly sent; see the rejected messages.", "delivery:progress"),
-    "campaign.failed": (AUTHORS_AND_ADMINS, "“{name}” failed: no message was accepted.", "delivery:progress"),
+    "campaign.submitted": (
+        REVIEWERS,
+        gettext_noop("“{name}” waits for your review ({actor} submitted it)."),
+        "reviews:review",
+    ),
+    "campaign.approved": (AUTHORS, gettext_noop("“{name}” was approved by {actor}."), "delivery:progress"),
+    "campaign.rejected": (AUTHORS, gettext_noop("“{name}” was rejected by {actor}: {reason}"), "campaigns:detail"),
+    "campaign.paused": (AUTHORS_AND_ADMINS, gettext_noop("“{name}” was paused by {actor}."), "delivery:progress"),
+    "campaign.auto_paused": (AUTHORS_AND_ADMINS, gettext_noop("“{name}” paused itself: {reason}"), "delivery:progress"),
+    "campaign.sent": (AUTHORS, gettext_noop("“{name}” was sent: every message was accepted."), "delivery:progress"),
+    "campaign.partly_sent": (
+        AUTHORS,
+        gettext_noop("“{name}” finished partly sent; see the rejected messages."),
+        "delivery:progress",
+    ),
+    "campaign.failed": (
+        AUTHORS_AND_ADMINS,
+        gettext_noop("“{name}” failed: no message was accepted."),
+        "delivery:progress",
+    ),
     "campaign.recalled": (
         AUTHORS_AND_ADMINS,
-        "“{name}” was recalled from phones by {actor}: {reason}",
+        gettext_noop("“{name}” was recalled from phones by {actor}: {reason}"),
         "safety:recall",
     ),
 }
@@ -59,12 +74,17 @@ def notify(campaign: Campaign, action: str, actor: Any, detail: dict[str, Any]) 
         return []
     audience, sentence, page = rule
     actor_name = actor.get_username() if isinstance(actor, User) else "pushadmin"
-    reason = str(detail.get("reason") or "").strip() or "no reason given"
-    text = sentence.format(name=campaign.name, actor=actor_name, reason=reason)[:500]
+    given = str(detail.get("reason") or "").strip()
     link = reverse(page, kwargs={"workspace_id": campaign.workspace_id, "campaign_id": campaign.pk})
+
+    def text_for(user_id: int) -> str:
+        with translation.override(preferences.language_for(user_id)):
+            reason = given or gettext("no reason given")
+            return gettext(sentence).format(name=campaign.name, actor=actor_name, reason=reason)[:500]
+
     made = Notification.objects.bulk_create(
         Notification(
-            user_id=pk, workspace_id=campaign.workspace_id, campaign=campaign, kind=action, text=text, link=link
+            user_id=pk, workspace_id=campaign.workspace_id, campaign=campaign, kind=action, text=text_for(pk), link=link
         )
         for pk in recipients(campaign, audience, actor)
     )

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from pushadmin.accounts.requests import AuthenticatedRequest
@@ -31,7 +32,11 @@ def notification_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def mark_all_read(request: AuthenticatedRequest) -> HttpResponse:
     marked = Notification.objects.filter(user=request.user, read_at=None).update(read_at=timezone.now())
-    messages.success(request, f"{marked} notification{'' if marked == 1 else 's'} marked as read.")
+    messages.success(
+        request,
+        ngettext("%(count)s notification marked as read.", "%(count)s notifications marked as read.", marked)
+        % {"count": marked},
+    )
     return redirect("notifications:list")
 
 

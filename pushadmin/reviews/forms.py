@@ -1,22 +1,23 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for rejecting",
+        label=_("Reason for rejecting"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The author sees this and the campaign goes back to draft.",
-        error_messages={"required": "Say why you reject it, so the author knows what to change."},
+        help_text=_("The author sees this and the campaign goes back to draft."),
+        error_messages={"required": _("Say why you reject it, so the author knows what to change.")},
     )
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Write something before posting a comment."},
+        error_messages={"required": _("Write something before posting a comment.")},
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from pushadmin.audiences.models import AudienceImport, ImportRunStatus
 from pushadmin.campaigns.models import Campaign
@@ -24,21 +25,24 @@ class Contribution:
 
 def contributions(campaign: Campaign) -> list[Contribution]:
     """Every (person, part) of the campaign's content, in the order a reviewer reads them."""
-    parts: list[tuple[int, str]] = [(campaign.created_by_id, "created this campaign")]
-    parts += [(pk, "edited this campaign or its rows") for pk in campaign.editors.values_list("pk", flat=True)]
+    parts: list[tuple[int, str]] = [(campaign.created_by_id, _("created this campaign"))]
+    parts += [(pk, _("edited this campaign or its rows")) for pk in campaign.editors.values_list("pk", flat=True)]
     template = campaign.template
-    parts.append((template.created_by_id, f"wrote the template “{template.name}”"))
-    parts += [(pk, f"changed the template “{template.name}”") for pk in template.editors.values_list("pk", flat=True)]
+    parts.append((template.created_by_id, _("wrote the template “%(name)s”") % {"name": template.name}))
+    parts += [
+        (pk, _("changed the template “%(name)s”") % {"name": template.name})
+        for pk in template.editors.values_list("pk", flat=True)
+    ]
     if campaign.audience_id is not None:
         audience = campaign.audience
         assert audience is not None
-        parts.append((audience.created_by_id, f"created the audience “{audience.name}”"))
+        parts.append((audience.created_by_id, _("created the audience “%(name)s”") % {"name": audience.name}))
         importers = (
             AudienceImport.objects.filter(audience=audience, status=ImportRunStatus.DONE)
             .values_list("created_by_id", flat=True)
             .distinct()
         )
-        parts += [(pk, f"imported rows into the audience “{audience.name}”") for pk in importers]
+        parts += [(pk, _("imported rows into the audience “%(name)s”") % {"name": audience.name}) for pk in importers]
     names = dict(get_user_model().objects.filter(pk__in={pk for pk, _ in parts}).values_list("pk", "username"))
     seen: set[tuple[int, str]] = set()
     result = []
@@ -53,7 +57,9 @@ def why_excluded(campaign: Campaign, user_id: int) -> str | None:
     """The first part of the content this person shaped, as a reason they may not approve, or None."""
     for contribution in contributions(campaign):
         if contribution.user_id == user_id:
-            return f"You {contribution.part}; four-eyes review needs someone who shaped none of its content."
+            return _("You %(part)s; four-eyes review needs someone who shaped none of its content.") % {
+                "part": contribution.part
+            }
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Approval(models.Model):
@@ -14,7 +15,7 @@ class Approval(models.Model):
     revision = models.PositiveIntegerField()
     fingerprint = models.CharField(max_length=64)
     snapshot = models.JSONField(
-        default=dict, help_text="What was approved (content, options, strategy, counts), for later diffs."
+        default=dict, help_text=_("What was approved (content, options, strategy, counts), for later diffs.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -55,8 +56,8 @@ class ApprovedRows(models.Model):
 
 
 class CommentKind(models.TextChoices):
-    COMMENT = "comment", "Comment"
-    REJECTION = "rejection", "Rejection"
+    COMMENT = "comment", _("Comment")
+    REJECTION = "rejection", _("Rejection")
 
 
 class ReviewComment(models.Model):

@@ -11,6 +11,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from pushadmin.campaigns import payload, preflight, rendering
 from pushadmin.campaigns.models import Campaign, DeliveryType, MissingDataPolicy
 from pushadmin.campaigns.options import ChannelOptions
@@ -38,10 +40,10 @@ def warnings_of(campaign: Campaign, rendered: rendering.Rendered) -> list[str]:
     """What a reviewer should notice about one rendered row (preflight adds the row-level problems)."""
     warnings = []
     if rendered.used_fallback:
-        warnings.append(f"Uses the fallback for {', '.join(rendered.used_fallback)}")
+        warnings.append(_("Uses the fallback for %(join)s") % {"join": ", ".join(rendered.used_fallback)})
     cut = rendered.truncated()
     if cut.title_cut or cut.body_cut:
-        warnings.append(f"Longer than {cut.vendor} shows; the phone cuts it")
+        warnings.append(_("Longer than %(vendor)s shows; the phone cuts it") % {"vendor": cut.vendor})
     return warnings
 
 
@@ -80,10 +82,10 @@ def _spread_samples(campaign: Campaign, rows: Any, shown: set[int], rng: random.
     last = rows.order_by("-seq").values_list(*SAMPLE_FIELDS).first()
     if first is None or last is None:
         return []
-    picks = [("First row", first), ("Last row", last)]
+    picks = [(_("First row"), first), (_("Last row"), last)]
     if last[0] - first[0] > 1:
         middle = rows.filter(seq__gte=rng.randint(first[0] + 1, last[0] - 1)).order_by("seq")
-        picks.insert(1, ("Random row", middle.values_list(*SAMPLE_FIELDS).first()))
+        picks.insert(1, (_("Random row"), middle.values_list(*SAMPLE_FIELDS).first()))
     samples = []
     for label, row in picks:
         if row is not None and row[0] not in shown:
@@ -181,8 +183,8 @@ def diff_against(
     same_content = all(approval.snapshot.get(key) == value for key, value in content_of(campaign).items())
     if rows is not None:
         if rows.any:
-            changes.append(Change("Rows", "as approved", rows_summary(rows)))
+            changes.append(Change("Rows", _("as approved"), rows_summary(rows)))
     elif same_content and campaign.fingerprint and campaign.fingerprint != approval.fingerprint:
         # Only the rows can account for a different fingerprint, and this approval kept no copy of them.
-        changes.append(Change("Rows", "as approved", "target rows changed (targets, values or MsgKeys)"))
+        changes.append(Change("Rows", _("as approved"), _("target rows changed (targets, values or MsgKeys)")))
     return changes

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pushadmin.accounts.access import get_in_workspace, workspace_view
@@ -103,9 +104,11 @@ def approve(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
         messages.error(request, str(refusal))
         return redirect("reviews:review", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
     if campaign.status == CampaignStatus.IN_REVIEW:
-        messages.success(request, f"Your approval of “{campaign.name}” is recorded; it needs one more reviewer.")
+        messages.success(
+            request, _("Your approval of “%(name)s” is recorded; it needs one more reviewer.") % {"name": campaign.name}
+        )
     else:
-        messages.success(request, f"“{campaign.name}” is approved.")
+        messages.success(request, _("“%(name)s” is approved.") % {"name": campaign.name})
     return _to_next(request, campaign)
 
 
@@ -133,7 +136,7 @@ def reject(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     except approving.ReviewRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("reviews:review", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
-    messages.success(request, f"“{campaign.name}” went back to draft with your reason.")
+    messages.success(request, _("“%(name)s” went back to draft with your reason.") % {"name": campaign.name})
     return _to_next(request, campaign)
 
 

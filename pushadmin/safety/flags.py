@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -28,7 +29,7 @@ def set_service_notice(campaign: Campaign, *, request: Any, on: bool) -> None:
         trail.lock_chain()
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.status != CampaignStatus.DRAFT:
-            raise FlagRefused("Only a draft campaign can be marked as a service notice or as marketing.")
+            raise FlagRefused(_("Only a draft campaign can be marked as a service notice or as marketing."))
         CampaignSafety.objects.update_or_create(campaign=locked, defaults={"service_notice": on})
         # Editing a draft moves its revision on, as every edit does, so a review sees the new flag.
         Campaign.objects.filter(pk=locked.pk).update(updated_at=timezone.now())

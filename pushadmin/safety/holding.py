@@ -13,14 +13,16 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pushadmin.campaigns.models import Campaign
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.safety.models import CampaignSafety, Suppression
 from pushadmin.workspaces.models import CapPeriod, Workspace
 
-SUPPRESSED_NOTE = "On the workspace's suppression list: never sent."
-CAPPED_NOTE = "Held back by the workspace's frequency cap."
+# Recorded in English; pages show them in the reader's language (pushadmin.console.code_meanings.in_language).
+SUPPRESSED_NOTE = gettext_noop("On the workspace's suppression list: never sent.")
+CAPPED_NOTE = gettext_noop("Held back by the workspace's frequency cap.")
 # What counts towards the cap: messages mPaaS accepted (or may have) and that were not recalled.
 COUNTED = (MessageStatus.ACCEPTED, MessageStatus.UNKNOWN)
 PERIODS = {CapPeriod.DAY: timedelta(hours=24), CapPeriod.WEEK: timedelta(days=7)}

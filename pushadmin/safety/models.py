@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SuppressionReason(models.TextChoices):
-    OPTED_OUT = "opted_out", "Opted out"
-    COMPLAINT = "complaint", "Complaint"
-    LEGAL_HOLD = "legal_hold", "Legal hold"
+    OPTED_OUT = "opted_out", _("Opted out")
+    COMPLAINT = "complaint", _("Complaint")
+    LEGAL_HOLD = "legal_hold", _("Legal hold")
 
 
 class Suppression(models.Model):
@@ -51,9 +52,9 @@ class CampaignSafety(models.Model):
 
 
 class RecallStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting for a worker"
-    RUNNING = "running", "Recalling"
-    DONE = "done", "Finished"
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("Recalling")
+    DONE = "done", _("Finished")
 
 
 class Recall(models.Model):
@@ -74,10 +75,10 @@ class Recall(models.Model):
 
 
 class RecallTaskStatus(models.TextChoices):
-    PENDING = "pending", "Not yet recalled"
-    RECALLED = "recalled", "Recalled"
-    REFUSED = "refused", "Refused by mPaaS"
-    FAILED = "failed", "No definite answer"
+    PENDING = "pending", _("Not yet recalled")
+    RECALLED = "recalled", _("Recalled")
+    REFUSED = "refused", _("Refused by mPaaS")
+    FAILED = "failed", _("No definite answer")
 
 
 class RecallTask(models.Model):

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -36,7 +37,11 @@ def window_text(workspace: Workspace) -> str:
         return ""
     start, end = workspace.quiet_hours_start, workspace.quiet_hours_end
     assert start is not None and end is not None
-    return f"{start:%H:%M} to {end:%H:%M} {workspace.time_zone}"
+    return _("%(start)s to %(end)s %(zone)s") % {
+        "start": f"{start:%H:%M}",
+        "end": f"{end:%H:%M}",
+        "zone": workspace.time_zone,
+    }
 
 
 def in_window(at: time, start: time, end: time) -> bool:
@@ -134,8 +139,8 @@ def schedule_warning(workspace: Workspace, strategy: Strategy, now: datetime | N
     if not quiet:
         return None
     first = quiet[0].astimezone(ZoneInfo(workspace.time_zone))
-    return (
-        f"{len(quiet)} of the schedule's next {len(runs)} send time(s) fall in the workspace's quiet hours "
-        f"({window_text(workspace)}), first {first:%Y-%m-%d %H:%M}: the campaign would pause until they end. "
-        "Move the time, or mark the campaign as a service notice if it is not marketing."
-    )
+    return _(
+        "%(quiet)s of the schedule's next %(runs)s send time(s) fall in the workspace's quiet hours (%(window)s), "
+        "first %(first)s: the campaign would pause until they end. Move the time, or mark the campaign as a "
+        "service notice if it is not marketing."
+    ) % {"quiet": len(quiet), "runs": len(runs), "window": window_text(workspace), "first": f"{first:%Y-%m-%d %H:%M}"}

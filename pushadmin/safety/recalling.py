@@ -18,6 +18,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -39,7 +41,7 @@ LEASE = timedelta(minutes=5)
 MAX_TRIES = 3
 # What mPaaS (and the sandbox) say when the task was recalled before: a repeat after a lost answer.
 ALREADY_RECALLED = "already revoked"
-RECALLED_NOTE = "Recalled from phones"
+RECALLED_NOTE = gettext_noop("Recalled from phones")
 
 
 class RecallRefused(Exception):
@@ -54,17 +56,17 @@ def why_not(campaign: Campaign, now: datetime | None = None) -> str | None:
     """Why the campaign cannot be recalled now, in one sentence, or None when it can."""
     now = now or timezone.now()
     if campaign.status not in RECALLABLE:
-        return "Only a sent or partly sent campaign can be recalled."
+        return _("Only a sent or partly sent campaign can be recalled.")
     if Recall.objects.filter(campaign=campaign).exclude(status=RecallStatus.DONE).exists():
-        return "A recall of this campaign is already under way."
+        return _("A recall of this campaign is already under way.")
     last = _on_mpaas(campaign).aggregate(last=Max("updated_at"))["last"]
     if last is None:
-        return "No message of this campaign is on mPaaS to recall: none was accepted, or all were recalled."
+        return _("No message of this campaign is on mPaaS to recall: none was accepted, or all were recalled.")
     if last < now - WINDOW:
-        return (
-            f"mPaaS recalls a push only within {REVOKE_WINDOW_DAYS} days of sending it; this campaign's last "
-            f"accepted call was on {last:%Y-%m-%d %H:%M} UTC, so it can no longer be recalled."
-        )
+        return _(
+            "mPaaS recalls a push only within %(days)s days of sending it; this campaign's last accepted call was "
+            "on %(when)s UTC, so it can no longer be recalled."
+        ) % {"days": REVOKE_WINDOW_DAYS, "when": f"{last:%Y-%m-%d %H:%M}"}
     return None
 
 
@@ -72,7 +74,7 @@ def start(campaign: Campaign, *, request: Any, reason: str) -> Recall:
     """Record the recall and its tasks, audited, and queue the worker (on commit)."""
     reason = reason.strip()
     if not reason:
-        raise RecallRefused("Give the reason for the recall.")
+        raise RecallRefused(_("Give the reason for the recall."))
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         refusal = why_not(campaign)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from pushadmin.audiences.csv_reading import MAX_TARGET_LENGTH, CsvStream, RowReject
 from pushadmin.audit import trail
@@ -44,11 +45,11 @@ class SuppressionRefused(ValueError):
 def add(request: Any, workspace: Workspace, *, target: str, reason: str, note: str = "") -> Suppression:
     target = target.strip()
     if not target:
-        raise SuppressionRefused("target", "Enter the target (device id or user id) to suppress.")
+        raise SuppressionRefused("target", _("Enter the target (device id or user id) to suppress."))
     if len(target) > MAX_TARGET_LENGTH:
-        raise SuppressionRefused("target", f"A target is at most {MAX_TARGET_LENGTH} characters.")
+        raise SuppressionRefused("target", _("A target is at most %(max)s characters.") % {"max": MAX_TARGET_LENGTH})
     if reason not in SuppressionReason.values:
-        raise SuppressionRefused("reason", "Choose opted out, complaint or legal hold.")
+        raise SuppressionRefused("reason", _("Choose opted out, complaint or legal hold."))
     with transaction.atomic():
         entry, created = Suppression.objects.get_or_create(
             workspace=workspace,
@@ -57,7 +58,9 @@ def add(request: Any, workspace: Workspace, *, target: str, reason: str, note: s
         )
         if not created:
             raise SuppressionRefused(
-                "target", f"“{target}” is already on the suppression list ({entry.get_reason_display()})."
+                "target",
+                _("“%(target)s” is already on the suppression list (%(reason)s).")
+                % {"target": target, "reason": entry.get_reason_display()},
             )
         trail.record(
             "suppression.added",
@@ -72,9 +75,9 @@ def add(request: Any, workspace: Workspace, *, target: str, reason: str, note: s
 def remove(request: Any, entry: Suppression, *, why: str) -> None:
     why = why.strip()
     if not why:
-        raise SuppressionRefused("why", "Say why this target may be messaged again.")
+        raise SuppressionRefused("why", _("Say why this target may be messaged again."))
     with transaction.atomic():
-        deleted, _ = Suppression.objects.filter(pk=entry.pk).delete()
+        deleted, _by_model = Suppression.objects.filter(pk=entry.pk).delete()
         if deleted:
             trail.record(
                 "suppression.removed",
@@ -102,7 +105,7 @@ def import_csv(
 ) -> ImportReport:
     """Add every good row of the file; raises CsvFileError (nothing added) when the file as a whole is unreadable."""
     if default_reason not in SuppressionReason.values:
-        raise SuppressionRefused("reason", "Choose opted out, complaint or legal hold.")
+        raise SuppressionRefused("reason", _("Choose opted out, complaint or legal hold."))
     report = ImportReport()
     stream = CsvStream(raw)
     names = {name.lower(): name for name in stream.layout.placeholder_names}
@@ -122,7 +125,8 @@ def import_csv(
                         RowReject(
                             row.line_number,
                             row.target,
-                            f"unknown reason “{word[:40]}”: use opted out, complaint or legal hold",
+                            _("unknown reason “%(word)s”: use opted out, complaint or legal hold")
+                            % {"word": word[:40]},
                         ),
                     )
                     continue

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -68,7 +69,10 @@ def add_suppression(request: WorkspaceRequest) -> HttpResponse:
         except suppressing.SuppressionRefused as refusal:
             form.add_error(refusal.field, str(refusal))
         else:
-            messages.success(request, f"“{form.cleaned_data['target']}” will never be sent a message from here.")
+            messages.success(
+                request,
+                _("“%(target)s” will never be sent a message from here.") % {"target": form.cleaned_data["target"]},
+            )
             return redirect("safety:suppressions", workspace_id=request.workspace.pk)
     return _list_page(request, add_form=form, status=400)
 
@@ -85,7 +89,7 @@ def import_suppressions(request: WorkspaceRequest) -> HttpResponse:
             request, request.workspace, upload, file_name=upload.name, default_reason=form.cleaned_data["reason"]
         )
     except CsvFileError as problem:
-        form.add_error("upload", f"Nothing was added: {problem}")
+        form.add_error("upload", _("Nothing was added: %(problem)s") % {"problem": problem})
         return _list_page(request, import_form=form, status=400)
     return _list_page(request, report=report)
 
@@ -96,10 +100,12 @@ def remove_suppression(request: WorkspaceRequest, suppression_id: int) -> HttpRe
     entry = get_in_workspace(request, Suppression, pk=suppression_id)
     form = RemovalForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"“{entry.target}” stays on the list: say why it may be messaged again.")
+        messages.error(
+            request, _("“%(target)s” stays on the list: say why it may be messaged again.") % {"target": entry.target}
+        )
     else:
         suppressing.remove(request, entry, why=form.cleaned_data["why"])
-        messages.success(request, f"“{entry.target}” was taken off the suppression list.")
+        messages.success(request, _("“%(target)s” was taken off the suppression list.") % {"target": entry.target})
     return redirect("safety:suppressions", workspace_id=request.workspace.pk)
 
 
@@ -140,7 +146,7 @@ def start_recall(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
         except recalling.RecallRefused as refusal:
             form.add_error("reason", str(refusal))
         else:
-            messages.success(request, f"Recalling “{campaign.name}” from phones.")
+            messages.success(request, _("Recalling “%(name)s” from phones.") % {"name": campaign.name})
             return redirect("safety:recall", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
     return _recall_page(request, campaign, form)
 
@@ -157,6 +163,6 @@ def service_notice(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            "Marked as a service notice: it may send during quiet hours." if on else "Marked as marketing.",
+            _("Marked as a service notice: it may send during quiet hours.") if on else _("Marked as marketing."),
         )
     return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)

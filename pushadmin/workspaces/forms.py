@@ -4,6 +4,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pushadmin.workspaces.endpoints import endpoint_refusal
 from pushadmin.workspaces.models import Workspace
@@ -18,17 +20,17 @@ class WorkspaceForm(_WorkspaceModelForm):
     """The secret is write-only: the field is always empty and blank keeps the stored one."""
 
     endpoint_url = forms.URLField(
-        label="Endpoint URL",
+        label=gettext_lazy("Endpoint URL"),
         max_length=200,
         assume_scheme="https",
-        help_text="For example https://mpaas.cn-hangzhou.aliyuncs.com or the local sandbox.",
+        help_text=gettext_lazy("For example https://mpaas.cn-hangzhou.aliyuncs.com or the local sandbox."),
     )
     access_key_secret = forms.CharField(
-        label="AccessKey secret",
+        label=gettext_lazy("AccessKey secret"),
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Stored encrypted and never shown again. Leave blank to keep the current secret.",
+        help_text=gettext_lazy("Stored encrypted and never shown again. Leave blank to keep the current secret."),
     )
 
     class Meta:
@@ -58,7 +60,17 @@ class WorkspaceForm(_WorkspaceModelForm):
             "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
         # Given here: a label from the model is capitalised, which would read "MPaaS AppId".
-        labels = {"app_id": "mPaaS AppId", "mpaas_workspace_id": "mPaaS WorkspaceId"}
+        labels = {
+            "name": gettext_lazy("Name"),
+            "app_id": gettext_lazy("mPaaS AppId"),
+            "mpaas_workspace_id": gettext_lazy("mPaaS WorkspaceId"),
+            "region": gettext_lazy("Region"),
+            "signature_scheme": gettext_lazy("Signature version"),
+            "required_approvals": gettext_lazy("Required approvals"),
+            "time_zone": gettext_lazy("Time zone"),
+            "quiet_hours_start": gettext_lazy("Quiet hours start"),
+            "quiet_hours_end": gettext_lazy("Quiet hours end"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,12 +89,12 @@ class WorkspaceForm(_WorkspaceModelForm):
     def clean_endpoint_url(self) -> str:
         url: str = self.cleaned_data["endpoint_url"].rstrip("/")
         if not url.startswith(("http://", "https://")):
-            raise forms.ValidationError("Use an http:// or https:// address.")
+            raise forms.ValidationError(_("Use an http:// or https:// address."))
         parts = urlsplit(url)
         if parts.path or parts.query or parts.fragment or parts.username:
             # The API is served at "/" of the host; anything else would be signed and sent wrongly.
             raise forms.ValidationError(
-                "Give only the scheme, host and port, e.g. https://mpaas.cn-hangzhou.aliyuncs.com"
+                _("Give only the scheme, host and port, e.g. https://mpaas.cn-hangzhou.aliyuncs.com")
             )
         reason = endpoint_refusal(url)
         if reason:
@@ -94,11 +106,11 @@ class WorkspaceForm(_WorkspaceModelForm):
         start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
         if (start is None) != (end is None):
             missing = "quiet_hours_end" if end is None else "quiet_hours_start"
-            self.add_error(missing, "Give both the start and the end of the quiet hours, or neither.")
+            self.add_error(missing, _("Give both the start and the end of the quiet hours, or neither."))
         elif start is not None and start == end:
-            self.add_error("quiet_hours_end", "The quiet hours must end at another time than they start.")
+            self.add_error("quiet_hours_end", _("The quiet hours must end at another time than they start."))
         if not self.instance.has_secret and not data.get("access_key_secret"):
-            self.add_error("access_key_secret", "Enter the AccessKey secret for this AccessKey ID.")
+            self.add_error("access_key_secret", _("Enter the AccessKey secret for this AccessKey ID."))
         return data
 
     def save(self, commit: bool = True) -> Workspace:

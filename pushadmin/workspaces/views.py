@@ -5,6 +5,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pushadmin.accounts.access import installation_admin_view, workspace_view
@@ -28,7 +29,7 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
             )
             if form.cleaned_data.get("access_key_secret"):
                 trail.record("workspace.credential_changed", request=request, workspace=workspace, obj=workspace)
-        messages.success(request, f"Workspace {workspace} created; you are its admin.")
+        messages.success(request, _("Workspace %(workspace)s created; you are its admin.") % {"workspace": workspace})
         return redirect("workspaces:edit", workspace_id=workspace.pk)
     return render(request, "workspaces/form.html", {"form": form, "creating": True})
 
@@ -52,7 +53,7 @@ def edit(request: WorkspaceRequest) -> HttpResponse:
             )
             if form.cleaned_data.get("access_key_secret"):
                 trail.record("workspace.credential_changed", request=request, workspace=workspace, obj=workspace)
-        messages.success(request, "Workspace settings saved.")
+        messages.success(request, _("Workspace settings saved."))
         return redirect("workspaces:edit", workspace_id=workspace.pk)
     return render(request, "workspaces/form.html", {"form": form, "workspace": workspace, "creating": False})
 
@@ -68,9 +69,13 @@ def test_connection(request: WorkspaceRequest) -> HttpResponse:
         "workspace.connection_tested", request=request, workspace=workspace, obj=workspace, detail={"ok": finding.ok}
     )
     if finding.skipped:
-        messages.warning(request, "Nothing to test yet: enter the AccessKey secret first.")
+        messages.warning(request, _("Nothing to test yet: enter the AccessKey secret first."))
     elif finding.ok:
-        messages.success(request, f"Connection works: mPaaS at {workspace.endpoint_url} answered a signed call.")
+        messages.success(
+            request,
+            _("Connection works: mPaaS at %(endpoint_url)s answered a signed call.")
+            % {"endpoint_url": workspace.endpoint_url},
+        )
     else:
-        messages.error(request, f"Connection failed: {finding.says}")
+        messages.error(request, _("Connection failed: %(says)s") % {"says": finding.says})
     return redirect("workspaces:edit", workspace_id=workspace.pk)

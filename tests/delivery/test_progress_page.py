@@ -102,7 +102,7 @@ def test_the_message_table_filters_by_status_and_target(cast, sending_campaign):
     assert "100 messages match." in accepted and "user-000101" not in accepted
     one = client.get(url(sending_campaign), {"q": "user-000007"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="messages")
     body = one.content.decode()
-    assert body.lstrip().startswith('<section id="messages"') and "1 message match." in body
+    assert body.lstrip().startswith('<section id="messages"') and "1 message matches." in body
 
 
 def test_pause_and_resume_work_as_plain_form_posts(

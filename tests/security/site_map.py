@@ -21,6 +21,7 @@ PUBLIC_URL_NAMES = {
     "accounts:password_reset_complete",
     "accounts:invitation",
     "accounts:accept_invitation",
+    "accounts:preferences",  # the language chosen on the sign-in page, before anyone is signed in
     "operations:healthz",
     "operations:readyz",
     "operations:metrics",
@@ -32,7 +33,7 @@ PUBLIC_URL_NAMES = {
 TOKEN_API_PREFIX = "api/v1/"
 # Public pages that answer something else than 200 to a plain GET: /metrics does not exist
 # until PUSHADMIN_METRICS_TOKEN is set (and then asks for that token, never a session).
-PUBLIC_ANSWERS = {"operations:metrics": 404}
+PUBLIC_ANSWERS = {"operations:metrics": 404, "accounts:preferences": 302}
 EVERY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_ID = 999_999
 

@@ -1,0 +1,22 @@
+"""Template filters for text recorded in English and shown in the reader's language."""
+
+from __future__ import annotations
+
+from django import template
+
+from pushadmin.audit.descriptions import describe
+from pushadmin.console.code_meanings import in_language
+
+register = template.Library()
+
+
+@register.filter
+def meaning(text: object) -> str:
+    """An mPaaS result code's recorded meaning, translated when the catalogue knows it."""
+    return in_language(str(text)) if text else ""
+
+
+@register.filter
+def action_words(action: object) -> str:
+    """An audit action code (`campaign.approved`) in the reader's words."""
+    return describe(str(action))
