@@ -414,6 +414,18 @@ def row_keys(data: QueryDict) -> list[str]:
     return keys
 
 
+MAX_TARGET_LENGTH: int = Message._meta.get_field("target").max_length or 128
+
+
+def unstorable_text(target: str, *cells: str) -> str:
+    """Why a typed row cannot be kept as it is (a target too long, a NUL character anywhere), or ""."""
+    if len(target) > MAX_TARGET_LENGTH:
+        return f"The target is {len(target):,} characters long; a target is at most {MAX_TARGET_LENGTH}."
+    if any("\x00" in text for text in (target, *cells)):
+        return "A cell holds a NUL character (\\x00), which can be neither stored nor sent; remove it."
+    return ""
+
+
 def save_rows(campaign: Campaign, data: QueryDict) -> SaveResult:
     """Apply a posted page of rows; refuses everything if any row is wrong (nothing half saved)."""
     names = names_of(campaign)
@@ -434,6 +446,7 @@ def save_rows(campaign: Campaign, data: QueryDict) -> SaveResult:
         extended, error = parse_extended(row.extended_text)
         if not row.target:
             error = "The target is empty."
+        error = unstorable_text(row.target, row.extended_text, *row.values.values()) or error
         if error:
             errors[row.key] = error
             continue

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.payload import build_push_request
+from pushadmin.campaigns.rows import unstorable_text
 from pushadmin.delivery.clients import build_client
 from pushadmin.delivery.models import Message
 from pushadmin.mpaas import errors
@@ -77,6 +78,8 @@ def send_test(campaign: Campaign, target: str, *, request: HttpRequest, row: int
             else "The campaign has no rows yet; add one to test."
         )
     target = target or first.target
+    if problem := unstorable_text(target):
+        raise ValueError(problem)
     if Suppression.objects.filter(workspace_id=campaign.workspace_id, target=target).exists():
         raise ValueError(
             _("“%(target)s” is on the workspace's suppression list: nothing is sent to it, not even a test.")

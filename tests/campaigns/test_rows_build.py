@@ -151,3 +151,26 @@ def test_rows_being_built_are_not_scanned_on_every_look_but_once_they_are_ready(
     campaign.refresh_from_db()
     assert preflight(campaign).counts[scans.MISSING] == 1
     assert rows.row_page(campaign).problem_rows == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("target", "name", "says"),
+    [
+        ("u" * 200, "Zhang San", "a target is at most 128"),
+        ("user-1", "Zhang\x00San", "NUL character"),
+        ("user\x00-1", "Zhang San", "NUL character"),
+    ],
+)
+def test_a_typed_row_that_cannot_be_stored_is_refused_with_the_reason(
+    cast: Cast, target: str, name: str, says: str
+) -> None:
+    """PostgreSQL refuses a NUL character and an over-long target outright: the row gets its reason instead."""
+    from django.http import QueryDict
+
+    campaign = make_campaign(cast, [("user-0", GOOD)])
+    posted = QueryDict(mutable=True)
+    posted.update({"rows": "new-0", "row-new-0-target": target, "row-new-0-v-name": name, "row-new-0-v-money": "1"})
+    result = rows.save_rows(campaign, posted)
+    assert result.errors is not None and says in result.errors["new-0"]
+    assert list(campaign.messages.values_list("target", flat=True)) == ["user-0"]
