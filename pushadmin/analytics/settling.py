@@ -24,12 +24,11 @@ from django.utils.translation import gettext_noop
 from pushadmin.analytics.models import LookupState, TaskLookup
 from pushadmin.analytics.reading import ReadFailed, answer_of, day_range
 from pushadmin.audit import trail
-from pushadmin.campaigns.lifecycle import TransitionRefused, transition
-from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import clients, scheduling
+from pushadmin.campaigns.models import Campaign
+from pushadmin.delivery import clients
 from pushadmin.delivery.models import Attempt, Batch, Message, MessageStatus
 from pushadmin.delivery.requests import task_name_for
-from pushadmin.delivery.sending import message_counts
+from pushadmin.delivery.sending import correct_ended
 from pushadmin.mpaas.client import MpaasClient
 from pushadmin.mpaas.request_types import QueryPushAnalysisTaskListRequest
 
@@ -170,32 +169,8 @@ def confirm(batch: Batch, lookup: TaskLookup, task_id: str, *, now: datetime) ->
                 },
             )
     if updated:
-        _correct_status(campaign.pk)
+        correct_ended(campaign.pk, reason="messages of unknown outcome were confirmed from mPaaS records")
     return updated
-
-
-def _correct_status(campaign_id: int) -> Campaign | None:
-    """An ended campaign takes the status its messages now say (a failed one may now be sent)."""
-    campaign = Campaign.objects.get(pk=campaign_id)
-    if campaign.status not in (CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED):
-        return None
-    counts = message_counts(campaign_id)
-    to = scheduling.outcome_status(counts)
-    if to == campaign.status:
-        return None
-    try:
-        return transition(
-            campaign,
-            to,
-            action="campaign.outcome_corrected",
-            expected=[campaign.status],
-            detail={
-                "counts": {str(k): v for k, v in counts.items()},
-                "reason": "messages of unknown outcome were confirmed from mPaaS records",
-            },
-        )
-    except TransitionRefused:
-        return None
 
 
 def evidence(campaign: Campaign) -> list[TaskLookup]:

@@ -1015,7 +1015,10 @@ def finish_if_done(campaign_id: int) -> Campaign | None:
         return None
 
 
-def correct_ended(campaign_id: int) -> Campaign | None:
+LATE_ANSWER = "mPaaS's answer to a call whose lease had expired came in after the campaign ended"
+
+
+def correct_ended(campaign_id: int, reason: str = LATE_ANSWER) -> Campaign | None:
     """An ended campaign whose unknown messages got their answer late takes the status its messages now say."""
     campaign = Campaign.objects.select_related("workspace").get(pk=campaign_id)
     if campaign.status not in (CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED):
@@ -1032,7 +1035,7 @@ def correct_ended(campaign_id: int) -> Campaign | None:
             expected=[campaign.status],
             detail={
                 "counts": {str(k): v for k, v in counts.items()},
-                "reason": "mPaaS's answer to a call whose lease had expired came in after the campaign ended",
+                "reason": reason,
             },
         )
     except TransitionRefused:
