@@ -62,7 +62,7 @@ def campaign_out(campaign: Campaign) -> dict[str, Any]:
         "id": campaign.pk,
         "name": campaign.name,
         "status": campaign.status,
-        "status_label": campaign.status_label,
+        "status_label": str(campaign.status_label),
         "template_id": campaign.template_id,
         "audience_id": campaign.audience_id,
         "delivery_type": campaign.delivery_type,

@@ -54,7 +54,7 @@ class FiguresOut(Schema):
 def _breakdown(row: Breakdown) -> dict[str, Any]:
     return {
         "key": row.key,
-        "label": row.label,
+        "label": str(row.label),
         "push_total": row.push_total,
         "pushed": row.pushed,
         "arrived": row.arrived,
@@ -78,7 +78,7 @@ def figures(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
         "stages": [
             {
                 "key": s.key,
-                "label": s.label,
+                "label": str(s.label),
                 "count": s.count,
                 "of_previous_percent": s.of_previous,
                 "of_targets_percent": s.of_targets,

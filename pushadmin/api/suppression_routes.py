@@ -60,7 +60,7 @@ def suppression_out(entry: Suppression) -> dict[str, Any]:
         "id": entry.pk,
         "target": entry.target,
         "reason": entry.reason,
-        "reason_label": entry.get_reason_display(),
+        "reason_label": str(entry.get_reason_display()),
         "note": entry.note,
         "added_by": entry.added_by.get_username() if entry.added_by else None,
         "added_at": entry.added_at,

@@ -30,7 +30,7 @@ def template_out(template: Template) -> dict[str, Any]:
         "placeholders": rendering.template_placeholders(template.title, template.content),
         "sample_values": template.sample_values or {},
         "mpaas_state": template.mpaas_state,
-        "mpaas_state_label": MpaasState(template.mpaas_state).label,
+        "mpaas_state_label": str(MpaasState(template.mpaas_state).label),
         "mpaas_checked_at": template.mpaas_checked_at,
         "mpaas_template_id": template.mpaas_template_id,
         "mpaas_error": template.mpaas_error,
