@@ -26,6 +26,18 @@ def freeze_clock() -> Iterator[datetime]:
         yield FROZEN_NOW
 
 
+@pytest.fixture(autouse=True)
+def the_default_language() -> Iterator[None]:
+    """Each test starts in the default language: a page a Chinese-speaking person opened in an earlier
+    test leaves its language active in this thread, and translated labels would follow it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing() -> Iterator[None]:
     """Personas are created per test; the production hasher's cost would dominate the run, and no test is about it."""
