@@ -268,9 +268,7 @@ def cut_resend_rows(campaign: Campaign, limit: int) -> tuple[list[int], bool]:
     """
     new_round = campaign.send_round
     rejected = sending.rejected_before_this_round(campaign).order_by("seq")
-    held = holding.hold_back(campaign, campaign.workspace, rejected)
-    if held:
-        trail.record("delivery.rows_held_back", workspace=campaign.workspace, obj=campaign, detail=held)
+    holding.hold_back(campaign, campaign.workspace, rejected)
     # Campaign.msg_key_for(seq, new_round), in SQL (a test holds the two to the same keys).
     new_key = Concat(Value(f"pa{campaign.msg_key_prefix}-"), Cast("seq", CharField()), Value(f"-r{new_round}"))
     batch_ids: list[int] = []

@@ -243,10 +243,7 @@ def hold_back_rows(campaign: Campaign, numbers: list[int]) -> dict[str, int]:
     rows = Message.objects.filter(
         ranges, campaign_id=campaign.pk, send_round=membership.FIRST_ROUND, status=MessageStatus.DRAFT
     )
-    held = holding.hold_back(campaign, campaign.workspace, rows)
-    if held:
-        trail.record("delivery.rows_held_back", workspace=campaign.workspace, obj=campaign, detail=held)
-    return held
+    return holding.hold_back(campaign, campaign.workspace, rows)
 
 
 def _skip_unsendable_rows(campaign: Campaign) -> int:

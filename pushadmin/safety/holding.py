@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.safety.models import CampaignSafety, Suppression
@@ -63,7 +64,7 @@ def over_cap(workspace: Workspace, campaign_id: int, candidates: QuerySet[Messag
 def hold_back(campaign: Campaign, workspace: Workspace, rows: QuerySet[Message]) -> dict[str, int]:
     """Give the suppressed and capped rows among `rows` (unsent rows about to be cut) their final state.
 
-    Returns how many rows each rule held back, for the cut's audit entry.
+    Returns how many rows each rule held back, also recorded in the audit trail when any was.
     """
     held: dict[str, int] = {}
     if suppressed_targets(workspace.pk).exists():
@@ -79,6 +80,8 @@ def hold_back(campaign: Campaign, workspace: Workspace, rows: QuerySet[Message])
         )
         if capped:
             held["capped"] = capped
+    if held:
+        trail.record("delivery.rows_held_back", workspace=workspace, obj=campaign, detail=held)
     return held
 
 
