@@ -207,7 +207,7 @@ def _safety_nets(campaign: Campaign, report: PreflightReport, now: datetime | No
     report.quiet_hours = quiet.window_text(campaign.workspace)
     report.cap_exception = safety.cap_exception
     report.rows_suppressed = held["suppressed"]
-    report.rows_capped = 0 if safety.cap_exception else held["capped"]
+    report.rows_capped = held["capped"]
     report.rows_to_send = max(0, report.rows_to_send - report.rows_suppressed - report.rows_capped)
     if report.rows_suppressed:
         report.warnings.append(
@@ -227,7 +227,9 @@ def _safety_nets(campaign: Campaign, report: PreflightReport, now: datetime | No
                 "count": f"{report.rows_capped:,}",
             }
         )
-    if warning := quiet.strategy_warning(campaign, now):
+    if safety.service_notice:
+        return  # it sends through the quiet hours: nothing to warn of
+    if warning := quiet.schedule_warning(campaign.workspace, Strategy.from_json(campaign.strategy), now):
         report.warnings.append(warning)
 
 

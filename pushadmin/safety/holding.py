@@ -86,13 +86,14 @@ def hold_back(campaign: Campaign, workspace: Workspace, rows: QuerySet[Message])
 
 
 def preview_counts(campaign: Campaign) -> dict[str, int]:
-    """How many of the campaign's rows the suppression list and the cap would hold back if it were cut now."""
+    """How many of the campaign's rows the suppression list and the cap would hold back if it were cut now
+    (none for the cap when a reviewer approved an exception to it)."""
     workspace = campaign.workspace
     rows = Message.objects.filter(campaign_id=campaign.pk, send_round=1)
     listed = suppressed_targets(workspace.pk).values("target")
     suppressed = Q(status=MessageStatus.SUPPRESSED) | Q(target__in=listed)
     counts = {"suppressed": rows.filter(suppressed).count(), "capped": 0}
-    if workspace.cap_messages:
+    if cap_applies(campaign, workspace):
         candidates = rows.exclude(suppressed)
         counts["capped"] = candidates.filter(
             Q(status=MessageStatus.CAPPED) | Q(target__in=over_cap(workspace, campaign.pk, candidates))

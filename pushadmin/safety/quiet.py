@@ -123,15 +123,9 @@ def resume_after_quiet_hours(now: datetime | None = None) -> list[int]:
     return resumed
 
 
-def strategy_warning(campaign: Campaign, now: datetime | None = None) -> str | None:
-    """A sentence when a fixed time or a loop run of a marketing campaign falls in the quiet hours."""
-    if is_service_notice(campaign.pk):
-        return None
-    return schedule_warning(campaign.workspace, Strategy.from_json(campaign.strategy), now)
-
-
 def schedule_warning(workspace: Workspace, strategy: Strategy, now: datetime | None = None) -> str | None:
-    """The same sentence for a schedule as typed in the builder (before the campaign is saved)."""
+    """A sentence when a fixed time or a loop run of the schedule falls in the quiet hours (for a marketing
+    campaign: a service notice sends through them)."""
     if not has_quiet_hours(workspace):
         return None
     runs = run_times(strategy, now=now or datetime.now(UTC), limit=CHECKED_RUNS)
