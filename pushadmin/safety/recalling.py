@@ -212,26 +212,23 @@ def _wait_for_slot(workspace_id: int, calls_per_second: float, sleep: Callable[[
 
 
 def _record(recall: Recall, task: RecallTask, outcome: errors.Outcome) -> None:
-    recalled = isinstance(outcome, errors.Accepted) or (
+    if isinstance(outcome, errors.Accepted) or (
         isinstance(outcome, errors.Rejected) and ALREADY_RECALLED in (outcome.message or "")
-    )
-    if recalled:
-        status, words = RecallTaskStatus.RECALLED, ""
-    elif isinstance(outcome, errors.Rejected):
-        status, words = RecallTaskStatus.REFUSED, errors.in_plain_words(outcome) or "mPaaS refused the recall."
+    ):
+        status, code, message = RecallTaskStatus.RECALLED, "", ""
     else:
-        status, words = RecallTaskStatus.FAILED, errors.in_plain_words(outcome)
-    # mPaaS's own refusal text names the rule (too old, unknown task); it is kept short and never shown raw
-    # elsewhere than on this recall's own page.
-    remote = "" if isinstance(outcome, errors.Accepted) else (outcome.message or "")
+        if isinstance(outcome, errors.Rejected):
+            status, words = RecallTaskStatus.REFUSED, errors.in_plain_words(outcome) or "mPaaS refused the recall."
+        else:
+            status, words = RecallTaskStatus.FAILED, errors.in_plain_words(outcome)
+        # mPaaS's own refusal text names the rule (too old, unknown task); it is kept short and never shown raw
+        # elsewhere than on this recall's own page.
+        code, message = outcome.code or "", f"{words} {outcome.message or ''}".strip()[:300]
     with transaction.atomic():
         RecallTask.objects.filter(pk=task.pk).update(
-            status=status,
-            code="" if recalled else (getattr(outcome, "code", None) or getattr(outcome, "result_code", "") or ""),
-            message=(f"{words} {remote}".strip() if not recalled else "")[:300],
-            request_id=(outcome.request_id or "")[:64],
+            status=status, code=code, message=message, request_id=(outcome.request_id or "")[:64]
         )
-        if recalled:
+        if status == RecallTaskStatus.RECALLED:
             Message.objects.filter(
                 campaign_id=recall.campaign_id, task_id=task.task_id, status=MessageStatus.ACCEPTED
             ).update(status=MessageStatus.RECALLED, result_message=RECALLED_NOTE, updated_at=timezone.now())
