@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -121,15 +121,17 @@ class Counts:
 
 
 def counts(recall: Recall) -> Counts:
-    by_status = dict(recall.tasks.values_list("status").annotate(n=Count("pk")).order_by())
-    recalled_messages = sum(recall.tasks.filter(status=RecallTaskStatus.RECALLED).values_list("messages", flat=True))
+    grouped = recall.tasks.values_list("status").annotate(n=Count("pk"), messages=Sum("messages")).order_by()
+    by_status, messages_by_status = {}, {}
+    for status, n, messages in grouped:
+        by_status[status], messages_by_status[status] = n, messages
     return Counts(
         total=sum(by_status.values()),
         recalled=by_status.get(RecallTaskStatus.RECALLED, 0),
         refused=by_status.get(RecallTaskStatus.REFUSED, 0),
         failed=by_status.get(RecallTaskStatus.FAILED, 0),
         pending=by_status.get(RecallTaskStatus.PENDING, 0),
-        messages_recalled=recalled_messages,
+        messages_recalled=messages_by_status.get(RecallTaskStatus.RECALLED, 0),
     )
 
 
