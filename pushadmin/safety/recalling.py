@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -152,12 +152,8 @@ def redrive(now: datetime | None = None) -> list[int]:
 
 def _claim(recall_id: int) -> Recall | None:
     now = timezone.now()
-    claimable = Recall.objects.filter(pk=recall_id, status=RecallStatus.QUEUED) | Recall.objects.filter(
-        pk=recall_id, status=RecallStatus.RUNNING, lease_until__lt=now
-    )
-    if not Recall.objects.filter(pk__in=claimable.values("pk")).update(
-        status=RecallStatus.RUNNING, lease_until=now + LEASE
-    ):
+    claimable = Q(status=RecallStatus.QUEUED) | Q(status=RecallStatus.RUNNING, lease_until__lt=now)
+    if not Recall.objects.filter(claimable, pk=recall_id).update(status=RecallStatus.RUNNING, lease_until=now + LEASE):
         return None
     return Recall.objects.select_related("campaign__workspace", "requested_by").get(pk=recall_id)
 
