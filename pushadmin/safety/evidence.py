@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pushadmin.campaigns.models import Campaign
+from pushadmin.safety import quiet
 from pushadmin.safety.models import CampaignSafety, RecallTask
 
 RECALL_HEADER = (
@@ -26,9 +27,7 @@ RECALL_HEADER = (
 def bound_to_approval(campaign: Campaign) -> dict[str, Any]:
     """The flags that change what is sent, for the fingerprint: only when set, so the fingerprints
     of campaigns without them stay what they were before these flags existed."""
-    if CampaignSafety.objects.filter(campaign_id=campaign.pk, service_notice=True).exists():
-        return {"service_notice": True}
-    return {}
+    return {"service_notice": True} if quiet.is_service_notice(campaign.pk) else {}
 
 
 def facts(campaign: Campaign) -> dict[str, Any]:
@@ -40,15 +39,9 @@ def facts(campaign: Campaign) -> dict[str, Any]:
         if safety and safety.cap_exception_by and safety.cap_exception_at
         else "",
         "cap_exception_at": safety.cap_exception_at if safety else None,
-        "quiet_hours": _quiet_hours(campaign),
+        "quiet_hours": quiet.window_text(campaign.workspace),
         "frequency_cap": _cap(campaign),
     }
-
-
-def _quiet_hours(campaign: Campaign) -> str:
-    from pushadmin.safety.quiet import window_text
-
-    return window_text(campaign.workspace)
 
 
 def _cap(campaign: Campaign) -> str:
