@@ -32,7 +32,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from pushadmin.audiences.csv_reading import CsvFileError, CsvStream, RowReject, detect_delimiter
+from pushadmin.audiences.csv_reading import MAX_TARGET_LENGTH, CsvFileError, CsvStream, RowReject, detect_delimiter
 from pushadmin.audit import trail
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
@@ -412,9 +412,6 @@ def row_keys(data: QueryDict) -> list[str]:
     for key in keys:
         saved_seq(key)  # refuses a malformed key before anything is read
     return keys
-
-
-MAX_TARGET_LENGTH: int = Message._meta.get_field("target").max_length or 128
 
 
 def unstorable_text(target: str, *cells: str) -> str:
