@@ -47,6 +47,20 @@ def _json_reply(status: int, payload: dict[str, Any], request_id: str = "") -> R
     return Reply(status, _encode_json(payload).encode("utf-8"), request_id)
 
 
+def _task_reply(task_id: str, request_id: str) -> Reply:
+    """An accepted PushMultiple or RevokePushTask: the task's id in ``PushResult.Data``."""
+    return _json_reply(
+        200,
+        {
+            "RequestId": request_id,
+            "ResultCode": "OK",
+            "ResultMessage": "",
+            "PushResult": {"Success": True, "ResultMsg": "", "Data": task_id},
+        },
+        request_id,
+    )
+
+
 def new_request_id() -> str:
     return str(uuid.uuid4()).upper()
 
@@ -208,16 +222,7 @@ class SandboxApp:
                 batch,
             )
         store.stats.accepted_calls += 1
-        reply = _json_reply(
-            200,
-            {
-                "RequestId": request_id,
-                "ResultCode": "OK",
-                "ResultMessage": "",
-                "PushResult": {"Success": True, "ResultMsg": "", "Data": task_id},
-            },
-            request_id,
-        )
+        reply = _task_reply(task_id, request_id)
         faults = self.options.faults
         if faults.dropAfterAccept and self.dice.random() < faults.dropAfterAccept:
             store.stats.faults_injected["dropAfterAccept"] += 1
@@ -259,16 +264,7 @@ class SandboxApp:
     def _revoke_push_task(self, params: dict[str, str], request_id: str, _: Authenticated) -> Reply:
         task_id = recalls.revoke(self.store, self.options, params, self.now())
         self.store.stats.accepted_calls += 1
-        return _json_reply(
-            200,
-            {
-                "RequestId": request_id,
-                "ResultCode": "OK",
-                "ResultMessage": "",
-                "PushResult": {"Success": True, "ResultMsg": "", "Data": task_id},
-            },
-            request_id,
-        )
+        return _task_reply(task_id, request_id)
 
     # ------------------------------------------------------------------ templates
 
