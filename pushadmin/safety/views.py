@@ -48,7 +48,6 @@ def _list_page(request: WorkspaceRequest, **forms: Any) -> HttpResponse:
         "add_form": forms.get("add_form") or SuppressionForm(),
         "import_form": forms.get("import_form") or SuppressionImportForm(),
         "report": forms.get("report"),
-        "removal_form": RemovalForm(),
     }
     return render(request, "safety/suppressions.html", context, status=forms.get("status", 200))
 
