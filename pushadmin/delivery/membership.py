@@ -61,11 +61,16 @@ def in_batches(batches: Iterable[Batch]) -> Q:
     conditions = [Q(batch_id__in=later)] if later else []
     if numbers:
         (campaign_id,) = campaign_ids
-        ranges = Q()
-        for first, last in runs(sorted(numbers)):
-            ranges |= Q(seq__gte=seq_range(first)[0], seq__lte=seq_range(last)[1])
-        conditions.append(Q(campaign_id=campaign_id, send_round=FIRST_ROUND) & ranges)
+        conditions.append(in_first_round(campaign_id, numbers))
     return functools.reduce(operator.or_, conditions)
+
+
+def in_first_round(campaign_id: int, numbers: list[int]) -> Q:
+    """A condition on messages: the rows of these first-round batch numbers of the campaign (cut or not)."""
+    ranges = Q()
+    for first, last in runs(sorted(numbers)):
+        ranges |= Q(seq__gte=seq_range(first)[0], seq__lte=seq_range(last)[1])
+    return Q(campaign_id=campaign_id, send_round=FIRST_ROUND) & ranges
 
 
 def runs(numbers: list[int]) -> list[tuple[int, int]]:

@@ -237,12 +237,7 @@ def hold_back_rows(campaign: Campaign, numbers: list[int]) -> dict[str, int]:
     """The safety nets over the unsent rows of these first-round batches: one UPDATE per rule."""
     if not numbers:
         return {}
-    ranges = Q()
-    for first, last in membership.runs(sorted(numbers)):
-        ranges |= Q(seq__gte=membership.seq_range(first)[0], seq__lte=membership.seq_range(last)[1])
-    rows = Message.objects.filter(
-        ranges, campaign_id=campaign.pk, send_round=membership.FIRST_ROUND, status=MessageStatus.DRAFT
-    )
+    rows = Message.objects.filter(membership.in_first_round(campaign.pk, numbers), status=MessageStatus.DRAFT)
     return holding.hold_back(campaign, campaign.workspace, rows)
 
 
