@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
+from django.urls import reverse
 
 from pushadmin.campaigns.models import Campaign, Template
 from pushadmin.delivery.models import Message
@@ -54,3 +56,14 @@ def request_by(user: AbstractBaseUser, ip: str = "203.0.113.7") -> Any:
     request = RequestFactory().post("/", REMOTE_ADDR=ip)
     request.user = user
     return request
+
+
+def review_url(campaign: Campaign, action: str = "review") -> str:
+    return reverse(f"reviews:{action}", kwargs={"workspace_id": campaign.workspace_id, "campaign_id": campaign.pk})
+
+
+def on_screen(client: Client, campaign: Campaign) -> dict[str, str]:
+    """The hidden revision and fingerprint of the approve form, as the reviewer's browser would post them."""
+    html = client.get(review_url(campaign)).content.decode()
+    form = html.split('class="approve-form"')[1].split("</form>")[0]
+    return dict(re.findall(r'<input type="hidden" name="(revision|fingerprint)" value="([^"]*)"', form))

@@ -13,8 +13,8 @@ from pushadmin.campaigns.workflow import record_edit, submit_for_review
 from pushadmin.delivery.models import Message
 from pushadmin.reviews.models import Approval, ReviewComment
 from tests.personas import Cast, make_user
-from tests.reviews.campaign_rows import make_campaign, request_by
-from tests.reviews.test_views import client_for, on_screen, review_url
+from tests.reviews.campaign_rows import make_campaign, on_screen, request_by, review_url
+from tests.reviews.test_views import client_for
 
 pytestmark = pytest.mark.django_db
 

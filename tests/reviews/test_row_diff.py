@@ -10,8 +10,8 @@ from pushadmin.delivery.models import Message
 from pushadmin.reviews import approved_rows
 from pushadmin.reviews.approving import Shown, approve
 from tests.personas import Cast
-from tests.reviews.campaign_rows import make_campaign, request_by
-from tests.reviews.test_views import client_for, review_url
+from tests.reviews.campaign_rows import make_campaign, request_by, review_url
+from tests.reviews.test_views import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -12,7 +10,7 @@ from pushadmin.campaigns.workflow import record_edit, submit_for_review
 from pushadmin.reviews.approving import Shown, approve
 from pushadmin.reviews.models import Approval, ReviewComment
 from tests.personas import Cast
-from tests.reviews.campaign_rows import make_campaign, request_by
+from tests.reviews.campaign_rows import make_campaign, on_screen, request_by, review_url
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +24,6 @@ def client_for(user: object) -> Client:
 def submitted(cast: Cast, name: str = "Spring bonus") -> Campaign:
     campaign = make_campaign(cast.workspace, cast.marketer, name=name)
     return submit_for_review(campaign, request=request_by(cast.marketer))
-
-
-def review_url(campaign: Campaign, action: str = "review") -> str:
-    return reverse(f"reviews:{action}", kwargs={"workspace_id": campaign.workspace_id, "campaign_id": campaign.pk})
-
-
-def on_screen(client: Client, campaign: Campaign) -> dict[str, str]:
-    """The hidden revision and fingerprint of the approve form, as the reviewer's browser would post them."""
-    html = client.get(review_url(campaign)).content.decode()
-    form = html.split('class="approve-form"')[1].split("</form>")[0]
-    return dict(re.findall(r'<input type="hidden" name="(revision|fingerprint)" value="([^"]*)"', form))
 
 
 def test_the_queue_lists_campaigns_waiting_for_review_oldest_first(cast: Cast) -> None:

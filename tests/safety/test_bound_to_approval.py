@@ -3,38 +3,25 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from datetime import time
 
 import pytest
-from django.test import Client
-from django.urls import reverse
 
 from pushadmin.audit import evidence
 from pushadmin.audit.history import campaigns as campaign_history
 from pushadmin.audit.models import AuditEntry
-from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.campaigns.models import CampaignStatus
 from pushadmin.campaigns.workflow import submit_for_review
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.reviews.fingerprint import compute_fingerprint
 from pushadmin.safety import flags
 from pushadmin.safety.models import CampaignSafety, Recall, RecallTask, RecallTaskStatus
 from tests.personas import Cast
-from tests.reviews.campaign_rows import make_campaign, request_by
+from tests.reviews.campaign_rows import make_campaign, on_screen, request_by, review_url
 from tests.safety.people import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def review_url(campaign: Campaign, action: str = "review") -> str:
-    return reverse(f"reviews:{action}", kwargs={"workspace_id": campaign.workspace_id, "campaign_id": campaign.pk})
-
-
-def on_screen(client: Client, campaign: Campaign) -> dict[str, str]:
-    html = client.get(review_url(campaign)).content.decode()
-    form = html.split('class="approve-form"')[1].split("</form>")[0]
-    return dict(re.findall(r'<input type="hidden" name="(revision|fingerprint)" value="([^"]*)"', form))
 
 
 def test_marking_a_draft_a_service_notice_changes_its_fingerprint_and_is_audited(cast: Cast) -> None:
