@@ -96,12 +96,6 @@ def rejected_rows(request: HttpRequest, audience_id: int, page: Query[Page]) -> 
     job = audience.imports.first()
     if job is None:
         return {"items": [], "next_cursor": None}
-    rows = job.rejected_rows.order_by("line_number")
-    after = cursors.decode(page.cursor)
-    if after is not None:
-        rows = rows.filter(line_number__gt=after)
-    found = list(rows[: page.limit + 1])
-    more = len(found) > page.limit
-    found = found[: page.limit]
+    found, next_cursor = cursors.page(job.rejected_rows.all(), page.cursor, page.limit, key="line_number")
     items = [{"line": r.line_number, "target": r.target, "reason": r.reason} for r in found]
-    return {"items": items, "next_cursor": cursors.encode(found[-1].line_number) if more else None}
+    return {"items": items, "next_cursor": next_cursor}

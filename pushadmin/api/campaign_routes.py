@@ -180,19 +180,14 @@ def _rows_data(payload: CampaignIn, names: list[str]) -> QueryDict:
 @router.get("/campaigns", response={200: CampaignPage, **ERRORS}, **allow(*VIEWERS))
 def list_campaigns(request: HttpRequest, filters: Query[CampaignFilters]) -> dict[str, Any]:
     """Campaigns of the token's workspace, newest first; `status` filters by state."""
-    status, cursor, limit = filters.status, filters.cursor, filters.limit
-    campaigns = CAMPAIGNS.filter(workspace=scoped(request).workspace).order_by("-pk")
+    status = filters.status
+    campaigns = CAMPAIGNS.filter(workspace=scoped(request).workspace)
     if status:
         if status not in CampaignStatus.values:
             raise Problem(422, "Unknown status.", [("status", f"One of {', '.join(CampaignStatus.values)}.")])
         campaigns = campaigns.filter(status=status)
-    after = cursors.decode(cursor)
-    if after is not None:
-        campaigns = campaigns.filter(pk__lt=after)
-    page = list(campaigns[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {"items": [campaign_out(c) for c in page], "next_cursor": cursors.encode(page[-1].pk) if more else None}
+    page, next_cursor = cursors.page(campaigns, filters.cursor, filters.limit, key="pk", descending=True)
+    return {"items": [campaign_out(c) for c in page], "next_cursor": next_cursor}
 
 
 @router.post("/campaigns", response={201: CampaignOut, **ERRORS}, **allow(Role.MARKETER))
@@ -358,9 +353,9 @@ def message_out(message: Message) -> MessageOut:
 @router.get("/campaigns/{campaign_id}/messages", response={200: MessagePage, **ERRORS}, **allow(*VIEWERS))
 def messages(request: HttpRequest, campaign_id: int, filters: Query[MessageFilters]) -> dict[str, Any]:
     """Each message's outcome in row order; filter by `status` or by target, MsgKey or RequestId (`q`)."""
-    status, q, cursor, limit = filters.status, filters.q, filters.cursor, filters.limit
+    status, q = filters.status, filters.q
     campaign = _campaign(scoped(request), campaign_id)
-    rows = Message.objects.filter(campaign=campaign).order_by("seq")
+    rows = Message.objects.filter(campaign=campaign)
     if status:
         if status not in MessageStatus.values:
             raise Problem(422, "Unknown status.", [("status", f"One of {', '.join(MessageStatus.values)}.")])
@@ -368,10 +363,5 @@ def messages(request: HttpRequest, campaign_id: int, filters: Query[MessageFilte
     if q.strip():
         text = q.strip()
         rows = rows.filter(Q(target__icontains=text) | Q(msg_key__icontains=text) | Q(request_id=text))
-    after = cursors.decode(cursor)
-    if after is not None:
-        rows = rows.filter(seq__gt=after)
-    page = list(rows[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {"items": [message_out(m) for m in page], "next_cursor": cursors.encode(page[-1].seq) if more else None}
+    page, next_cursor = cursors.page(rows, filters.cursor, filters.limit, key="seq")
+    return {"items": [message_out(m) for m in page], "next_cursor": next_cursor}
