@@ -50,7 +50,6 @@ from pushadmin.reviews import approving
 router = Router(tags=["campaigns"])
 ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 412, 422, 429}): ProblemOut}
 CAMPAIGNS = Campaign.objects.select_related("template", "workspace")
-MAX_ROWS_INLINE = 10_000
 
 
 def _campaign(request: TokenRequest, campaign_id: int) -> Campaign:
