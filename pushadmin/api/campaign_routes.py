@@ -32,7 +32,6 @@ from pushadmin.api.schemas import (
     RowProblemOut,
 )
 from pushadmin.campaigns import rows as campaign_rows
-from pushadmin.campaigns import workflow
 from pushadmin.campaigns.forms import FALLBACK_PREFIX, CampaignForm
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -40,7 +39,7 @@ from pushadmin.campaigns.options import VENDORS, ChannelOptions
 from pushadmin.campaigns.preflight import preflight
 from pushadmin.campaigns.settings_forms import ChannelOptionsForm, StrategyForm
 from pushadmin.campaigns.strategy import Strategy
-from pushadmin.campaigns.views import create_campaign
+from pushadmin.campaigns.views import create_campaign, submit_campaign
 from pushadmin.delivery import controls
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.delivery.progress import campaign_progress
@@ -245,12 +244,8 @@ def preflight_report(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
 def submit(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
     """Send a draft to review, refused with the pre-flight's reasons while it blocks."""
     scope = scoped(request)
-    campaign = _campaign(scope, campaign_id)
-    report = preflight(campaign)
-    if report.blocks_submission:
-        raise Problem(409, "Not submitted: " + " ".join(report.block_reasons))
     try:
-        campaign = workflow.submit_for_review(campaign, request=scope)
+        campaign = submit_campaign(scope, _campaign(scope, campaign_id))
     except TransitionRefused as refused:
         raise Problem(409, str(refused)) from None
     return campaign_out(campaign)
