@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
-
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.signals import campaign_moved
+from pushadmin.delivery import sending
 from pushadmin.webhooks.events import emit, listeners
 
 S = CampaignStatus
@@ -45,13 +44,6 @@ def campaign_data(campaign_id: int) -> dict[str, Any]:
     }
 
 
-def message_counts(campaign_id: int) -> dict[str, int]:
-    from pushadmin.delivery.models import Message
-
-    rows = Message.objects.filter(campaign_id=campaign_id).values("status").annotate(n=Count("pk")).order_by()
-    return {row["status"]: row["n"] for row in rows}
-
-
 def _on_campaign_moved(
     sender: Any, campaign: Campaign, action: str, to: str, actor: Any, detail: Any, **_: Any
 ) -> None:
@@ -69,7 +61,7 @@ def _on_campaign_moved(
     if event == "campaign.rejected":
         data["reason"] = str((detail or {}).get("reason") or "")
     if event == "campaign.finished":
-        data["counts"] = message_counts(campaign.pk)
+        data["counts"] = sending.message_counts(campaign.pk)
     emit(campaign.workspace_id, event, data)
 
 
