@@ -26,6 +26,7 @@ from pushadmin.accounts.models import Membership, Role
 from pushadmin.audit import trail
 from pushadmin.notifications.models import Notification
 from pushadmin.webhooks import addresses
+from pushadmin.webhooks.events import enqueue
 from pushadmin.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 from pushadmin.workspaces import encryption
 
@@ -121,8 +122,6 @@ def record(delivery: Delivery, *, started: datetime, latency_ms: int, code: int 
         else:
             _count_failure(delivery.endpoint_id)
     if status == DeliveryStatus.PENDING and next_at is not None:
-        from pushadmin.webhooks.events import enqueue
-
         transaction.on_commit(lambda: enqueue([delivery.pk], countdown=(next_at - now).total_seconds()))
     return status
 
@@ -176,8 +175,6 @@ def send_again(delivery: Delivery, *, request: object) -> None:
             obj=delivery.endpoint,
             detail={"delivery_id": delivery.pk, "event": delivery.event, "message_id": delivery.message_id},
         )
-        from pushadmin.webhooks.events import enqueue
-
         transaction.on_commit(lambda: enqueue([delivery.pk]))
 
 
@@ -187,7 +184,5 @@ def sweep() -> int:
     due = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now - timedelta(seconds=30))
     due = due.filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
     ids = list(due.values_list("pk", flat=True)[:500])
-    from pushadmin.webhooks.events import enqueue
-
     enqueue(ids)
     return len(ids)
