@@ -18,6 +18,7 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
@@ -162,7 +163,7 @@ def _count_failure(endpoint_id: int) -> None:
         transaction.on_commit(lambda: mail_notifications.delay(ids))
 
 
-def send_again(delivery: Delivery, *, request: object) -> None:
+def send_again(delivery: Delivery, *, request: HttpRequest) -> None:
     """An admin's "send again": the same event (same webhook-id) once more, now."""
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).update(
@@ -170,7 +171,7 @@ def send_again(delivery: Delivery, *, request: object) -> None:
         )
         trail.record(
             "webhook.delivery_resent",
-            request=request,  # type: ignore[arg-type]
+            request=request,
             workspace=delivery.endpoint.workspace,
             obj=delivery.endpoint,
             detail={"delivery_id": delivery.pk, "event": delivery.event, "message_id": delivery.message_id},
