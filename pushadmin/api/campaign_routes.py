@@ -195,15 +195,13 @@ def create(request: HttpRequest, payload: CampaignIn) -> Status[dict[str, Any]]:
     if payload.audience_id is not None and payload.rows:
         raise Problem(422, "Give rows or an audience, not both.", [("rows", "Leave out rows when naming an audience.")])
     forms = _validated_forms(scope, payload)
+    # The builder skips a blank row left in its table; a row sent on purpose must have a target.
+    blank = [(f"rows.{i}", "The target is empty.") for i, row in enumerate(payload.rows) if not row.target.strip()]
+    if blank:
+        raise Problem(422, "Some rows are not valid; nothing was saved.", blank)
     with transaction.atomic():
         campaign = create_campaign(scope, forms)
         if payload.rows:
-            # The builder skips a blank row left in its table; a row sent on purpose must have a target.
-            blank = [
-                (f"rows.{i}", "The target is empty.") for i, row in enumerate(payload.rows) if not row.target.strip()
-            ]
-            if blank:
-                raise Problem(422, "Some rows are not valid; nothing was saved.", blank)
             result = campaign_rows.save_rows(campaign, _rows_data(payload, campaign_rows.names_of(campaign)))
             if result.errors:  # raised inside the transaction: the campaign is not kept either
                 errors = [(f"rows.{key.removeprefix('new-')}", message) for key, message in result.errors.items()]
