@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Status
@@ -41,11 +42,7 @@ def import_out(job: AudienceImport | None) -> dict[str, Any] | None:
     }
 
 
-def audience_out(audience: Audience) -> dict[str, Any]:
-    # The import first, then the audience afresh: a finished import is never shown beside the
-    # audience as it was before that import committed.
-    job = audience.imports.first()
-    audience.refresh_from_db()
+def audience_out(audience: Audience, job: AudienceImport | None) -> dict[str, Any]:
     return {
         "id": audience.pk,
         "name": audience.name,
@@ -56,6 +53,14 @@ def audience_out(audience: Audience) -> dict[str, Any]:
         "latest_import": import_out(job),
         "updated_at": audience.updated_at,
     }
+
+
+def fresh_audience_out(audience: Audience) -> dict[str, Any]:
+    # The import first, then the audience afresh: a finished import is never shown beside the
+    # audience as it was before that import committed.
+    job = audience.imports.first()
+    audience.refresh_from_db()
+    return audience_out(audience, job)
 
 
 @router.post("/audiences", response={201: AudienceOut, **ERRORS}, **allow(Role.MARKETER))
@@ -74,19 +79,24 @@ def create(
     if not accepted_for_import(scope, form):
         status = 429 if form.non_field_errors() and not form.errors.keys() - {"__all__"} else 422
         raise Problem(status, "The audience was not created; see errors.", form_errors(form))
-    return Status(201, audience_out(create_audience(scope, form)))
+    return Status(201, fresh_audience_out(create_audience(scope, form)))
 
 
 @router.get("/audiences", response={200: list[AudienceOut], **ERRORS}, **allow(*READERS))
 def list_audiences(request: HttpRequest) -> list[dict[str, Any]]:
     """Every audience of the workspace with its latest import, by name."""
-    return [audience_out(a) for a in Audience.objects.filter(workspace=scoped(request).workspace).order_by("name")]
+    audiences = Audience.objects.filter(workspace=scoped(request).workspace)
+    latest = AudienceImport.objects.filter(audience=OuterRef("pk")).order_by("-created_at").values("pk")[:1]
+    # As for one audience: the imports first, then the audiences, in two queries whatever their number.
+    jobs = AudienceImport.objects.filter(pk__in=audiences.annotate(latest=Subquery(latest)).values("latest"))
+    latest_of = {job.audience_id: job for job in jobs}
+    return [audience_out(a, latest_of.get(a.pk)) for a in audiences.order_by("name")]
 
 
 @router.get("/audiences/{audience_id}", response={200: AudienceOut, **ERRORS}, **allow(*READERS))
 def read(request: HttpRequest, audience_id: int) -> dict[str, Any]:
     """The audience with its latest import's progress and counts."""
-    return audience_out(get_object_or_404(Audience, workspace=scoped(request).workspace, pk=audience_id))
+    return fresh_audience_out(get_object_or_404(Audience, workspace=scoped(request).workspace, pk=audience_id))
 
 
 @router.get("/audiences/{audience_id}/rejected-rows", response={200: RejectedRowPage, **ERRORS}, **allow(*READERS))
@@ -96,12 +106,6 @@ def rejected_rows(request: HttpRequest, audience_id: int, page: Query[Page]) -> 
     job = audience.imports.first()
     if job is None:
         return {"items": [], "next_cursor": None}
-    rows = job.rejected_rows.order_by("line_number")
-    after = cursors.decode(page.cursor)
-    if after is not None:
-        rows = rows.filter(line_number__gt=after)
-    found = list(rows[: page.limit + 1])
-    more = len(found) > page.limit
-    found = found[: page.limit]
+    found, next_cursor = cursors.page(job.rejected_rows.all(), page.cursor, page.limit, key="line_number")
     items = [{"line": r.line_number, "target": r.target, "reason": r.reason} for r in found]
-    return {"items": items, "next_cursor": cursors.encode(found[-1].line_number) if more else None}
+    return {"items": items, "next_cursor": next_cursor}

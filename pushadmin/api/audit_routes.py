@@ -22,20 +22,14 @@ ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 422, 429}): ProblemOut}
 def audit_trail(request: HttpRequest, filters: Query[AuditFilters]) -> dict[str, Any]:
     """Entries in the order they were written (`number` runs 1, 2, 3… per workspace); filter by action or object."""
     action, object_type, object_id = filters.action, filters.object_type, filters.object_id
-    cursor, limit = filters.cursor, filters.limit
-    entries = AuditEntry.objects.filter(workspace=scoped(request).workspace).order_by("seq")
+    entries = AuditEntry.objects.filter(workspace=scoped(request).workspace)
     if action:
         entries = entries.filter(action__startswith=action)
     if object_type:
         entries = entries.filter(object_type=object_type)
     if object_id:
         entries = entries.filter(object_id=object_id)
-    after = cursors.decode(cursor)
-    if after is not None:
-        entries = entries.filter(seq__gt=after)
-    page = list(entries[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
+    page, next_cursor = cursors.page(entries, filters.cursor, filters.limit, key="seq")
     items = [
         {
             "number": entry.workspace_seq or 0,
@@ -52,4 +46,4 @@ def audit_trail(request: HttpRequest, filters: Query[AuditFilters]) -> dict[str,
         }
         for entry in page
     ]
-    return {"items": items, "next_cursor": cursors.encode(page[-1].seq) if more else None}
+    return {"items": items, "next_cursor": next_cursor}

@@ -32,7 +32,6 @@ from pushadmin.api.schemas import (
     RowProblemOut,
 )
 from pushadmin.campaigns import rows as campaign_rows
-from pushadmin.campaigns import workflow
 from pushadmin.campaigns.forms import FALLBACK_PREFIX, CampaignForm
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign, CampaignStatus
@@ -40,7 +39,7 @@ from pushadmin.campaigns.options import VENDORS, ChannelOptions
 from pushadmin.campaigns.preflight import preflight
 from pushadmin.campaigns.settings_forms import ChannelOptionsForm, StrategyForm
 from pushadmin.campaigns.strategy import Strategy
-from pushadmin.campaigns.views import create_campaign
+from pushadmin.campaigns.views import create_campaign, submit_campaign
 from pushadmin.delivery import controls
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.delivery.progress import campaign_progress
@@ -50,7 +49,6 @@ from pushadmin.reviews import approving
 router = Router(tags=["campaigns"])
 ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 412, 422, 429}): ProblemOut}
 CAMPAIGNS = Campaign.objects.select_related("template", "workspace")
-MAX_ROWS_INLINE = 10_000
 
 
 def _campaign(request: TokenRequest, campaign_id: int) -> Campaign:
@@ -180,19 +178,14 @@ def _rows_data(payload: CampaignIn, names: list[str]) -> QueryDict:
 @router.get("/campaigns", response={200: CampaignPage, **ERRORS}, **allow(*VIEWERS))
 def list_campaigns(request: HttpRequest, filters: Query[CampaignFilters]) -> dict[str, Any]:
     """Campaigns of the token's workspace, newest first; `status` filters by state."""
-    status, cursor, limit = filters.status, filters.cursor, filters.limit
-    campaigns = CAMPAIGNS.filter(workspace=scoped(request).workspace).order_by("-pk")
+    status = filters.status
+    campaigns = CAMPAIGNS.filter(workspace=scoped(request).workspace)
     if status:
         if status not in CampaignStatus.values:
             raise Problem(422, "Unknown status.", [("status", f"One of {', '.join(CampaignStatus.values)}.")])
         campaigns = campaigns.filter(status=status)
-    after = cursors.decode(cursor)
-    if after is not None:
-        campaigns = campaigns.filter(pk__lt=after)
-    page = list(campaigns[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {"items": [campaign_out(c) for c in page], "next_cursor": cursors.encode(page[-1].pk) if more else None}
+    page, next_cursor = cursors.page(campaigns, filters.cursor, filters.limit, key="pk", descending=True)
+    return {"items": [campaign_out(c) for c in page], "next_cursor": next_cursor}
 
 
 @router.post("/campaigns", response={201: CampaignOut, **ERRORS}, **allow(Role.MARKETER))
@@ -202,15 +195,13 @@ def create(request: HttpRequest, payload: CampaignIn) -> Status[dict[str, Any]]:
     if payload.audience_id is not None and payload.rows:
         raise Problem(422, "Give rows or an audience, not both.", [("rows", "Leave out rows when naming an audience.")])
     forms = _validated_forms(scope, payload)
+    # The builder skips a blank row left in its table; a row sent on purpose must have a target.
+    blank = [(f"rows.{i}", "The target is empty.") for i, row in enumerate(payload.rows) if not row.target.strip()]
+    if blank:
+        raise Problem(422, "Some rows are not valid; nothing was saved.", blank)
     with transaction.atomic():
         campaign = create_campaign(scope, forms)
         if payload.rows:
-            # The builder skips a blank row left in its table; a row sent on purpose must have a target.
-            blank = [
-                (f"rows.{i}", "The target is empty.") for i, row in enumerate(payload.rows) if not row.target.strip()
-            ]
-            if blank:
-                raise Problem(422, "Some rows are not valid; nothing was saved.", blank)
             result = campaign_rows.save_rows(campaign, _rows_data(payload, campaign_rows.names_of(campaign)))
             if result.errors:  # raised inside the transaction: the campaign is not kept either
                 errors = [(f"rows.{key.removeprefix('new-')}", message) for key, message in result.errors.items()]
@@ -251,12 +242,8 @@ def preflight_report(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
 def submit(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
     """Send a draft to review, refused with the pre-flight's reasons while it blocks."""
     scope = scoped(request)
-    campaign = _campaign(scope, campaign_id)
-    report = preflight(campaign)
-    if report.blocks_submission:
-        raise Problem(409, "Not submitted: " + " ".join(report.block_reasons))
     try:
-        campaign = workflow.submit_for_review(campaign, request=scope)
+        campaign = submit_campaign(scope, _campaign(scope, campaign_id))
     except TransitionRefused as refused:
         raise Problem(409, str(refused)) from None
     return campaign_out(campaign)
@@ -358,9 +345,9 @@ def message_out(message: Message) -> MessageOut:
 @router.get("/campaigns/{campaign_id}/messages", response={200: MessagePage, **ERRORS}, **allow(*VIEWERS))
 def messages(request: HttpRequest, campaign_id: int, filters: Query[MessageFilters]) -> dict[str, Any]:
     """Each message's outcome in row order; filter by `status` or by target, MsgKey or RequestId (`q`)."""
-    status, q, cursor, limit = filters.status, filters.q, filters.cursor, filters.limit
+    status, q = filters.status, filters.q
     campaign = _campaign(scoped(request), campaign_id)
-    rows = Message.objects.filter(campaign=campaign).order_by("seq")
+    rows = Message.objects.filter(campaign=campaign)
     if status:
         if status not in MessageStatus.values:
             raise Problem(422, "Unknown status.", [("status", f"One of {', '.join(MessageStatus.values)}.")])
@@ -368,10 +355,5 @@ def messages(request: HttpRequest, campaign_id: int, filters: Query[MessageFilte
     if q.strip():
         text = q.strip()
         rows = rows.filter(Q(target__icontains=text) | Q(msg_key__icontains=text) | Q(request_id=text))
-    after = cursors.decode(cursor)
-    if after is not None:
-        rows = rows.filter(seq__gt=after)
-    page = list(rows[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {"items": [message_out(m) for m in page], "next_cursor": cursors.encode(page[-1].seq) if more else None}
+    page, next_cursor = cursors.page(rows, filters.cursor, filters.limit, key="seq")
+    return {"items": [message_out(m) for m in page], "next_cursor": next_cursor}

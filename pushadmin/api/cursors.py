@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
 
 from pushadmin.api.problems import Problem
+
+M = TypeVar("M", bound=Model)
 
 MAX_LIMIT = 200
 
@@ -31,3 +36,18 @@ def decode(cursor: str | None) -> int | None:
     raise Problem(
         422, "The cursor is not one this API gave out.", [("cursor", "Use next_cursor from a previous page.")]
     )
+
+
+def page(
+    items: QuerySet[M], cursor: str | None, limit: int, *, key: str, descending: bool = False
+) -> tuple[list[M], str | None]:
+    """Up to `limit` of `items` in `key` order after the cursor's position, and the cursor of the next page
+    (None on the last one)."""
+    items = items.order_by(f"-{key}" if descending else key)
+    after = decode(cursor)
+    if after is not None:
+        items = items.filter(**{f"{key}__{'lt' if descending else 'gt'}": after})
+    found = list(items[: limit + 1])
+    more = len(found) > limit
+    found = found[:limit]
+    return found, encode(getattr(found[-1], key)) if more else None

@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from pushadmin.api import cursors
+
 
 class TemplateIn(Schema):
     name: str = Field(max_length=100)
@@ -201,7 +203,7 @@ class AuditPage(Schema):
 
 class Page(Schema):
     cursor: str = Field("", max_length=100, description="next_cursor of the previous page; empty for the first.")
-    limit: int = Field(100, ge=1, le=200)
+    limit: int = Field(100, ge=1, le=cursors.MAX_LIMIT)
 
 
 class CampaignFilters(Page):

@@ -74,13 +74,7 @@ def list_suppressions(request: HttpRequest, filters: Query[SuppressionFilters]) 
     entries = Suppression.objects.filter(workspace=scoped(request).workspace).select_related("added_by")
     if filters.target:
         entries = entries.filter(target=filters.target.strip())
-    after = cursors.decode(filters.cursor)
-    if after is not None:
-        entries = entries.filter(pk__lt=after)
-    page = list(entries.order_by("-pk")[: filters.limit + 1])
-    more = len(page) > filters.limit
-    page = page[: filters.limit]
-    next_cursor = cursors.encode(page[-1].pk) if more else None
+    page, next_cursor = cursors.page(entries, filters.cursor, filters.limit, key="pk", descending=True)
     return {"items": [suppression_out(e) for e in page], "next_cursor": next_cursor}
 
 

@@ -15,7 +15,7 @@ from pushadmin.api.schemas import SyncOut, TemplateIn, TemplateOut
 from pushadmin.campaigns import mpaas_sync, rendering
 from pushadmin.campaigns.forms import SAMPLE_PREFIX, TemplateForm
 from pushadmin.campaigns.models import MpaasState, Template
-from pushadmin.campaigns.template_views import READERS, TemplateLocked, save_template
+from pushadmin.campaigns.template_views import READERS, save_template
 
 router = Router(tags=["templates"])
 ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422, 429}): ProblemOut}
@@ -57,11 +57,8 @@ def create_template(request: HttpRequest, payload: TemplateIn) -> Status[dict[st
     if not form.is_valid():
         names = {SAMPLE_PREFIX + name: f"sample_values.{name}" for name in form.placeholder_names()}
         raise Problem(422, "The template is not valid; see errors.", form_errors(form, names))
-    try:
-        template = save_template(scope, form, "template.created")
-    except TemplateLocked as locked:
-        raise Problem(409, str(locked)) from None
-    return Status(201, template_out(template))
+    # A new template has no campaigns yet, so saving it is never refused as locked.
+    return Status(201, template_out(save_template(scope, form, "template.created")))
 
 
 @router.get("/templates/{template_id}", response={200: TemplateOut, **ERRORS}, **allow(*READERS))

@@ -18,6 +18,7 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
@@ -26,6 +27,7 @@ from pushadmin.accounts.models import Membership, Role
 from pushadmin.audit import trail
 from pushadmin.notifications.models import Notification
 from pushadmin.webhooks import addresses
+from pushadmin.webhooks.events import enqueue
 from pushadmin.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 from pushadmin.workspaces import encryption
 
@@ -121,8 +123,6 @@ def record(delivery: Delivery, *, started: datetime, latency_ms: int, code: int 
         else:
             _count_failure(delivery.endpoint_id)
     if status == DeliveryStatus.PENDING and next_at is not None:
-        from pushadmin.webhooks.events import enqueue
-
         transaction.on_commit(lambda: enqueue([delivery.pk], countdown=(next_at - now).total_seconds()))
     return status
 
@@ -163,7 +163,7 @@ def _count_failure(endpoint_id: int) -> None:
         transaction.on_commit(lambda: mail_notifications.delay(ids))
 
 
-def send_again(delivery: Delivery, *, request: object) -> None:
+def send_again(delivery: Delivery, *, request: HttpRequest) -> None:
     """An admin's "send again": the same event (same webhook-id) once more, now."""
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).update(
@@ -171,13 +171,11 @@ def send_again(delivery: Delivery, *, request: object) -> None:
         )
         trail.record(
             "webhook.delivery_resent",
-            request=request,  # type: ignore[arg-type]
+            request=request,
             workspace=delivery.endpoint.workspace,
             obj=delivery.endpoint,
             detail={"delivery_id": delivery.pk, "event": delivery.event, "message_id": delivery.message_id},
         )
-        from pushadmin.webhooks.events import enqueue
-
         transaction.on_commit(lambda: enqueue([delivery.pk]))
 
 
@@ -187,7 +185,5 @@ def sweep() -> int:
     due = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now - timedelta(seconds=30))
     due = due.filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
     ids = list(due.values_list("pk", flat=True)[:500])
-    from pushadmin.webhooks.events import enqueue
-
     enqueue(ids)
     return len(ids)

@@ -26,18 +26,22 @@ def new_message_id() -> str:
 
 def listeners(workspace_id: int, event: str) -> list[Endpoint]:
     """The enabled endpoints of the workspace that picked `event`."""
+    if event not in Event.values:
+        raise ValueError(f"Unknown webhook event {event!r}")
     return [e for e in Endpoint.objects.filter(workspace_id=workspace_id, enabled=True) if event in e.events]
 
 
 def emit(workspace: Workspace | int, event: str, data: Mapping[str, Any]) -> list[int]:
     """Queue `event` with `data` for every endpoint of `workspace` that listens to it; returns the delivery ids."""
-    if event not in Event.values:
-        raise ValueError(f"Unknown webhook event {event!r}")
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
-    now = timezone.now()
-    endpoints = listeners(workspace_id, event)
+    return emit_to(listeners(workspace_id, event), event, data)
+
+
+def emit_to(endpoints: list[Endpoint], event: str, data: Mapping[str, Any]) -> list[int]:
+    """Queue `event` with `data` for `endpoints`, the `listeners` of it found beforehand."""
     if not endpoints:
         return []
+    now = timezone.now()
     with transaction.atomic():
         made = Delivery.objects.bulk_create(
             Delivery(

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
-
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.signals import campaign_moved
-from pushadmin.webhooks.events import emit, listeners
+from pushadmin.delivery import sending
+from pushadmin.webhooks.events import emit_to, listeners
 
 S = CampaignStatus
 BY_ACTION = {
@@ -30,9 +29,8 @@ BY_STATE: dict[str, str] = {
 }
 
 
-def campaign_data(campaign_id: int) -> dict[str, Any]:
-    """What every campaign event says: read afresh, inside the transition's transaction."""
-    campaign = Campaign.objects.get(pk=campaign_id)
+def campaign_data(campaign: Campaign) -> dict[str, Any]:
+    """What every campaign event says, from the campaign read afresh inside the transition's transaction."""
     return {
         "campaign": {
             "id": campaign.pk,
@@ -45,32 +43,26 @@ def campaign_data(campaign_id: int) -> dict[str, Any]:
     }
 
 
-def message_counts(campaign_id: int) -> dict[str, int]:
-    from pushadmin.delivery.models import Message
-
-    rows = Message.objects.filter(campaign_id=campaign_id).values("status").annotate(n=Count("pk")).order_by()
-    return {row["status"]: row["n"] for row in rows}
-
-
 def _on_campaign_moved(
     sender: Any, campaign: Campaign, action: str, to: str, actor: Any, detail: Any, **_: Any
 ) -> None:
     event = BY_ACTION.get(action) or BY_STATE.get(to)
-    if event is None or not listeners(campaign.workspace_id, event):
+    if event is None:
+        return
+    endpoints = listeners(campaign.workspace_id, event)
+    if not endpoints:
         return  # most workspaces have no endpoints: a transition then costs one small query
-    data = campaign_data(campaign.pk)
+    fresh = Campaign.objects.get(pk=campaign.pk)
+    data = campaign_data(fresh)
     data["action"] = action
     data["actor"] = actor.get_username() if hasattr(actor, "get_username") else "pushadmin"
     if event == "campaign.paused":
-        data["reason"] = (
-            str((detail or {}).get("reason") or "")
-            or Campaign.objects.filter(pk=campaign.pk).values_list("pause_reason", flat=True).first()
-        )
+        data["reason"] = str((detail or {}).get("reason") or "") or fresh.pause_reason
     if event == "campaign.rejected":
         data["reason"] = str((detail or {}).get("reason") or "")
     if event == "campaign.finished":
-        data["counts"] = message_counts(campaign.pk)
-    emit(campaign.workspace_id, event, data)
+        data["counts"] = sending.message_counts(campaign.pk)
+    emit_to(endpoints, event, data)
 
 
 campaign_moved.connect(_on_campaign_moved, dispatch_uid="webhooks-campaign-moved")

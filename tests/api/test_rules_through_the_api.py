@@ -3,9 +3,6 @@ forms' own sentences at the path of the field that broke them."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 from django.test import Client
 
@@ -13,21 +10,11 @@ from pushadmin.accounts.models import Membership, Role
 from pushadmin.campaigns import workflow
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.reviews.models import Approval
-from tests.api.api_client import token_for
+from tests.api.api_client import call, token_for
 from tests.personas import Cast
 from tests.reviews.campaign_rows import make_campaign, request_by
 
 pytestmark = pytest.mark.django_db
-
-
-def call(secret: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    return Client().generic(
-        method,
-        f"/api/v1{path}",
-        json.dumps(body or {}),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {secret}",
-    )
 
 
 def submitted(cast: Cast) -> Campaign:

@@ -3,29 +3,15 @@ the same audit entries; a target added through the API is held back when its bat
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
-from django.test import Client
 
 from pushadmin.accounts.models import Role
 from pushadmin.audit.models import AuditEntry
 from pushadmin.safety.models import Suppression
-from tests.api.api_client import token_for
+from tests.api.api_client import call, token_for
 from tests.personas import Cast
 
 pytestmark = pytest.mark.django_db
-
-
-def call(secret: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    return Client().generic(
-        method,
-        f"/api/v1{path}",
-        json.dumps(body or {}),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {secret}",
-    )
 
 
 def test_a_crm_adds_reads_and_a_reviewer_removes_a_suppressed_target(cast: Cast) -> None:
