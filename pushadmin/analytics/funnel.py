@@ -56,13 +56,9 @@ class Stage:
     y: int
 
 
-@dataclass(frozen=True)
-class Breakdown:
-    """One channel's (or platform's, or run's) figures."""
+class Rates:
+    """The rates (percent) of a row of figures: arrivals of the pushed, opens and ignores of the arrivals."""
 
-    key: str
-    label: str
-    push_total: int
     pushed: int
     arrived: int
     opened: int
@@ -79,6 +75,19 @@ class Breakdown:
     @property
     def ignore_rate(self) -> float:
         return rate(self.ignored, self.arrived)
+
+
+@dataclass(frozen=True)
+class Breakdown(Rates):
+    """One channel's (or platform's, or run's) figures."""
+
+    key: str
+    label: str
+    push_total: int
+    pushed: int
+    arrived: int
+    opened: int
+    ignored: int
 
 
 @dataclass
