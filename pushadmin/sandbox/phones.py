@@ -95,6 +95,12 @@ class Fate:
     arrives_at: float | None
     opened_at: float | None
 
+    def figures_at(self, hours: float) -> Figures:
+        """This message counted as it stands `hours` after its push."""
+        arrived = self.arrives_at is not None and self.arrives_at <= hours
+        opened = arrived and self.opened_at is not None and self.opened_at <= hours
+        return Figures(push_total=1, pushed=int(self.pushed), arrived=int(arrived), opened=int(opened))
+
 
 def fate(msg_key: str, target: str, delivery_type: int, run: int = 0) -> Fate:
     channel = channel_of(target, delivery_type)
@@ -274,13 +280,7 @@ class Simulation:
         for one in self.fates(batch, run):
             if (channel and one.channel.code != channel) or (platform and one.channel.platform != platform):
                 continue
-            found.push_total += 1
-            if one.pushed:
-                found.pushed += 1
-            if one.arrives_at is not None and one.arrives_at <= hours:
-                found.arrived += 1
-                if one.opened_at is not None and one.opened_at <= hours:
-                    found.opened += 1
+            found.add(one.figures_at(hours))
         return found
 
     def truth(self, batches: list[Batch], now_ms: int) -> dict[str, Any]:
@@ -293,10 +293,7 @@ class Simulation:
             for run in self.runs(batch, now_ms):
                 hours = self.effective_hours(batch, run, now_ms)
                 for one in self.fates(batch, run):
-                    single = Figures(push_total=1, pushed=int(one.pushed))
-                    if one.arrives_at is not None and one.arrives_at <= hours:
-                        single.arrived = 1
-                        single.opened = int(one.opened_at is not None and one.opened_at <= hours)
+                    single = one.figures_at(hours)
                     for bucket in (
                         total,
                         channels.setdefault(one.channel.code, Figures()),
