@@ -15,7 +15,6 @@ figures, in every process.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import struct
 from dataclasses import dataclass, field, fields
@@ -24,6 +23,7 @@ from typing import Any
 
 from pushadmin.mpaas.validation import resolve_timezone
 from pushadmin.sandbox import limits
+from pushadmin.sandbox.push import _json_object
 from pushadmin.sandbox.store import Batch
 
 
@@ -310,8 +310,5 @@ class Simulation:
 
 
 def _json(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    """The stored StrategyContent as an object; {} when it is none."""
+    return _json_object(text) or {}
