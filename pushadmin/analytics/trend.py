@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from pushadmin.analytics.funnel import CHANNEL_LABELS, Rates, rate
 from pushadmin.analytics.models import ALL_CHANNELS, TaskFigures
+from pushadmin.analytics.reading import ANDROID_CHANNELS
 from pushadmin.analytics.sync import FIGURES
 from pushadmin.mpaas.analysis import CHANNELS, PLATFORMS, PUSH_TYPES
 from pushadmin.mpaas.validation import DEFAULT_STRATEGY_TIMEZONE, resolve_timezone
@@ -28,7 +29,7 @@ DEFAULT_PERIOD = 30
 CHANNELS_OF_PLATFORM = {
     "IOS": ("IOS",),
     "HARMONYOS": ("HARMONYOS",),
-    "ANDROID": tuple(c for c in CHANNELS if c not in ("IOS", "HARMONYOS")),
+    "ANDROID": ANDROID_CHANNELS,
 }
 PUSH_TYPE_LABELS = {
     "SIMPLE": gettext_lazy("Simple"),
