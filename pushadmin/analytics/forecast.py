@@ -117,8 +117,8 @@ def channel_mix(workspace: Workspace, *, days: int = MIX_DAYS) -> tuple[dict[str
     }
 
 
-def _figures_mix(workspace: Workspace, days: int) -> dict[str, float]:
-    since = timezone.now() - timedelta(days=days)
+def _pushed_by_channel(workspace: Workspace, since: datetime) -> dict[str, int]:
+    """Messages each channel carried for this workspace in runs since `since`, as far as the sync has read."""
     rows = (
         TaskFigures.objects.filter(campaign__workspace=workspace, run_at__gte=since)
         .exclude(channel=ALL_CHANNELS)
@@ -126,7 +126,11 @@ def _figures_mix(workspace: Workspace, days: int) -> dict[str, float]:
         .annotate(n=Sum("push_total"))
         .order_by()
     )
-    counts = {row["channel"]: row["n"] or 0 for row in rows}
+    return {row["channel"]: row["n"] or 0 for row in rows}
+
+
+def _figures_mix(workspace: Workspace, days: int) -> dict[str, float]:
+    counts = _pushed_by_channel(workspace, timezone.now() - timedelta(days=days))
     total = sum(counts.values())
     return {channel: n / total for channel, n in counts.items()} if total else {}
 
@@ -137,14 +141,7 @@ def sent_today(workspace: Workspace) -> dict[str, int]:
     Today as the vendors count it: their daily limits start again at midnight China time (UTC+8).
     """
     start = datetime.fromtimestamp(day_start_ms(timezone.now()) / 1000, tz=UTC)
-    rows = (
-        TaskFigures.objects.filter(campaign__workspace=workspace, run_at__gte=start)
-        .exclude(channel=ALL_CHANNELS)
-        .values("channel")
-        .annotate(n=Sum("push_total"))
-        .order_by()
-    )
-    return {row["channel"]: row["n"] or 0 for row in rows}
+    return _pushed_by_channel(workspace, start)
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Sum
+from django.db.models import F, Sum
 from django.utils.translation import gettext, gettext_lazy
 
 from pushadmin.analytics.models import ALL_CHANNELS, CampaignSync, Snapshot, TaskFigures
 from pushadmin.analytics.sync import sums
 from pushadmin.campaigns.models import Campaign
-from pushadmin.delivery.models import Message, MessageStatus
+from pushadmin.delivery.models import MessageStatus
+from pushadmin.delivery.sending import message_counts
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -56,13 +57,9 @@ class Stage:
     y: int
 
 
-@dataclass(frozen=True)
-class Breakdown:
-    """One channel's (or platform's, or run's) figures."""
+class Rates:
+    """The rates (percent) of a row of figures: arrivals of the pushed, opens and ignores of the arrivals."""
 
-    key: str
-    label: str
-    push_total: int
     pushed: int
     arrived: int
     opened: int
@@ -79,6 +76,19 @@ class Breakdown:
     @property
     def ignore_rate(self) -> float:
         return rate(self.ignored, self.arrived)
+
+
+@dataclass(frozen=True)
+class Breakdown(Rates):
+    """One channel's (or platform's, or run's) figures."""
+
+    key: str
+    label: str
+    push_total: int
+    pushed: int
+    arrived: int
+    opened: int
+    ignored: int
 
 
 @dataclass
@@ -133,13 +143,8 @@ def _breakdown(key: str, label: str, values: dict[str, int]) -> Breakdown:
     )
 
 
-def own_counts(campaign: Campaign) -> dict[str, int]:
-    rows = Message.objects.filter(campaign=campaign).values("status").annotate(n=Count("pk")).order_by()
-    return {row["status"]: row["n"] for row in rows}
-
-
 def campaign_figures(campaign: Campaign) -> CampaignFigures:
-    own = own_counts(campaign)
+    own = message_counts(campaign.pk)
     targets = sum(own.values())
     accepted = own.get(MessageStatus.ACCEPTED, 0)
     total, by_channel = sums(campaign)

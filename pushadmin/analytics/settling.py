@@ -29,6 +29,7 @@ from pushadmin.delivery import clients
 from pushadmin.delivery.models import Attempt, Batch, Message, MessageStatus
 from pushadmin.delivery.requests import task_name_for
 from pushadmin.delivery.sending import correct_ended
+from pushadmin.mpaas.analysis import MAX_RANGE_DAYS
 from pushadmin.mpaas.client import MpaasClient
 from pushadmin.mpaas.request_types import QueryPushAnalysisTaskListRequest
 
@@ -43,7 +44,7 @@ def _batches_with_unknown(now: datetime) -> list[Batch]:
         Message.objects.filter(
             status=MessageStatus.UNKNOWN,
             batch__isnull=False,
-            campaign__started_at__gte=now - timedelta(days=90),
+            campaign__started_at__gte=now - timedelta(days=MAX_RANGE_DAYS),
         )
         .values_list("batch_id", flat=True)
         .distinct()

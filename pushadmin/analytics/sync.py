@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -27,8 +27,8 @@ from pushadmin.analytics import sampling, settling
 from pushadmin.analytics.models import ALL_CHANNELS, CampaignSync, Snapshot, TaskFigures
 from pushadmin.analytics.reading import NoSuchTask, ReadFailed, RunFigures, TaskReader, pacer_for
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.campaigns.strategy import FIXED, LOOP, Strategy, strategy_content
-from pushadmin.delivery import clients
+from pushadmin.campaigns.strategy import FIXED, LOOP, Strategy
+from pushadmin.delivery import clients, scheduling
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.mpaas.analysis import MAX_RANGE_DAYS
 
@@ -123,16 +123,8 @@ def _task_times(campaign: Campaign) -> dict[str, datetime]:
         .annotate(sent=Min("updated_at"))
         .order_by("sent")
     )
-    strategy = Strategy.from_json(campaign.strategy)
-    fixed = _fixed_time(strategy) if strategy.type == FIXED else None
+    fixed = scheduling.fire_time(campaign) if scheduling.strategy_kind(campaign) == FIXED else None
     return {row["task_id"]: max(row["sent"], fixed) if fixed else row["sent"] for row in rows}
-
-
-def _fixed_time(strategy: Strategy) -> datetime | None:
-    built = strategy_content(strategy)
-    if built is None or built.fixed_time is None:
-        return None
-    return datetime.fromtimestamp(built.fixed_time / 1000, tz=UTC)
 
 
 def read_campaign(sync: CampaignSync, *, now: datetime, deadline: float) -> bool:

@@ -16,8 +16,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from pushadmin.analytics.funnel import CHANNEL_LABELS, rate
+from pushadmin.analytics.funnel import CHANNEL_LABELS, Rates, rate
 from pushadmin.analytics.models import ALL_CHANNELS, TaskFigures
+from pushadmin.analytics.reading import ANDROID_CHANNELS
+from pushadmin.analytics.sync import FIGURES
 from pushadmin.mpaas.analysis import CHANNELS, PLATFORMS, PUSH_TYPES
 from pushadmin.mpaas.validation import DEFAULT_STRATEGY_TIMEZONE, resolve_timezone
 from pushadmin.workspaces.models import Workspace
@@ -27,7 +29,7 @@ DEFAULT_PERIOD = 30
 CHANNELS_OF_PLATFORM = {
     "IOS": ("IOS",),
     "HARMONYOS": ("HARMONYOS",),
-    "ANDROID": tuple(c for c in CHANNELS if c not in ("IOS", "HARMONYOS")),
+    "ANDROID": ANDROID_CHANNELS,
 }
 PUSH_TYPE_LABELS = {
     "SIMPLE": gettext_lazy("Simple"),
@@ -50,7 +52,6 @@ CHOICES = {
 OUR_PUSH_TYPE = "MULTIPLE"
 CHART_WIDTH = 720
 CHART_HEIGHT = 160
-FIGURES = ("push_total", "pushed", "arrived", "opened", "ignored")
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def _rows(workspace: Workspace, filters: Filters, now: datetime) -> QuerySet[Tas
 
 
 @dataclass
-class Day:
+class Day(Rates):
     day: date
     push_total: int = 0
     pushed: int = 0
@@ -127,14 +128,6 @@ class Day:
     opened: int = 0
     ignored: int = 0
     bars: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # (css, x, y, width, height)
-
-    @property
-    def arrival_rate(self) -> float:
-        return rate(self.arrived, self.pushed)
-
-    @property
-    def open_rate(self) -> float:
-        return rate(self.opened, self.arrived)
 
 
 @dataclass
@@ -185,7 +178,7 @@ def daily_trend(workspace: Workspace, filters: Filters, now: datetime | None = N
 
 
 @dataclass(frozen=True)
-class Compared:
+class Compared(Rates):
     campaign_id: int
     name: str
     sent: datetime
@@ -194,14 +187,6 @@ class Compared:
     arrived: int
     opened: int
     ignored: int
-
-    @property
-    def arrival_rate(self) -> float:
-        return rate(self.arrived, self.pushed)
-
-    @property
-    def open_rate(self) -> float:
-        return rate(self.opened, self.arrived)
 
 
 def compared(workspace: Workspace, filters: Filters, now: datetime | None = None, limit: int = 20) -> list[Compared]:

@@ -24,7 +24,16 @@ from .request_types import (
     QueryPushAnalysisTaskDetailRequest,
     QueryPushAnalysisTaskListRequest,
 )
-from .validation import DEFAULT_STRATEGY_TIMEZONE, DELIVERY_TYPES, Problem, resolve_timezone
+from .template_replies import _text
+from .validation import (
+    DEFAULT_STRATEGY_TIMEZONE,
+    DELIVERY_TYPES,
+    Problem,
+    _blank,
+    _is_int,
+    _require_text,
+    resolve_timezone,
+)
 
 MAX_RANGE_DAYS = 90
 DAY_MS = 86_400_000
@@ -35,18 +44,9 @@ PUSH_TYPES = ("SIMPLE", "TEMPLATE", "MULTIPLE", "BROADCAST")
 MAX_PAGE_SIZE = 500
 
 
-def _blank(value: Any) -> bool:
-    return not isinstance(value, str) or not value.strip()
-
-
 def _app(problems: list[Problem], app_id: Any, workspace_id: Any) -> None:
-    for name, value in (("AppId", app_id), ("WorkspaceId", workspace_id)):
-        if _blank(value):
-            problems.append(Problem(name, "is required."))
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    _require_text(problems, "AppId", app_id)
+    _require_text(problems, "WorkspaceId", workspace_id)
 
 
 def day_start_ms(moment: datetime) -> int:
@@ -117,16 +117,14 @@ def validate_task_list(request: QueryPushAnalysisTaskListRequest, *, now: dateti
 def validate_task_detail(request: QueryPushAnalysisTaskDetailRequest) -> list[Problem]:
     problems: list[Problem] = []
     _app(problems, request.app_id, request.workspace_id)
-    if _blank(request.task_id):
-        problems.append(Problem("TaskId", "is required."))
+    _require_text(problems, "TaskId", request.task_id)
     return problems
 
 
 def validate_device_state(request: PushQueryDeviceStateRequest) -> list[Problem]:
     problems: list[Problem] = []
     _app(problems, request.app_id, request.workspace_id)
-    if _blank(request.target):
-        problems.append(Problem("Target", "is required."))
+    _require_text(problems, "Target", request.target)
     if request.target_type not in DELIVERY_TYPES:
         problems.append(Problem("TargetType", "must be 1 (Android), 2 (iOS), 3 (user id) or 7 (HarmonyOS)."))
     return problems
@@ -202,12 +200,6 @@ def _rate(value: Any) -> float | None:
         return float(value)
     except ValueError:
         return None
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, bool | dict | list):
-        return None
-    return value if isinstance(value, str) else str(value)
 
 
 def _data(body: Mapping[str, Any]) -> Any:

@@ -229,7 +229,7 @@ class AnalysisCalls:
 
 
 def _device(target: str, target_type: int) -> dict[str, Any]:
-    channel = phones.channel_of(target, 3 if target_type == 3 else target_type)
+    channel = phones.channel_of(target, target_type)
     # Made-up tokens with the right look: sandbox targets have no real phone.
     token = hashlib.blake2b(target.encode(), digest_size=16).hexdigest()
     return {

@@ -15,7 +15,6 @@ figures, in every process.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import struct
 from dataclasses import dataclass, field, fields
@@ -24,6 +23,7 @@ from typing import Any
 
 from pushadmin.mpaas.validation import resolve_timezone
 from pushadmin.sandbox import limits
+from pushadmin.sandbox.push import _json_object
 from pushadmin.sandbox.store import Batch
 
 
@@ -94,6 +94,12 @@ class Fate:
     pushed: bool
     arrives_at: float | None
     opened_at: float | None
+
+    def figures_at(self, hours: float) -> Figures:
+        """This message counted as it stands `hours` after its push."""
+        arrived = self.arrives_at is not None and self.arrives_at <= hours
+        opened = arrived and self.opened_at is not None and self.opened_at <= hours
+        return Figures(push_total=1, pushed=int(self.pushed), arrived=int(arrived), opened=int(opened))
 
 
 def fate(msg_key: str, target: str, delivery_type: int, run: int = 0) -> Fate:
@@ -274,13 +280,7 @@ class Simulation:
         for one in self.fates(batch, run):
             if (channel and one.channel.code != channel) or (platform and one.channel.platform != platform):
                 continue
-            found.push_total += 1
-            if one.pushed:
-                found.pushed += 1
-            if one.arrives_at is not None and one.arrives_at <= hours:
-                found.arrived += 1
-                if one.opened_at is not None and one.opened_at <= hours:
-                    found.opened += 1
+            found.add(one.figures_at(hours))
         return found
 
     def truth(self, batches: list[Batch], now_ms: int) -> dict[str, Any]:
@@ -293,10 +293,7 @@ class Simulation:
             for run in self.runs(batch, now_ms):
                 hours = self.effective_hours(batch, run, now_ms)
                 for one in self.fates(batch, run):
-                    single = Figures(push_total=1, pushed=int(one.pushed))
-                    if one.arrives_at is not None and one.arrives_at <= hours:
-                        single.arrived = 1
-                        single.opened = int(one.opened_at is not None and one.opened_at <= hours)
+                    single = one.figures_at(hours)
                     for bucket in (
                         total,
                         channels.setdefault(one.channel.code, Figures()),
@@ -313,8 +310,5 @@ class Simulation:
 
 
 def _json(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    """The stored StrategyContent as an object; {} when it is none."""
+    return _json_object(text) or {}

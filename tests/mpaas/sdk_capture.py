@@ -9,10 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
+import httpx
 import pytest
+
+from pushadmin.mpaas.client import MpaasClient
+from pushadmin.mpaas.request_types import ApiRequest
+
+from . import vectors as v
 
 PINNED_USER_AGENT = "pushadmin-vector/1.0"
 
@@ -127,6 +133,31 @@ def tea_call(
         headers=dict(sent.headers),
         body=body,
     )
+
+
+def ours_and_tea(
+    monkeypatch: pytest.MonkeyPatch,
+    request: ApiRequest,
+    scheme: Literal["v1", "v3"],
+    model_kwargs: Mapping[str, Any] | None = None,
+) -> tuple[httpx.Request, TeaCapture]:
+    """The request as our client builds it and as the Tea SDK sends it (2020-07-10, the vectors' key and time).
+
+    The SDK's model gets `model_kwargs`, by default the request's fields that are set.
+    """
+    if model_kwargs is None:
+        model_kwargs = {name: value for name, value in vars(request).items() if value is not None}
+    sent = tea_call(
+        monkeypatch,
+        action=request.ACTION,
+        model_kwargs=model_kwargs,
+        nonce=v.NONCE,
+        timestamp=v.TIMESTAMP,
+        host=v.HOST,
+        signature=scheme,
+    )
+    client = MpaasClient(f"https://{v.HOST}", v.ACCESS_KEY_ID, v.SECRET, signature=scheme, api_version="2020-07-10")
+    return client.build_http_request(request, nonce=v.NONCE, timestamp=v.TIMESTAMP), sent
 
 
 @dataclass

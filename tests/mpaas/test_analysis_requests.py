@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 
 from pushadmin.mpaas import analysis, signing, wire
-from pushadmin.mpaas.client import MpaasClient
 from pushadmin.mpaas.request_types import (
     ApiRequest,
     PushQueryDeviceStateRequest,
@@ -155,26 +154,9 @@ SDK_REQUESTS = [
 ]
 
 
-def both(
-    monkeypatch: pytest.MonkeyPatch, request: ApiRequest, scheme: Literal["v1", "v3"]
-) -> tuple[Any, sdk.TeaCapture]:
-    model = {name: value for name, value in vars(request).items() if value is not None}
-    sent = sdk.tea_call(
-        monkeypatch,
-        action=request.ACTION,
-        model_kwargs=model,
-        nonce=v.NONCE,
-        timestamp=v.TIMESTAMP,
-        host=v.HOST,
-        signature=scheme,
-    )
-    client = MpaasClient(f"https://{v.HOST}", v.ACCESS_KEY_ID, v.SECRET, signature=scheme, api_version="2020-07-10")
-    return client.build_http_request(request, nonce=v.NONCE, timestamp=v.TIMESTAMP), sent
-
-
 @pytest.mark.parametrize("request_", SDK_REQUESTS)
 def test_v3_body_and_signature_equal_the_tea_sdk(monkeypatch: pytest.MonkeyPatch, request_: ApiRequest) -> None:
-    ours, sent = both(monkeypatch, request_, "v3")
+    ours, sent = sdk.ours_and_tea(monkeypatch, request_, "v3")
     assert ours.content == sent.body
     assert sent.headers["x-acs-action"] == ours.headers["x-acs-action"] == request_.ACTION
     assert ours.headers["x-acs-content-sha256"] == sent.headers["x-acs-content-sha256"]
@@ -185,7 +167,7 @@ def test_v3_body_and_signature_equal_the_tea_sdk(monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.parametrize("request_", SDK_REQUESTS)
 def test_v1_body_query_and_signature_equal_the_tea_sdk(monkeypatch: pytest.MonkeyPatch, request_: ApiRequest) -> None:
-    ours, sent = both(monkeypatch, request_, "v1")
+    ours, sent = sdk.ours_and_tea(monkeypatch, request_, "v1")
     assert ours.content == sent.body
     assert dict(ours.url.params) == sent.query
     assert sent.query["Action"] == request_.ACTION

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.db.models import OuterRef, Subquery
 
 from pushadmin.analytics import forecast, settling
 from pushadmin.analytics.funnel import rate
@@ -24,26 +25,26 @@ def quota_forecast(campaign: Campaign) -> dict[str, Any]:
 @register.inclusion_tag("analytics/comparable.html")
 def comparable_figures(campaign: Campaign) -> dict[str, Any]:
     """The latest figures of the last campaigns of the same workspace and template that mPaaS has figures for."""
-    others = (
-        Campaign.objects.filter(
-            workspace=campaign.workspace, template=campaign.template, figure_snapshots__isnull=False
-        )
+    newest = Snapshot.objects.filter(campaign=OuterRef("pk")).order_by("-taken_at").values("pk")[:1]
+    others = list(
+        Campaign.objects.filter(workspace=campaign.workspace, template=campaign.template)
         .exclude(pk=campaign.pk)
-        .distinct()
+        .annotate(latest_snapshot=Subquery(newest))
+        .filter(latest_snapshot__isnull=False)
         .order_by("-started_at")[:COMPARABLE]
     )
+    snapshots = Snapshot.objects.in_bulk([other.latest_snapshot for other in others])
     rows = []
     for other in others:
-        latest = Snapshot.objects.filter(campaign=other).order_by("-taken_at").first()
-        if latest is not None:
-            rows.append(
-                {
-                    "campaign": other,
-                    "snapshot": latest,
-                    "arrival_rate": rate(latest.arrived, latest.pushed),
-                    "open_rate": rate(latest.opened, latest.arrived),
-                }
-            )
+        latest = snapshots[other.latest_snapshot]
+        rows.append(
+            {
+                "campaign": other,
+                "snapshot": latest,
+                "arrival_rate": rate(latest.arrived, latest.pushed),
+                "open_rate": rate(latest.opened, latest.arrived),
+            }
+        )
     return {"rows": rows, "campaign": campaign}
 
 
