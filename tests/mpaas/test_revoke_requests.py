@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
 
 import pytest
 
@@ -42,21 +41,6 @@ def test_a_revoke_without_a_task_id_is_refused_by_field() -> None:
     assert [p.field for p in refused.value.problems] == ["TaskId"]
 
 
-def both(monkeypatch: pytest.MonkeyPatch, request: RevokePushTaskRequest, scheme: Literal["v1", "v3"]) -> Any:
-    model = {k: val for k, val in vars(request).items() if val is not None}
-    sent = sdk.tea_call(
-        monkeypatch,
-        action="RevokePushTask",
-        model_kwargs=model,
-        nonce=v.NONCE,
-        timestamp=v.TIMESTAMP,
-        host=v.HOST,
-        signature=scheme,
-    )
-    client = MpaasClient(f"https://{v.HOST}", v.ACCESS_KEY_ID, v.SECRET, signature=scheme, api_version="2020-07-10")
-    return client.build_http_request(request, nonce=v.NONCE, timestamp=v.TIMESTAMP), sent
-
-
 REQUESTS = [
     pytest.param(RevokePushTaskRequest(**APP, task_id="0a1b2c3d4e5f"), id="plain"),
     pytest.param(RevokePushTaskRequest(**APP, task_id=TRICKY_ID, tenant_id="LZFPEFIM"), id="tricky-with-tenant"),
@@ -67,7 +51,7 @@ REQUESTS = [
 def test_v3_body_and_signature_equal_the_tea_sdk(
     monkeypatch: pytest.MonkeyPatch, request_: RevokePushTaskRequest
 ) -> None:
-    ours, sent = both(monkeypatch, request_, "v3")
+    ours, sent = sdk.ours_and_tea(monkeypatch, request_, "v3")
     assert ours.content == sent.body
     assert sent.headers["x-acs-action"] == ours.headers["x-acs-action"] == "RevokePushTask"
     assert ours.headers["x-acs-content-sha256"] == sent.headers["x-acs-content-sha256"]
@@ -80,7 +64,7 @@ def test_v3_body_and_signature_equal_the_tea_sdk(
 def test_v1_body_query_and_signature_equal_the_tea_sdk(
     monkeypatch: pytest.MonkeyPatch, request_: RevokePushTaskRequest
 ) -> None:
-    ours, sent = both(monkeypatch, request_, "v1")
+    ours, sent = sdk.ours_and_tea(monkeypatch, request_, "v1")
     assert ours.content == sent.body
     assert dict(ours.url.params) == sent.query
     assert sent.query["Action"] == "RevokePushTask"
