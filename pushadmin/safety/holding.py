@@ -90,9 +90,14 @@ def preview_counts(campaign: Campaign) -> dict[str, int]:
     (none for the cap when a reviewer approved an exception to it)."""
     workspace = campaign.workspace
     rows = Message.objects.filter(campaign_id=campaign.pk, send_round=1)
-    listed = suppressed_targets(workspace.pk).values("target")
-    suppressed = Q(status=MessageStatus.SUPPRESSED) | Q(target__in=listed)
+    # Two counts each an index serves (campaign and state; target), not one OR that reads every row of
+    # the campaign at each look at pre-flight (1.7 s at a million rows, with the list empty).
+    suppressed = Q(status=MessageStatus.SUPPRESSED)
     counts = {"suppressed": rows.filter(suppressed).count(), "capped": 0}
+    if suppressed_targets(workspace.pk).exists():
+        listed = Q(target__in=suppressed_targets(workspace.pk).values("target"))
+        counts["suppressed"] += rows.exclude(suppressed).filter(listed).count()
+        suppressed |= listed
     if cap_applies(campaign, workspace):
         candidates = rows.exclude(suppressed)
         counts["capped"] = candidates.filter(
