@@ -26,11 +26,11 @@ def saved_preference(request: HttpRequest) -> Preference | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    cached: Preference | None = getattr(request, "_pushadmin_preference", None)
-    if cached is None:
-        cached = Preference.objects.filter(user=user).first()
-        request._pushadmin_preference = cached  # type: ignore[attr-defined]
-    return cached
+    # Read once a request (the middleware and the header both ask), also when the person saved none.
+    if not hasattr(request, "_pushadmin_preference"):
+        request._pushadmin_preference = Preference.objects.filter(user=user).first()  # type: ignore[attr-defined]
+    saved: Preference | None = request._pushadmin_preference  # type: ignore[attr-defined]
+    return saved
 
 
 def languages_for(user_ids: Iterable[int]) -> dict[int, str]:
