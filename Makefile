@@ -42,5 +42,5 @@ cjk-font:
 # compile the catalogue with Babel. Both files are committed: running pushadmin needs neither.
 messages: $(VENV)/.installed-dev
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "tests/*" -i "var/*" \
-		-i "bench/*" -i "ops/*" -i "static/*" -i "pushadmin/sandbox/*" -i "pushadmin/mpaas/*" -i "pushadmin/operations/*"
+		-i "bench/*" -i "ops/*" -i "static/*" -i "pushadmin/sandbox/*" -i "pushadmin/operations/*"
 	$(PY) -m babel.messages.frontend compile -d pushadmin/locale -D django -l zh_Hans

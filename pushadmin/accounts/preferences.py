@@ -6,7 +6,7 @@ which also reads the language cookie the header's form sets for people not signe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -26,17 +26,19 @@ def saved_preference(request: HttpRequest) -> Preference | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    cached: Preference | None = getattr(request, "_pushadmin_preference", None)
-    if cached is None:
-        cached = Preference.objects.filter(user=user).first()
-        request._pushadmin_preference = cached  # type: ignore[attr-defined]
-    return cached
+    # Read once a request (the middleware and the header both ask), also when the person saved none.
+    if not hasattr(request, "_pushadmin_preference"):
+        request._pushadmin_preference = Preference.objects.filter(user=user).first()  # type: ignore[attr-defined]
+    saved: Preference | None = request._pushadmin_preference  # type: ignore[attr-defined]
+    return saved
 
 
-def language_for(user_id: int) -> str:
-    """The language to write to this person in where no request says it (mail sent by a worker)."""
-    chosen = Preference.objects.filter(user_id=user_id).values_list("language", flat=True).first()
-    return chosen or settings.LANGUAGE_CODE
+def languages_for(user_ids: Iterable[int]) -> dict[int, str]:
+    """The language to write to each person in where no request of theirs says it (mail sent by a worker,
+    notifications made by someone else's action), read in one query."""
+    ids = set(user_ids)
+    chosen = dict(Preference.objects.filter(user_id__in=ids).values_list("user_id", "language"))
+    return {pk: chosen.get(pk) or settings.LANGUAGE_CODE for pk in ids}
 
 
 class PreferenceMiddleware:

@@ -22,14 +22,15 @@ def wants_mail(user_id: int) -> bool:
 
 def mail(notification_ids: list[int]) -> int:
     """Mail each notification to its person's address; returns how many were mailed."""
-    rows = Notification.objects.filter(pk__in=notification_ids).select_related("user", "workspace")
+    rows = list(Notification.objects.filter(pk__in=notification_ids).select_related("user", "workspace"))
+    languages = preferences.languages_for(notification.user_id for notification in rows)
     messages = []
     for notification in rows:
         address = notification.user.email
         if not address or not wants_mail(notification.user_id):
             continue
         # Sent by a worker, so in the language the person chose for the console, not the request's.
-        with translation.override(preferences.language_for(notification.user_id)):
+        with translation.override(languages[notification.user_id]):
             body = gettext("%(text)s\n\nWorkspace: %(workspace)s\nOpen: %(link)s\n") % {
                 "text": notification.text,
                 "workspace": notification.workspace.name,

@@ -77,16 +77,24 @@ def notify(campaign: Campaign, action: str, actor: Any, detail: dict[str, Any]) 
     given = str(detail.get("reason") or "").strip()
     link = reverse(page, kwargs={"workspace_id": campaign.workspace_id, "campaign_id": campaign.pk})
 
-    def text_for(user_id: int) -> str:
-        with translation.override(preferences.language_for(user_id)):
+    people = recipients(campaign, audience, actor)
+    languages = preferences.languages_for(people)
+
+    def text_in(language: str) -> str:
+        with translation.override(language):
             reason = given or gettext("no reason given")
             return gettext(sentence).format(name=campaign.name, actor=actor_name, reason=reason)[:500]
 
     made = Notification.objects.bulk_create(
         Notification(
-            user_id=pk, workspace_id=campaign.workspace_id, campaign=campaign, kind=action, text=text_for(pk), link=link
+            user_id=pk,
+            workspace_id=campaign.workspace_id,
+            campaign=campaign,
+            kind=action,
+            text=text_in(languages[pk]),
+            link=link,
         )
-        for pk in recipients(campaign, audience, actor)
+        for pk in people
     )
     ids = [n.pk for n in made]  # SQLite and PostgreSQL both hand back the new ids
     if ids:

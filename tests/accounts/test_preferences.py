@@ -127,3 +127,19 @@ def test_each_person_reads_a_notification_in_their_own_language(cast: Cast) -> N
         Notification.objects.get(user=cast.reviewer).text
         == "“双十一” waits for your review (mia.marketer submitted it)."
     )
+
+
+@pytest.mark.parametrize(
+    ("theme", "dark_sheet"),
+    [("system", 'dark.css" media="(prefers-color-scheme: dark)"'), ("dark", 'dark.css" media="all"'), ("light", None)],
+)
+def test_the_dark_colours_load_for_a_dark_system_or_a_saved_dark_choice_never_for_a_saved_light_one(
+    cast: Cast, theme: str, dark_sheet: str | None
+) -> None:
+    client = signed_in(cast.marketer)
+    client.post("/accounts/preferences/", {"language": "", "theme": theme})
+    page = client.get(f"/w/{cast.workspace.pk}/").content.decode()
+    if dark_sheet is None:
+        assert "dark.css" not in page
+    else:
+        assert dark_sheet in page

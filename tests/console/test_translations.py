@@ -27,8 +27,9 @@ from tests.personas import Cast
 
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "pushadmin" / "locale" / "zh_Hans" / "LC_MESSAGES"
-# The modules the catalogue covers: the mPaaS client and its sandbox speak to programs, not people.
-NOT_TRANSLATED = ("pushadmin/mpaas/", "pushadmin/sandbox/", "pushadmin/operations/", "/migrations/", "/management/")
+# The modules the catalogue covers: the sandbox and operations speak to programs, not people (of the
+# mPaaS client, only the result codes' meanings in errors.py are marked).
+NOT_TRANSLATED = ("pushadmin/sandbox/", "pushadmin/operations/", "/migrations/", "/management/")
 KEYWORDS = {
     "_": None,
     "gettext": None,
@@ -108,7 +109,8 @@ def test_the_committed_compiled_catalogue_matches_its_source() -> None:
 
 
 def test_every_mpaas_result_code_meaning_is_marked_for_translation() -> None:
-    assert code_meanings.MEANINGS == errors.MEANINGS
+    marked = {msgid for context, msgid in messages_in_source() if not context}
+    assert set(errors.MEANINGS.values()) <= marked
 
 
 def test_audit_actions_read_as_words_in_chinese_and_unknown_codes_stay_codes() -> None:

@@ -10,7 +10,6 @@ calls in doubt under "mark unknown", end "unknown" — never a second copy store
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -40,40 +39,23 @@ TARGETS = 4000
 ENDED = ("sent", "partly_sent", "failed")
 
 
-def libpq_args(settings_dict: dict[str, Any]) -> list[str]:
-    args = ["--host", settings_dict.get("HOST") or "127.0.0.1", "--port", str(settings_dict.get("PORT") or 5432)]
-    if settings_dict.get("USER"):
-        args += ["--username", settings_dict["USER"]]
-    return args
+def url_of(dbname: str) -> str:
+    """The test server's address naming `dbname`: psycopg, pg_dump and pg_restore all take it."""
+    return database_url_of({**connection.settings_dict, "NAME": dbname})
 
 
-def libpq_env(settings_dict: dict[str, Any]) -> dict[str, str]:
-    env = {**os.environ}
-    if settings_dict.get("PASSWORD"):
-        env["PGPASSWORD"] = settings_dict["PASSWORD"]
-    return env
-
-
-def connect(settings_dict: dict[str, Any], dbname: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(
-        host=settings_dict.get("HOST") or "127.0.0.1",
-        port=settings_dict.get("PORT") or 5432,
-        user=settings_dict.get("USER") or None,
-        password=settings_dict.get("PASSWORD") or None,
-        dbname=dbname,
-        autocommit=True,
-    )
+def connect(dbname: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(url_of(dbname), autocommit=True)
 
 
 @pytest.fixture
 def restored_database() -> Iterator[str]:
     """A fresh, empty database for the restore (prefix pushadmin_ops_), dropped afterwards."""
-    settings_dict = connection.settings_dict
     name = f"pushadmin_ops_restored_{uuid.uuid4().hex[:8]}"
-    with connect(settings_dict, "postgres") as admin:
+    with connect("postgres") as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield name
-    with connect(settings_dict, "postgres") as admin:
+    with connect("postgres") as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -90,7 +72,6 @@ def test_a_campaign_dumped_mid_send_and_restored_finishes_without_a_second_copy(
     restored_database: str,
     tmp_path: Path,
 ) -> None:
-    settings_dict = connection.settings_dict
     # A gateway 50 ms away at 5 calls a second: the 40 calls take several seconds, long enough
     # to dump in the middle and keep sending after the dump.
     point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=5, ambiguous_policy=policy)
@@ -101,10 +82,7 @@ def test_a_campaign_dumped_mid_send_and_restored_finishes_without_a_second_copy(
 
     dump = tmp_path / "pushadmin.dump"
     subprocess.run(
-        ["pg_dump", "-Fc", *libpq_args(settings_dict), "--file", str(dump), settings_dict["NAME"]],
-        env=libpq_env(settings_dict),
-        check=True,
-        timeout=120,
+        ["pg_dump", "-Fc", "--file", str(dump), database_url_of(connection.settings_dict)], check=True, timeout=120
     )
     sent_by_dump_end = stored_keys(mpaas_sandbox)
     # Keep sending after the dump, then stop the worker as an outage would.
@@ -120,10 +98,7 @@ def test_a_campaign_dumped_mid_send_and_restored_finishes_without_a_second_copy(
     assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0
 
     subprocess.run(
-        ["pg_restore", "--no-owner", *libpq_args(settings_dict), "--dbname", restored_database, str(dump)],
-        env=libpq_env(settings_dict),
-        check=True,
-        timeout=300,
+        ["pg_restore", "--no-owner", "--dbname", url_of(restored_database), str(dump)], check=True, timeout=300
     )
     # The queue describes the database that was left behind; the README empties it.
     subprocess.run(
@@ -133,7 +108,7 @@ def test_a_campaign_dumped_mid_send_and_restored_finishes_without_a_second_copy(
         timeout=120,
         capture_output=True,
     )
-    with connect(settings_dict, restored_database) as restored:
+    with connect(restored_database) as restored:
 
         def messages_by_status() -> dict[str, set[str]]:
             found: dict[str, set[str]] = {}
@@ -165,7 +140,7 @@ def test_a_campaign_dumped_mid_send_and_restored_finishes_without_a_second_copy(
         assert sent_after_dump, "no call happened between the dump and the outage"
 
         worker = WorkerProcess(
-            {**celery_worker.env, "DATABASE_URL": database_url_of({**settings_dict, "NAME": restored_database})},
+            {**celery_worker.env, "DATABASE_URL": url_of(restored_database)},
             celery_worker.queue,
             tmp_path,
             concurrency=celery_worker.concurrency,

@@ -13,11 +13,6 @@ class Field:
     value: str
     choices: list[str] = field(default_factory=list)
 
-    @property
-    def typed_by_hand(self) -> bool:
-        """A box a person types into, whose text a redisplayed form must keep."""
-        return self.kind in ("text", "textarea", "email", "search", "url", "tel")
-
 
 @dataclass
 class Form:
