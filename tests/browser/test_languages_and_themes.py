@@ -16,16 +16,18 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from pushadmin.accounts.models import Preference
 from pushadmin.analytics import sync
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import CampaignStatus, Template
 from pushadmin.campaigns.workflow import submit_for_review
+from pushadmin.notifications.models import Notification
 from pushadmin.safety.models import Suppression, SuppressionReason
 from tests.analytics.sending import enqueued, send  # noqa: F401  (fixtures)
 from tests.fixtures.browser import SCREENSHOT_DIR, screenshot
+from tests.fixtures.processes import wait_for
 from tests.personas import PASSWORD, Cast
 from tests.reviews.campaign_rows import make_campaign, request_by
 
@@ -242,6 +244,8 @@ def pages(cast: Cast, mpaas_sandbox: Any, send: Any) -> dict[str, Any]:  # noqa:
     # The marketer reads this send's notifications in Chinese, as one who chose it would; then the browser decides.
     Preference.objects.update_or_create(user=cast.marketer, defaults={"language": "zh-hans"})
     sent = send(mpaas_sandbox.url, 60, name="国庆会员关怀")
+    # A worker of the session may be the one that ends the send: its notice is written before the choice goes.
+    wait_for(lambda: Notification.objects.filter(campaign=sent, kind="campaign.sent").exists(), what="the sent notice")
     Preference.objects.filter(user=cast.marketer).delete()
     sync.run(seconds=60)
     return world(cast, sent)
@@ -443,6 +447,6 @@ def test_the_builder_and_the_review_work_from_the_keyboard(
     page.keyboard.press("Control+A")
     page.keyboard.type("双十一会员回馈 2")
     page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
-    assert "双十一会员回馈 2" in page.get_by_role("heading", level=1).inner_text()
+    # The save is a navigation that may not have begun when Enter returns: wait for its page.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("双十一会员回馈 2", timeout=15_000)
     context.close()
