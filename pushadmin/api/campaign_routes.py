@@ -221,9 +221,10 @@ def read(request: HttpRequest, campaign_id: int) -> Any:
 @router.get("/campaigns/{campaign_id}/preflight", response={200: PreflightOut, **ERRORS}, **allow(*VIEWERS))
 def preflight_report(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
     """Every bad row and every reason that blocks submission, as on the campaign page."""
-    report = preflight(_campaign(scoped(request), campaign_id))
+    report = preflight(_campaign(scoped(request), campaign_id), scan_cold=False)
     return {
         "blocks_submission": report.blocks_submission,
+        "checking": report.checking,
         "total_rows": report.total_rows,
         "rows_to_send": report.rows_to_send,
         "rows_skipped": report.rows_skipped,

@@ -127,6 +127,8 @@ class RowProblemOut(Schema):
 
 class PreflightOut(Schema):
     blocks_submission: bool
+    # A large campaign's rows are checked by a worker: poll until this is false for the row figures.
+    checking: bool
     total_rows: int
     rows_to_send: int
     rows_skipped: int

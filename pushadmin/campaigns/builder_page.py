@@ -78,7 +78,9 @@ def builder_context(
         **schedule_context(Strategy.from_json(campaign.strategy if campaign else {})),
     }
     if campaign is not None:
-        page = campaign_rows.row_page(campaign, _page_number(request), problems_only=request.GET.get("problems") == "1")
+        page = campaign_rows.row_page(
+            campaign, _page_number(request), problems_only=request.GET.get("problems") == "1", scan_cold=False
+        )
         context.update(rows_context(campaign, page))
         context["request_fields"] = first_call_fields(campaign)
         context["editable"] = campaign.status in EDITABLE_STATES
@@ -114,6 +116,7 @@ def rows_context(campaign: Campaign, page: campaign_rows.RowPage, **extra: Any) 
         "placeholders": names,
         "calls": calls_needed(page.total),
         "building": campaign.rows_state == RowsState.BUILDING,
+        "checking": page.checking,
         "rows_failed": campaign.rows_state == RowsState.FAILED,
         "editable": editable,
         **extra,

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from celery import current_app
+from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -70,6 +73,8 @@ class PreflightReport:
     campaign_problems: list[str] = field(default_factory=list)
     block_reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # A large campaign whose rows a worker is still checking: the page asked not to scan them itself.
+    checking: bool = False
 
     @property
     def blocks_submission(self) -> bool:
@@ -139,6 +144,11 @@ def row_problems(
 
 
 def _campaign_level(campaign: Campaign, report: PreflightReport, now: datetime | None) -> None:
+    if report.checking:
+        report.block_reasons.append(
+            _("The %(rows)s rows are being checked in the background; this takes a few seconds.")
+            % {"rows": f"{report.total_rows:,}"}
+        )
     if campaign.rows_state == RowsState.BUILDING:
         report.block_reasons.append(
             _("Rows are still being created (%(rows_built)s of %(rows_expected)s); wait for them.")
@@ -175,19 +185,28 @@ def version_key(campaign: Campaign, total: int) -> str:
     )
 
 
-def preflight(campaign: Campaign, *, now: datetime | None = None) -> PreflightReport:
-    """The full report: rows (scanned once per version for large campaigns) plus the campaign's own checks."""
+def preflight(campaign: Campaign, *, now: datetime | None = None, scan_cold: bool = True) -> PreflightReport:
+    """The full report: rows (scanned once per version for large campaigns) plus the campaign's own checks.
+
+    A page passes `scan_cold=False`: a large campaign whose rows are not scanned yet is then checked
+    by a worker (queued once per version) and the report says so, instead of the request reading a
+    million rows while the person waits.
+    """
     total = Message.objects.filter(campaign=campaign, send_round=1).count()
     report = None
-    key = f"campaign-preflight-rows:{version_key(campaign, total)}"
+    version = version_key(campaign, total)
+    key = f"campaign-preflight-rows:{version}"
     if campaign.rows_state == RowsState.BUILDING:
         # Not scanned while a background build adds rows: every slice is a new version, so each look
         # at the builder would read every row again. The build blocks submission until it is done.
         report = PreflightReport(total_rows=total, counts=dict.fromkeys(ROW_KINDS, 0))
     elif total >= CACHE_FROM_ROWS:
         report = cache.get(key)
+        if report is None and not scan_cold:
+            check_in_background(campaign.pk, version)
+            report = PreflightReport(total_rows=total, counts=dict.fromkeys(ROW_KINDS, 0), checking=True)
     if report is None:
-        report = _scan_rows(campaign)
+        report = _scan_rows(campaign, problems_key=problems_key(version) if total >= CACHE_FROM_ROWS else None)
         if total >= CACHE_FROM_ROWS:
             cache.set(key, report, CACHE_SECONDS)
     report = copy.deepcopy(report)
@@ -233,6 +252,33 @@ def _safety_nets(campaign: Campaign, report: PreflightReport, now: datetime | No
         report.warnings.append(warning)
 
 
+def problems_key(version: str) -> str:
+    """The cache key of the seqs of the rows with a problem, for the builder's pages (rows.problem_seqs)."""
+    return f"campaign-row-problems:{version}"
+
+
+def is_large(total: int) -> bool:
+    """Rows this many are scanned once per version and kept, and by a worker when a page looks first."""
+    return total >= CACHE_FROM_ROWS
+
+
+def is_scanned(campaign: Campaign, total: int) -> bool:
+    """Whether a page can show this version of the rows without scanning them (small, or scanned already)."""
+    return not is_large(total) or cache.has_key(problems_key(version_key(campaign, total)))
+
+
+def check_in_background(campaign_id: int, version: str) -> None:
+    """Queue one worker scan of this version of the rows (by task name: the tasks module imports this one)."""
+    if cache.add(f"campaign-preflight-queued:{version}", True, CACHE_SECONDS):
+        transaction.on_commit(
+            lambda: current_app.send_task(
+                "pushadmin.campaigns.tasks.check_campaign_rows",
+                (campaign_id,),
+                queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+            )
+        )
+
+
 def warm_cache(campaign_id: int) -> None:
     """After a background build, scan a large campaign's rows once here, in the worker.
 
@@ -245,8 +291,11 @@ def warm_cache(campaign_id: int) -> None:
         preflight(campaign)
 
 
-def _scan_rows(campaign: Campaign) -> PreflightReport:
+def _scan_rows(campaign: Campaign, *, problems_key: str | None = None) -> PreflightReport:
+    """Every row of the first round read once; with `problems_key`, the seqs of the rows with a problem
+    are cached under it for the builder's pages (the same rows as rows.problem_seqs would find)."""
     report = PreflightReport(counts=dict.fromkeys(ROW_KINDS, 0))
+    with_problems: list[int] = []
     template = campaign.template
     texts = (template.title, template.content)
     names = rendering.template_placeholders(template.title, template.content)
@@ -258,6 +307,8 @@ def _scan_rows(campaign: Campaign) -> PreflightReport:
     ):
         report.total_rows += 1
         found = row_problems(names, values, extended, fallback, template=texts)
+        if found:
+            with_problems.append(seq)
         if not (target or "").strip():
             found.append((EMPTY_TARGET, _("The target is empty.")))
         else:
@@ -284,6 +335,8 @@ def _scan_rows(campaign: Campaign) -> PreflightReport:
             report.counts[kind] += 1
             if len(report.problems) < LISTED_PROBLEMS:
                 report.problems.append(RowProblem(seq, target, kind, message))
+    if problems_key is not None and campaign.send_round == 1:  # the builder's pages show the first round's rows
+        cache.set(problems_key, with_problems, CACHE_SECONDS)
     return report
 
 

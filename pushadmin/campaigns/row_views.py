@@ -20,6 +20,7 @@ from pushadmin.campaigns import workflow
 from pushadmin.campaigns.builder_page import builder_context, render_fragment, rows_context
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign, RowsState
+from pushadmin.campaigns.preflight import is_scanned
 from pushadmin.campaigns.row_html import RowRenderer, output_cell
 from pushadmin.campaigns.views import CAMPAIGNS, settings_forms
 from pushadmin.console.request_numbers import number_from, page_number_from
@@ -176,8 +177,9 @@ def paste_rows(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
 def rows_progress(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     response = render(request, "campaigns/builder.html#rows-progress", {"campaign": campaign})
-    if campaign.rows_state != "building" and request.htmx:
-        response["HX-Refresh"] = "true"  # the rows are there: show them
+    settled = campaign.rows_state != RowsState.BUILDING and is_scanned(campaign, campaign.messages.count())
+    if settled and request.htmx:
+        response["HX-Refresh"] = "true"  # the rows are there and checked: show them
     return response
 
 

@@ -26,17 +26,25 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import BadRequest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from pushadmin.audiences.csv_reading import MAX_TARGET_LENGTH, CsvFileError, CsvStream, RowReject, detect_delimiter
+from pushadmin.audiences.models import AudienceMember
 from pushadmin.audit import trail
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
-from pushadmin.campaigns.preflight import extended_params_problem, row_problems, version_key
+from pushadmin.campaigns.preflight import (
+    check_in_background,
+    extended_params_problem,
+    is_large,
+    problems_key,
+    row_problems,
+    version_key,
+)
 from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.operations import metrics
@@ -103,42 +111,69 @@ def enqueue_build(campaign_id: int) -> None:
     build_campaign_rows.apply_async((campaign_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
-def _member_slices(campaign: Campaign) -> Iterator[list[Message]]:
-    """The audience's members as new rows in file order, CHUNK at a time, numbered on from the last row.
+def _member_slices(campaign: Campaign) -> Iterator[tuple[int, int | None]]:
+    """The audience's members in slices of CHUNK, as (after this member id, up to this one or None: to
+    the end), each found by its own complete query (keyset on the member's id).
 
-    Each slice is read by its own complete query (keyset on the member's id), never through an open
-    cursor: on SQLite an unfinished read keeps its snapshot, and the write that follows it would be
-    refused at once ("database is locked") whenever any other connection, e.g. a page's poll saving
-    its session, had committed meanwhile.
+    Never an open cursor: on SQLite an unfinished read keeps its snapshot, and the write that follows
+    it would be refused at once ("database is locked") whenever any other connection, e.g. a page's
+    poll saving its session, had committed meanwhile.
     """
     if campaign.audience is None:
         return
-    members = (
-        campaign.audience.current_members().order_by("pk").values_list("pk", "target", "values", "extended_params")
-    )
-    seq = next_seq(campaign)
+    audience = campaign.audience
     last_pk = 0
-    while page := list(members.filter(pk__gt=last_pk)[:CHUNK]):
-        last_pk = page[-1][0]
-        chunk = [
-            Message(
-                campaign=campaign,
-                seq=seq + offset,
-                target=target,
-                values=values,
-                extended_params=extended,
-                msg_key=campaign.msg_key_for(seq + offset),
-                status=MessageStatus.DRAFT,
-            )
-            for offset, (_pk, target, values, extended) in enumerate(page)
-        ]
-        seq += len(chunk)
-        yield chunk
+    while True:
+        members = AudienceMember.objects.filter(audience=audience, generation=audience.generation, pk__gt=last_pk)
+        upto = members.order_by("pk").values_list("pk", flat=True)[CHUNK - 1 : CHUNK].first()
+        yield last_pk, upto
+        if upto is None:
+            return
+        last_pk = upto
+
+
+def _insert_rows(campaign: Campaign, *, after_pk: int, upto_pk: int | None, first_seq: int) -> int:
+    """INSERT the audience's members after `after_pk` up to `upto_pk` (None: to the end) as DRAFT rows
+    numbered from `first_seq` in member-id order, with their MsgKeys: one statement inside the
+    database, no row passing through Python."""
+    audience = campaign.audience
+    assert audience is not None
+    number = "(%s + ROW_NUMBER() OVER (ORDER BY m.id) - 1)"
+    values = _quoted("values")
+    sql = (
+        f"INSERT INTO {Message._meta.db_table} (campaign_id, seq, target, {values}, extended_params, msg_key,"  # noqa: S608 - names only, values bound
+        " status, send_round, request_id, task_id, result_code, result_message, updated_at)"
+        f" SELECT %s, {number}, m.target, m.{values}, m.extended_params, %s || CAST({number} AS TEXT),"
+        " %s, 1, '', '', '', '', %s"
+        f" FROM {AudienceMember._meta.db_table} AS m WHERE m.audience_id = %s AND m.generation = %s AND m.id > %s"
+    )
+    params: list[Any] = [
+        campaign.pk,
+        first_seq,
+        campaign.msg_key_for(0)[:-1],  # "pa<prefix>-": the MsgKey of a row is this and its number
+        first_seq,
+        MessageStatus.DRAFT,
+        timezone.now(),
+        audience.pk,
+        audience.generation,
+        after_pk,
+    ]
+    if upto_pk is not None:
+        sql += " AND m.id <= %s"
+        params.append(upto_pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def _quoted(column: str) -> str:
+    return connection.ops.quote_name(column)
 
 
 def copy_all_members(campaign: Campaign) -> None:
-    for chunk in _member_slices(campaign):
-        Message.objects.bulk_create(chunk, batch_size=1000)
+    seq = next_seq(campaign)
+    for after_pk, upto_pk in _member_slices(campaign):
+        seq += _insert_rows(campaign, after_pk=after_pk, upto_pk=upto_pk, first_seq=seq)
 
 
 def _claim_build(campaign_id: int, token: str) -> bool:
@@ -194,11 +229,11 @@ def _build(campaign_id: int, token: str) -> None:
         _renew_build(campaign_id, token)  # the campaign's row lock first: nothing else may take the build now
         Message.objects.filter(campaign=campaign).delete()  # what an interrupted try wrote
     written = 0
-    for chunk in _member_slices(campaign):
-        written += len(chunk)
+    for after_pk, upto_pk in _member_slices(campaign):
         with transaction.atomic():
+            _renew_build(campaign_id, token)  # the build still held, before the slice is written
+            written += _insert_rows(campaign, after_pk=after_pk, upto_pk=upto_pk, first_seq=written + 1)
             _renew_build(campaign_id, token, rows_built=written, updated_at=timezone.now())
-            Message.objects.bulk_create(chunk, batch_size=1000)
     _update_held(
         _held_build(campaign_id, token),
         campaign_id,
@@ -300,6 +335,7 @@ class RowPage:
     total: int
     problem_rows: int
     problems_only: bool
+    checking: bool = False  # a worker is still finding the rows with a problem
 
     @property
     def has_previous(self) -> bool:
@@ -319,22 +355,31 @@ def _with_problems(campaign: Campaign, names: list[str]) -> Iterator[int]:
             yield seq
 
 
-def problem_seqs(campaign: Campaign, names: list[str], total: int) -> list[int]:
-    """Rows with a problem, scanned once per version: paging would otherwise rescan every row."""
-    key = f"campaign-row-problems:{version_key(campaign, total)}"
-    found: list[int] | None = cache.get(key)
+def problem_seqs(campaign: Campaign, names: list[str], total: int, *, scan_cold: bool = True) -> list[int] | None:
+    """Rows with a problem, scanned once per version: paging would otherwise rescan every row.
+
+    With `scan_cold=False` (a page), a large campaign not scanned yet is handed to a worker's
+    pre-flight scan, which caches these too, and None says they are not known yet.
+    """
+    version = version_key(campaign, total)
+    found: list[int] | None = cache.get(problems_key(version))
     if found is None:
+        if not scan_cold and is_large(total):
+            check_in_background(campaign.pk, version)
+            return None
         found = list(_with_problems(campaign, names))
-        cache.set(key, found, PROBLEM_CACHE_SECONDS)
+        cache.set(problems_key(version), found, PROBLEM_CACHE_SECONDS)
     return found
 
 
-def row_page(campaign: Campaign, number: int = 1, *, problems_only: bool = False) -> RowPage:
+def row_page(campaign: Campaign, number: int = 1, *, problems_only: bool = False, scan_cold: bool = True) -> RowPage:
     names = names_of(campaign)
     messages = Message.objects.filter(campaign=campaign).order_by("seq")
     total = messages.count()
     # While a background build adds rows each look would be a new version to scan: problems are found once it is done.
-    seqs = [] if campaign.rows_state == RowsState.BUILDING else problem_seqs(campaign, names, total)
+    building = campaign.rows_state == RowsState.BUILDING
+    found = [] if building else problem_seqs(campaign, names, total, scan_cold=scan_cold)
+    seqs = found or []
     count = len(seqs) if problems_only else total
     pages = max(1, -(-count // PAGE_SIZE))
     number = min(max(1, number), pages)
@@ -347,7 +392,7 @@ def row_page(campaign: Campaign, number: int = 1, *, problems_only: bool = False
         view_row(campaign, names, str(seq), seq, target, values, extended)
         for seq, target, values, extended in chosen.values_list("seq", "target", "values", "extended_params")
     ]
-    return RowPage(rows, number, pages, total, len(seqs), problems_only)
+    return RowPage(rows, number, pages, total, len(seqs), problems_only, checking=found is None)
 
 
 # --------------------------------------------------------------------------- saving edits

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from pushadmin.notifications.sentences import text_of
+
 
 class Notification(models.Model):
     """One message for one person: shown under the bell until read, mailed unless they turned mail off."""
@@ -15,7 +17,8 @@ class Notification(models.Model):
         "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=40)  # the lifecycle action it follows, e.g. "campaign.rejected"
-    text = models.CharField(max_length=500)
+    text = models.CharField(max_length=500)  # in the language of the person, when it was made (for the mail)
+    params = models.JSONField(default=dict, blank=True)  # what fills its sentence, to show it in any language
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -26,6 +29,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.kind}"
+
+    @property
+    def shown_text(self) -> str:
+        """The notification in the language of whoever reads the page now."""
+        return text_of(self.kind, self.params, self.text)
 
 
 class MailChoice(models.Model):

@@ -8,44 +8,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
 
 from pushadmin.accounts import preferences
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.signals import campaign_moved
 from pushadmin.notifications.models import Notification
-
-REVIEWERS, AUTHORS, AUTHORS_AND_ADMINS = "reviewers", "authors", "authors and admins"
-
-# action → (who hears, what they read, which page it opens); each reads it in their own language.
-RULES: dict[str, tuple[str, str, str]] = {
-    "campaign.submitted": (
-        REVIEWERS,
-        gettext_noop("“{name}” waits for your review ({actor} submitted it)."),
-        "reviews:review",
-    ),
-    "campaign.approved": (AUTHORS, gettext_noop("“{name}” was approved by {actor}."), "delivery:progress"),
-    "campaign.rejected": (AUTHORS, gettext_noop("“{name}” was rejected by {actor}: {reason}"), "campaigns:detail"),
-    "campaign.paused": (AUTHORS_AND_ADMINS, gettext_noop("“{name}” was paused by {actor}."), "delivery:progress"),
-    "campaign.auto_paused": (AUTHORS_AND_ADMINS, gettext_noop("“{name}” paused itself: {reason}"), "delivery:progress"),
-    "campaign.sent": (AUTHORS, gettext_noop("“{name}” was sent: every message was accepted."), "delivery:progress"),
-    "campaign.partly_sent": (
-        AUTHORS,
-        gettext_noop("“{name}” finished partly sent; see the rejected messages."),
-        "delivery:progress",
-    ),
-    "campaign.failed": (
-        AUTHORS_AND_ADMINS,
-        gettext_noop("“{name}” failed: no message was accepted."),
-        "delivery:progress",
-    ),
-    "campaign.recalled": (
-        AUTHORS_AND_ADMINS,
-        gettext_noop("“{name}” was recalled from phones by {actor}: {reason}"),
-        "safety:recall",
-    ),
-}
+from pushadmin.notifications.sentences import AUTHORS_AND_ADMINS, REVIEWERS, RULES, sentence_text
 
 
 def _authors(campaign: Campaign) -> set[int]:
@@ -73,8 +42,11 @@ def notify(campaign: Campaign, action: str, actor: Any, detail: dict[str, Any]) 
     if rule is None:
         return []
     audience, sentence, page = rule
-    actor_name = actor.get_username() if isinstance(actor, User) else "pushadmin"
-    given = str(detail.get("reason") or "").strip()
+    params = {
+        "name": campaign.name,
+        "actor": actor.get_username() if isinstance(actor, User) else "pushadmin",
+        "reason": str(detail.get("reason") or "").strip(),
+    }
     link = reverse(page, kwargs={"workspace_id": campaign.workspace_id, "campaign_id": campaign.pk})
 
     people = recipients(campaign, audience, actor)
@@ -82,8 +54,7 @@ def notify(campaign: Campaign, action: str, actor: Any, detail: dict[str, Any]) 
 
     def text_in(language: str) -> str:
         with translation.override(language):
-            reason = given or gettext("no reason given")
-            return gettext(sentence).format(name=campaign.name, actor=actor_name, reason=reason)[:500]
+            return sentence_text(sentence, params)
 
     made = Notification.objects.bulk_create(
         Notification(
@@ -91,7 +62,8 @@ def notify(campaign: Campaign, action: str, actor: Any, detail: dict[str, Any]) 
             workspace_id=campaign.workspace_id,
             campaign=campaign,
             kind=action,
-            text=text_in(languages[pk]),
+            text=text_in(languages[pk]),  # for the mail, in the language the person chose
+            params=params,  # the page writes it again in the language of whoever reads it
             link=link,
         )
         for pk in people

@@ -143,3 +143,31 @@ def test_the_dark_colours_load_for_a_dark_system_or_a_saved_dark_choice_never_fo
         assert "dark.css" not in page
     else:
         assert dark_sheet in page
+
+
+def test_the_notifications_page_writes_each_notice_in_the_language_it_is_read_in(cast: Cast) -> None:
+    """A notice made while the person had no saved language was mailed in English; once they read the
+    console in Chinese, the page shows it in Chinese (and one made before notices kept their words as stored)."""
+    from pushadmin.campaigns.models import Campaign, Template
+    from pushadmin.notifications.models import Notification
+    from pushadmin.notifications.receivers import notify
+
+    template = Template.objects.create(
+        workspace=cast.workspace, name="t", title="t", content="c", created_by=cast.marketer
+    )
+    campaign = Campaign.objects.create(
+        workspace=cast.workspace, name="双十一", template=template, created_by=cast.marketer
+    )
+    notify(campaign, "campaign.rejected", cast.reviewer, {"reason": "金额写错了"})
+    assert Notification.objects.get(user=cast.marketer).text == "“双十一” was rejected by rob.reviewer: 金额写错了"
+    Notification.objects.create(
+        user=cast.marketer, workspace=cast.workspace, campaign=campaign, kind="campaign.sent", text="an older notice"
+    )
+    client = signed_in(cast.marketer)
+    english = client.get("/notifications/").content.decode()
+    assert "“双十一” was rejected by rob.reviewer: 金额写错了" in english
+    client.post("/accounts/preferences/", {"language": "zh-hans", "theme": "system"})
+    chinese = client.get("/notifications/").content.decode()
+    assert "“双十一”被 rob.reviewer 驳回\uff1a金额写错了" in chinese
+    assert "was rejected" not in chinese
+    assert "an older notice" in chinese

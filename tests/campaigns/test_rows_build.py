@@ -107,12 +107,12 @@ def test_rows_build_while_another_connection_keeps_writing(cast: Cast, monkeypat
 
     real_slices = rows._member_slices
 
-    def slices_with_a_poll_between(campaign: Campaign) -> Iterator[list[Any]]:
-        for chunk in real_slices(campaign):
+    def slices_with_a_poll_between(campaign: Campaign) -> Iterator[Any]:
+        for bounds in real_slices(campaign):
             poll = threading.Thread(target=another_connection_commits)
             poll.start()
             poll.join()
-            yield chunk
+            yield bounds
 
     monkeypatch.setattr(rows, "INLINE_BUILD_LIMIT", 10)
     monkeypatch.setattr(rows, "CHUNK", 7)
