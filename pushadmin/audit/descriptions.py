@@ -55,6 +55,7 @@ ACTION_WORDS: dict[str, str] = {
     "delivery.unknown_resent": gettext_noop("Unknown messages sent again"),
     "delivery.unknown_left": gettext_noop("Unknown messages left as unknown"),
     "delivery.mpaas_tasks_cancelled": gettext_noop("Tasks on mPaaS cancelled"),
+    "delivery.leftover_tasks_cancelled": gettext_noop("Tasks left on mPaaS after a cancel cancelled"),
     "delivery.rows_held_back": gettext_noop("Targets held back by the safety nets"),
     "delivery.unknown_confirmed": gettext_noop("Unknown messages confirmed from mPaaS records"),
     "delivery.unknown_not_in_mpaas": gettext_noop("Unknown messages not found in mPaaS records"),

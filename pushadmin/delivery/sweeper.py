@@ -13,6 +13,8 @@ broker never redelivers, a restarted Redis may lose queued tasks), so every
   commit) is dispatched again;
 - batches a retry or an expired lease put back to pending after their campaign was
   cancelled are cancelled with their messages, so every message still ends in one state;
+- scheduled tasks a cancelled campaign left on mPaaS (a worker killed between recording a
+  late registration and cancelling it) are cancelled there (see `leftovers.py`);
 - campaigns held locally start when due, and campaigns with nothing left open are finished.
 """
 
@@ -32,7 +34,7 @@ from pushadmin.audiences import recovery as import_recovery
 from pushadmin.audit import trail
 from pushadmin.campaigns import recovery as build_recovery
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import membership, scheduling, sending
+from pushadmin.delivery import leftovers, membership, scheduling, sending
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, MessageStatus
 from pushadmin.operations import metrics
 from pushadmin.workspaces.models import AmbiguousPolicy
@@ -56,6 +58,7 @@ class SweepReport:
     cancelled_batches: list[int] = field(default_factory=list)
     cancelled_campaigns: list[int] = field(default_factory=list)
     recovered_jobs: list[str] = field(default_factory=list)  # audience imports and row builds re-driven
+    leftover_tasks_cancelled: list[int] = field(default_factory=list)  # campaigns whose tasks mPaaS kept
 
 
 def sweep(now: datetime | None = None) -> SweepReport:
@@ -70,6 +73,7 @@ def sweep(now: datetime | None = None) -> SweepReport:
     _approved_but_not_dispatched(now, report)
     _pending_in_cancelled_campaigns(now, report)
     _unsent_in_cancelled_campaigns(report)
+    report.leftover_tasks_cancelled = leftovers.cancel_leftover_tasks(now)
     report.recovered_jobs += import_recovery.redrive_imports(now)
     report.recovered_jobs += build_recovery.redrive_builds(now)
     report.started = scheduling.start_due_campaigns(now)
@@ -85,6 +89,7 @@ def sweep(now: datetime | None = None) -> SweepReport:
             report.requeued,
             report.started,
             report.redispatched,
+            report.leftover_tasks_cancelled,
         )
     ):
         logger.info("sweep: %s", report)

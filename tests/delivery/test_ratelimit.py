@@ -1,13 +1,39 @@
-"""Calls-per-second pacing shared through the database."""
+"""Calls-per-second pacing shared through the database, or through Redis when the broker is Redis."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
 from pushadmin.delivery import ratelimit
-from pushadmin.delivery.models import RateBucket
+from pushadmin.delivery.redis_ratelimit import RedisBucket
+from tests.delivery.shared_buckets import forget_redis_buckets, redis_broker_url
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_buckets() -> Iterator[None]:
+    """Database rows roll back with each test; Redis keys do not, and these tests set their own clock."""
+    broker = redis_broker_url()  # read now: a test below points the setting elsewhere
+    forget_redis_buckets(broker)
+    yield
+    forget_redis_buckets(broker)
+
+
+@pytest.mark.parametrize("broker", ["redis://127.0.0.1:6379/4", "rediss://:pw@127.0.0.1:6380/2"])
+def test_a_redis_broker_keeps_the_buckets_in_its_own_database(settings, broker):
+    settings.CELERY_BROKER_URL = broker
+    kept_in = ratelimit.bucket()
+    assert isinstance(kept_in, RedisBucket)
+    assert kept_in.server.connection_pool.connection_kwargs["db"] == int(broker[-1])
+
+
+@pytest.mark.parametrize("broker", ["filesystem://", "amqp://guest@127.0.0.1:5672//"])
+def test_other_brokers_leave_the_buckets_in_the_database(settings, broker):
+    settings.CELERY_BROKER_URL = broker
+    assert ratelimit.bucket() is ratelimit.DATABASE_BUCKET
 
 
 def test_consecutive_reservations_are_spaced_by_one_over_the_rate(cast):
@@ -44,8 +70,8 @@ def test_a_slot_too_far_ahead_is_reported_but_not_taken(cast):
     assert ratelimit.reserve(cast.workspace.pk, 1, now=now + 1.0) == pytest.approx(2.0)
 
 
-def bucket(workspace) -> float:
-    return RateBucket.objects.get(workspace=workspace).theoretical_arrival
+def bucket(workspace) -> float | None:
+    return ratelimit.booked_until(workspace.pk)
 
 
 def test_a_group_takes_several_slots_at_once_and_returns_those_it_did_not_use(cast):
