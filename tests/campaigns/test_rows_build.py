@@ -117,9 +117,12 @@ def test_rows_build_while_another_connection_keeps_writing(cast: Cast, monkeypat
     monkeypatch.setattr(rows, "INLINE_BUILD_LIMIT", 10)
     monkeypatch.setattr(rows, "CHUNK", 7)
     monkeypatch.setattr(rows, "_member_slices", slices_with_a_poll_between)
+    queued: list[int] = []
+    monkeypatch.setattr(rows, "enqueue_build", queued.append)  # this test is the worker, not the session's one
     campaign = make_campaign(cast, [], audience=make_audience(cast, 40))
     with transaction.atomic():
         rows.replace_rows_from_audience(campaign)
+    assert queued == [campaign.pk]
     rows.build_rows(campaign.pk)
     campaign.refresh_from_db()
     assert (campaign.rows_state, campaign.rows_error, campaign.rows_built) == (RowsState.READY, "", 40)
