@@ -1,4 +1,8 @@
-"""Messages (one per target, one MsgKey for life), batches of at most 100, and attempts."""
+"""Messages (one per target, one MsgKey for life), batches of at most 100, and attempts.
+
+A campaign's draft rows are these `Message` rows, written by `pushadmin.campaigns.rows` (see
+there why the table is delivery's and the drafts campaigns').
+"""
 
 from __future__ import annotations
 

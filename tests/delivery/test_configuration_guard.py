@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from pushadmin.celery import app
-from pushadmin.delivery import ratelimit, sending, tasks
+from pushadmin.delivery import ratelimit, sending, tasks, verdicts
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
 
 
@@ -45,9 +45,9 @@ def test_the_sweeper_runs_on_beat_more_often_than_a_lease_expires():
 def test_backoff_is_full_jitter_capped_and_honours_retry_after(settings):
     settings.PUSHADMIN_SEND_BACKOFF_BASE_MS = 100
     settings.PUSHADMIN_SEND_BACKOFF_CAP_MS = 1000
-    delays = [sending.backoff_seconds(attempt) for attempt in range(1, 12) for _ in range(50)]
+    delays = [verdicts.backoff_seconds(attempt) for attempt in range(1, 12) for _ in range(50)]
     assert min(delays) >= 0 and max(delays) <= 1.0
-    assert max(sending.backoff_seconds(1) for _ in range(200)) <= 0.1
-    assert sending.backoff_seconds(1, retry_after=0.7) == 0.7
+    assert max(verdicts.backoff_seconds(1) for _ in range(200)) <= 0.1
+    assert verdicts.backoff_seconds(1, retry_after=0.7) == 0.7
     # A huge Retry-After must not become a countdown beyond the broker's visibility timeout.
-    assert sending.backoff_seconds(1, retry_after=86_400.0) == 1.0
+    assert verdicts.backoff_seconds(1, retry_after=86_400.0) == 1.0

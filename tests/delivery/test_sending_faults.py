@@ -14,7 +14,7 @@ from django.conf import settings
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.celery import app as celery_app
-from pushadmin.delivery import dispatch, sending
+from pushadmin.delivery import dispatch, membership
 from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -133,7 +133,7 @@ def test_a_worker_killed_under_the_default_policy_leaves_only_its_calls_in_doubt
     )
     unknown = Message.objects.filter(campaign=campaign, status=MessageStatus.UNKNOWN)
     assert in_flight_at_kill <= settings.PUSHADMIN_SEND_CALLS_PER_STEP * celery_worker.concurrency
-    assert unknown.count() <= in_flight_at_kill * sending.BATCH_SIZE
+    assert unknown.count() <= in_flight_at_kill * membership.BATCH_SIZE
     stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
     assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0 and len(stored) == len(set(stored))
     # Everything not in doubt was sent once and recorded as accepted; the rest is unknown, not lost.
@@ -145,7 +145,7 @@ def test_a_worker_killed_under_the_default_policy_leaves_only_its_calls_in_doubt
 def test_tasks_lost_by_the_broker_are_re_driven_from_the_database(cast, mpaas_sandbox, celery_worker):
     point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=20)
     # Enough batches for tasks to wait in the queue behind the one running and the one prefetched.
-    targets = 3 * settings.PUSHADMIN_SEND_GROUP_BATCHES * sending.BATCH_SIZE
+    targets = 3 * settings.PUSHADMIN_SEND_GROUP_BATCHES * membership.BATCH_SIZE
     campaign = approve(draft_campaign(cast.workspace, cast.marketer, targets), cast.reviewer)
     dispatch.on_approved(campaign.pk)
     wait_for(lambda: mpaas_sandbox.stats()["messagesAccepted"] >= 300, timeout=30, what="the first batches")
