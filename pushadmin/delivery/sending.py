@@ -54,7 +54,7 @@ from pushadmin.delivery import (
     scheduling,
     verdicts,
 )
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, Message, MessageStatus
+from pushadmin.delivery.models import Attempt, AttemptResult, Batch, Message, MessageStatus
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
 from pushadmin.mpaas.endpoints import NOT_ALLOWED_HOST
@@ -69,7 +69,7 @@ QUIET_HOURS = "quiet hours"
 # The result of a call answered after its lease ran out, whose answer was still recorded.
 LATE_OUTCOME = "late outcome recorded"
 # What a call that registered its batch's task on mPaaS (a fixed-time or loop push) left as its result.
-REGISTERED = frozenset({str(AttemptOutcome.ACCEPTED), LATE_OUTCOME})
+REGISTERED = frozenset({str(AttemptResult.ACCEPTED), LATE_OUTCOME})
 
 
 class OutgoingMessage(NamedTuple):
@@ -401,9 +401,9 @@ def _record(
 ) -> tuple[dict[int, str], bool]:
     """Record a step's calls in one transaction (attempts, batch and message states, one audit entry)
     and mark the next step's batches as being called; returns the results and whether they were marked."""
-    outcomes = [verdicts.verdict_of(s.result, workspace) for s in sent]
-    _count_calls(sent, outcomes)
-    settling = [(s, o) for s, o in zip(sent, outcomes, strict=True) if o.settles and not s.attempt_only]
+    judged = [verdicts.verdict_of(s.result, workspace) for s in sent]
+    _count_calls(sent, judged)
+    settling = [(s, o) for s, o in zip(sent, judged, strict=True) if o.settles and not s.attempt_only]
     results: dict[int, str] = {}
     with transaction.atomic():
         # The audit chain's lock before any row lock (an attempt row's foreign keys lock its
@@ -422,7 +422,7 @@ def _record(
         results.update((pk, LATE_OUTCOME if n else "claim lost") for pk, n in late.items())
         Attempt.objects.bulk_create(
             _attempt_row(s, o, settled=_settled_by(s, held, late))
-            for s, o in zip(sent, outcomes, strict=True)
+            for s, o in zip(sent, judged, strict=True)
             if not s.rows_only
         )
         done = [(s, o) for s, o in settling if s.batch.pk in held]
@@ -433,16 +433,16 @@ def _record(
         if done:
             _record_messages(done)
             results.update((s.batch.pk, str(o.treat_as)) for s, o in done)
-        for s, o in zip(sent, outcomes, strict=True):
+        for s, o in zip(sent, judged, strict=True):
             if not o.settles and not s.attempt_only:
                 results[s.batch.pk] = _schedule_retry(s, o, token, workspace)
         marked = _mark_calling(mark_next, token) if mark_next else True
     return results, marked
 
 
-def _count_calls(sent: list[SentBatch], outcomes: list[verdicts.CallVerdict]) -> None:
+def _count_calls(sent: list[SentBatch], judged: list[verdicts.CallVerdict]) -> None:
     """Every call made, counted whatever its recording does: the calls happened."""
-    for s, o in zip(sent, outcomes, strict=True):
+    for s, o in zip(sent, judged, strict=True):
         if not s.rows_only:
             attempt = s.result.attempt
             metrics.record_call(
@@ -480,7 +480,7 @@ def _sent_detail(settling: list[tuple[SentBatch, verdicts.CallVerdict]]) -> dict
     }
 
 
-def _record_late(sent: SentBatch, outcome: verdicts.CallVerdict) -> int:
+def _record_late(sent: SentBatch, verdict: verdicts.CallVerdict) -> int:
     """The outcome of a call whose lease expired before it was recorded: keep what it tells.
 
     The sweeper has already taken the batch back. Under "mark unknown" its messages became
@@ -488,7 +488,7 @@ def _record_late(sent: SentBatch, outcome: verdicts.CallVerdict) -> int:
     went back to pending; if no worker has claimed it again, the answer settles it and the
     resend (a possible duplicate) never happens. Returns how many messages it settled.
     """
-    if outcome.treat_as == AttemptOutcome.AMBIGUOUS:
+    if verdict.treat_as == AttemptResult.AMBIGUOUS:
         logger.error("batch %s: claim lost before its outcome was recorded", sent.batch.pk)
         return 0
     ids = [m.pk for m in sent.messages]
@@ -500,12 +500,12 @@ def _record_late(sent: SentBatch, outcome: verdicts.CallVerdict) -> int:
     if not ids:
         logger.error("batch %s: claim lost and already sent again; outcome kept in its attempt", sent.batch.pk)
         return 0
-    _record_messages([(sent, outcome)], only=ids)
-    logger.warning("batch %s: answer came after its lease expired: %s now %s", sent.batch.pk, len(ids), outcome.final)
+    _record_messages([(sent, verdict)], only=ids)
+    logger.warning("batch %s: answer came after its lease expired: %s now %s", sent.batch.pk, len(ids), verdict.final)
     return len(ids)
 
 
-def _attempt_row(sent: SentBatch, outcome: verdicts.CallVerdict, *, settled: int) -> Attempt:
+def _attempt_row(sent: SentBatch, verdict: verdicts.CallVerdict, *, settled: int) -> Attempt:
     attempt = sent.result.attempt
     return Attempt(
         batch=sent.batch,
@@ -513,11 +513,11 @@ def _attempt_row(sent: SentBatch, outcome: verdicts.CallVerdict, *, settled: int
         started_at=attempt.started_at,
         duration_ms=attempt.duration_ms,
         http_status=attempt.http_status,
-        outcome=outcome.kind,
-        code=outcome.code,
-        message=outcome.message,
+        outcome=verdict.kind,
+        code=verdict.code,
+        message=verdict.message,
         request_id=(sent.result.outcome.request_id or "")[:64],
-        settled=settled if outcome.settles else 0,
+        settled=settled if verdict.settles else 0,
     )
 
 

@@ -33,7 +33,7 @@ from pushadmin.audit import trail
 from pushadmin.campaigns import recovery as build_recovery
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery import batch_state, controls, dispatch, finishing, membership, queueing, rounds, verdicts
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, MessageStatus
+from pushadmin.delivery.models import Attempt, AttemptResult, Batch, BatchStatus, MessageStatus
 from pushadmin.operations import metrics
 from pushadmin.workspaces.models import AmbiguousPolicy
 
@@ -161,7 +161,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                 batch=batch,
                 campaign=batch.campaign,
                 started_at=batch.lease_until - timedelta(seconds=settings.PUSHADMIN_SEND_LEASE_SECONDS),
-                outcome=AttemptOutcome.AMBIGUOUS,
+                outcome=AttemptResult.AMBIGUOUS,
                 code=WORKER_LOST,
                 message=WORKER_LOST_MEANING,
                 settled=unknown,

@@ -1,7 +1,7 @@
 """What a call's answer means for its batch: the verdict recorded, the retry delay, and when to pause.
 
 `pushadmin.mpaas.errors` classifies an answer (accepted, rejected, retry later, ambiguous);
-here that becomes what the send engine records (`AttemptOutcome`) and does about it: the
+here that becomes what the send engine records (`AttemptResult`, a `CallVerdict`) and does about it: the
 workspace's ambiguous policy may turn "unknown" into "send again", a retry waits an
 exponential backoff, and some failures pause the campaign with a reason people can read.
 """
@@ -16,14 +16,14 @@ from django.conf import settings
 
 from pushadmin.campaigns.models import Campaign
 from pushadmin.delivery import ratelimit
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, MessageStatus
+from pushadmin.delivery.models import Attempt, AttemptResult, Batch, MessageStatus
 from pushadmin.mpaas import errors
 from pushadmin.workspaces.models import AmbiguousPolicy, Workspace
 
 logger = logging.getLogger(__name__)
 
 # Failures that count towards the auto-pause; throttling is flow control, not a failure.
-FAILURE_OUTCOMES = (AttemptOutcome.RETRYABLE, AttemptOutcome.AMBIGUOUS)
+FAILURE_OUTCOMES = (AttemptResult.RETRYABLE, AttemptResult.AMBIGUOUS)
 # Beyond this many attempts a batch stops being retried and pauses its campaign.
 MAX_ATTEMPTS_PER_BATCH = 40
 # The result code of a batch whose worker died while its call may have been on its way.
@@ -39,7 +39,7 @@ PAUSED_UNPREPARED = "not_prepared"
 class CallVerdict(NamedTuple):
     """How one call went, in the words the records use."""
 
-    kind: str  # what the call's outcome was (AttemptOutcome)
+    kind: str  # what the call's answer was (AttemptResult)
     treat_as: str  # what is done about it (the ambiguous policy may turn AMBIGUOUS into RETRYABLE)
     code: str
     meaning: str
@@ -47,40 +47,41 @@ class CallVerdict(NamedTuple):
 
     @property
     def settles(self) -> bool:
-        return self.treat_as in (AttemptOutcome.ACCEPTED, AttemptOutcome.REJECTED, AttemptOutcome.AMBIGUOUS)
+        return self.treat_as in (AttemptResult.ACCEPTED, AttemptResult.REJECTED, AttemptResult.AMBIGUOUS)
 
     @property
     def final(self) -> str:
         statuses: dict[str, str] = {
-            AttemptOutcome.ACCEPTED: MessageStatus.ACCEPTED,
-            AttemptOutcome.REJECTED: MessageStatus.REJECTED,
-            AttemptOutcome.AMBIGUOUS: MessageStatus.UNKNOWN,
+            AttemptResult.ACCEPTED: MessageStatus.ACCEPTED,
+            AttemptResult.REJECTED: MessageStatus.REJECTED,
+            AttemptResult.AMBIGUOUS: MessageStatus.UNKNOWN,
         }
         return statuses[self.treat_as]
 
 
 def verdict_of(result: Any, workspace: Workspace) -> CallVerdict:
     outcome = result.outcome
-    kind = attempt_outcome(outcome)
+    kind = attempt_result(outcome)
     treat_as = kind
-    if kind == AttemptOutcome.AMBIGUOUS and workspace.ambiguous_policy == AmbiguousPolicy.RESEND:
-        treat_as = AttemptOutcome.RETRYABLE
+    if kind == AttemptResult.AMBIGUOUS and workspace.ambiguous_policy == AmbiguousPolicy.RESEND:
+        treat_as = AttemptResult.RETRYABLE
     code = getattr(outcome, "code", None) or getattr(outcome, "result_code", None) or ""
     meaning = getattr(outcome, "meaning", "") or errors.meaning_of(code)
     message_text = (getattr(outcome, "message", None) or result.attempt.error or "")[:300]
     return CallVerdict(kind, treat_as, code[:64], meaning, message_text)
 
 
-def attempt_outcome(outcome: errors.Outcome) -> str:
+def attempt_result(outcome: errors.Outcome) -> str:
+    """What the attempt row records of mPaaS's answer (its `outcome` column)."""
     if isinstance(outcome, errors.Accepted):
-        return AttemptOutcome.ACCEPTED
+        return AttemptResult.ACCEPTED
     if isinstance(outcome, errors.Rejected):
-        return AttemptOutcome.CONFIG_ERROR if outcome.config_error else AttemptOutcome.REJECTED
+        return AttemptResult.CONFIG_ERROR if outcome.config_error else AttemptResult.REJECTED
     if isinstance(outcome, errors.Retryable):
         if outcome.client_bug:
             logger.error("mPaaS reported a reused nonce; retrying with a fresh one")
-        return AttemptOutcome.THROTTLED if outcome.reason == errors.THROTTLED else AttemptOutcome.RETRYABLE
-    return AttemptOutcome.AMBIGUOUS
+        return AttemptResult.THROTTLED if outcome.reason == errors.THROTTLED else AttemptResult.RETRYABLE
+    return AttemptResult.AMBIGUOUS
 
 
 def answered(outcome: errors.Outcome) -> bool:
@@ -103,10 +104,10 @@ def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
 
 
 def retry_delay(batch: Batch, outcome: errors.Outcome, kind: str, workspace: Workspace) -> float:
-    if kind == AttemptOutcome.CONFIG_ERROR:
+    if kind == AttemptResult.CONFIG_ERROR:
         return 0.0
     delay = backoff_seconds(batch.attempts, getattr(outcome, "retry_after", None))
-    if kind == AttemptOutcome.THROTTLED:
+    if kind == AttemptResult.THROTTLED:
         # Everyone sending for this workspace backs off, not just this batch.
         ratelimit.hold_off(workspace.pk, min(delay, ratelimit.MAX_WAIT_SECONDS))
     return delay
@@ -116,7 +117,7 @@ def pause_reason(campaign: Campaign, batch: Batch, outcome: errors.Outcome, kind
     """(cause, reason): the reason is shown to people on the progress page, in our words for the
     failure, never the remote's text; empty when the campaign goes on."""
     words = errors.in_plain_words(outcome)
-    if kind == AttemptOutcome.CONFIG_ERROR:
+    if kind == AttemptResult.CONFIG_ERROR:
         why = words or "see the API calls in the history."
         return PAUSED_FOR_SETTINGS, f"mPaaS refused the credentials or settings ({code}): {why}"
     if batch.attempts >= MAX_ATTEMPTS_PER_BATCH:
@@ -129,7 +130,7 @@ def pause_reason(campaign: Campaign, batch: Batch, outcome: errors.Outcome, kind
     limit = settings.PUSHADMIN_AUTO_PAUSE_AFTER
     recent = list(
         Attempt.objects.filter(campaign=campaign)
-        .exclude(outcome=AttemptOutcome.THROTTLED)
+        .exclude(outcome=AttemptResult.THROTTLED)
         .order_by("-started_at", "-pk")
         .values_list("outcome", flat=True)[:limit]
     )

@@ -27,7 +27,7 @@ from pushadmin.delivery import (
     sweeper,
     verdicts,
 )
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
+from pushadmin.delivery.models import Attempt, AttemptResult, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 
@@ -102,7 +102,7 @@ def test_a_batch_is_sent_once_however_often_its_task_runs(
     first = sending.send_batch(batch.pk)
     second = sending.send_batch(batch.pk)
 
-    assert (first, second) == (AttemptOutcome.ACCEPTED, "not claimable")
+    assert (first, second) == (AttemptResult.ACCEPTED, "not claimable")
     assert mpaas_sandbox.stats()["calls"] == 1
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
@@ -148,7 +148,7 @@ def test_a_wrong_secret_pauses_the_campaign_with_the_reason_instead_of_burning_r
 
     assert campaign.status == CampaignStatus.PAUSED
     assert "SignatureDoesNotMatch" in campaign.pause_reason and "secret is probably wrong" in campaign.pause_reason
-    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.CONFIG_ERROR).count() == 1
+    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptResult.CONFIG_ERROR).count() == 1
     assert Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).count() == 250
 
 
@@ -181,7 +181,7 @@ def test_throttling_is_retried_with_the_same_msg_keys_and_never_pauses(
 
     assert campaign.status == CampaignStatus.SENT
     assert {m["msgKey"] for m in mpaas_sandbox.messages()} == keys_before
-    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.THROTTLED).exists()
+    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptResult.THROTTLED).exists()
 
 
 def test_rows_missing_a_value_are_skipped_under_the_skip_policy(
@@ -596,7 +596,7 @@ def test_a_batch_failing_its_last_allowed_attempt_pauses_the_campaign_and_says_h
     mpaas_sandbox.faults(error5xx=1.0)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert sending.send_batch(batch.pk) == AttemptOutcome.RETRYABLE
+        assert sending.send_batch(batch.pk) == AttemptResult.RETRYABLE
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENDING  # 39 calls: one more is allowed
 
@@ -638,7 +638,7 @@ def test_one_step_records_each_batch_of_either_round_with_its_own_request_id_and
 
     loaded = sending._load_messages([first, second, later])
     assert [len(c.messages) for c in loaded] == [50, 100, 50]
-    accepted = verdicts.CallVerdict(AttemptOutcome.ACCEPTED, AttemptOutcome.ACCEPTED, "OK", "", "")
+    accepted = verdicts.CallVerdict(AttemptResult.ACCEPTED, AttemptResult.ACCEPTED, "OK", "", "")
     sending._record_messages(
         [
             (
@@ -721,6 +721,6 @@ def test_the_history_finds_the_calls_of_a_row_before_and_after_its_outcome_is_re
     Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENDING, pause_reason="")
     Batch.objects.filter(campaign=campaign).update(next_attempt_at=None)
     sending.send_batch(enqueued[0])
-    accepted = Attempt.objects.get(campaign=campaign, outcome=AttemptOutcome.ACCEPTED)
+    accepted = Attempt.objects.get(campaign=campaign, outcome=AttemptResult.ACCEPTED)
     assert Message.objects.get(campaign=campaign, seq=7).batch_id == accepted.batch_id
     assert calls_for(msg_key=campaign.msg_key_for(7)) == [refused, accepted]

@@ -15,7 +15,7 @@ from django.conf import settings
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.celery import app as celery_app
 from pushadmin.delivery import dispatch, membership
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
+from pushadmin.delivery.models import Attempt, AttemptResult, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 from tests.fixtures.processes import wait_for
@@ -57,9 +57,9 @@ def test_throttling_and_server_errors_still_deliver_every_message_exactly_once(c
         and stats["faultsInjected"].get("ServiceUnavailable", 0) > 0
     )
     attempts = Attempt.objects.filter(campaign=campaign)
-    assert attempts.filter(outcome=AttemptOutcome.THROTTLED).count() == stats["faultsInjected"]["Throttling.User"]
-    assert attempts.filter(outcome=AttemptOutcome.RETRYABLE).count() == stats["faultsInjected"]["ServiceUnavailable"]
-    assert attempts.filter(outcome=AttemptOutcome.ACCEPTED).count() == 50
+    assert attempts.filter(outcome=AttemptResult.THROTTLED).count() == stats["faultsInjected"]["Throttling.User"]
+    assert attempts.filter(outcome=AttemptResult.RETRYABLE).count() == stats["faultsInjected"]["ServiceUnavailable"]
+    assert attempts.filter(outcome=AttemptResult.ACCEPTED).count() == 50
 
 
 def test_replies_dropped_after_accepting_leave_unknown_messages_and_no_duplicate(cast, mpaas_sandbox, celery_worker):
@@ -75,7 +75,7 @@ def test_replies_dropped_after_accepting_leave_unknown_messages_and_no_duplicate
     assert dropped_calls > 0 and stats["duplicateMsgKeys"] == 0
     unknown = Message.objects.filter(campaign=campaign, status=MessageStatus.UNKNOWN)
     assert unknown.count() == dropped_calls * 100
-    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.AMBIGUOUS).count() == dropped_calls
+    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptResult.AMBIGUOUS).count() == dropped_calls
     # The sandbox did apply those calls: what it stored is exactly accepted + unknown.
     stored = {m["msgKey"] for m in mpaas_sandbox.messages()}
     assert stored == accepted_keys(campaign) | set(unknown.values_list("msg_key", flat=True))
