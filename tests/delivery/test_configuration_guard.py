@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from pushadmin.celery import app
-from pushadmin.delivery import ratelimit, sending, tasks, verdicts
+from pushadmin.delivery import queueing, ratelimit, sending, tasks, verdicts
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
 
 
@@ -13,6 +13,17 @@ def test_send_tasks_ack_late_and_go_back_to_the_queue_when_a_worker_dies():
     task = app.tasks["pushadmin.delivery.tasks.send_batch"]
     assert task.acks_late is True and task.reject_on_worker_lost is True
     assert app.conf.task_acks_late is True and app.conf.task_reject_on_worker_lost is True
+
+
+def test_every_task_the_engine_sends_by_name_is_the_task_of_that_name():
+    sent_by_name = {
+        queueing.SEND_BATCHES: tasks.send_batches,
+        queueing.CUT_BATCHES: tasks.cut_batches,
+        queueing.CUT_RESEND_ROUND: tasks.cut_resend_round,
+        queueing.SCHEDULE_CAMPAIGN: tasks.schedule_campaign,
+    }
+    for name, task in sent_by_name.items():
+        assert task.name == name and app.tasks[name] == task and task.ignore_result is True
 
 
 def test_each_worker_process_reserves_one_task_at_a_time():
