@@ -17,8 +17,8 @@ from django.utils.translation import gettext, gettext_lazy
 from pushadmin.analytics.models import ALL_CHANNELS, CampaignSync, Snapshot, TaskFigures
 from pushadmin.analytics.sync import sums
 from pushadmin.campaigns.models import Campaign
+from pushadmin.delivery.finishing import message_counts
 from pushadmin.delivery.models import MessageStatus
-from pushadmin.delivery.sending import message_counts
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

@@ -26,9 +26,9 @@ from pushadmin.analytics.reading import ReadFailed, answer_of, day_range
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign
 from pushadmin.delivery import clients
+from pushadmin.delivery.finishing import correct_ended
 from pushadmin.delivery.models import Attempt, Batch, Message, MessageStatus
 from pushadmin.delivery.requests import task_name_for
-from pushadmin.delivery.sending import correct_ended
 from pushadmin.mpaas.analysis import MAX_RANGE_DAYS
 from pushadmin.mpaas.client import MpaasClient
 from pushadmin.mpaas.request_types import QueryPushAnalysisTaskListRequest

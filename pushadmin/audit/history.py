@@ -28,7 +28,7 @@ from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.console.request_numbers import number_from
 from pushadmin.delivery import membership
-from pushadmin.delivery.models import UNINDEXED_RESULT_CODES, Attempt, AttemptOutcome, Message, MessageStatus
+from pushadmin.delivery.models import UNINDEXED_RESULT_CODES, Attempt, AttemptResult, Message, MessageStatus
 from pushadmin.reviews.models import Approval
 from pushadmin.safety.models import CampaignSafety, Recall
 from pushadmin.workspaces.models import Workspace
@@ -314,7 +314,7 @@ KINDS: dict[str, HistoryKind] = {
         calls,
         "pk",
         ("date_from", "date_to", "state", "author", "approver", "target", "msg_key", "code", "campaign"),
-        tuple(AttemptOutcome.choices),
+        tuple(AttemptResult.choices),
         (
             Column(gettext_lazy("Id"), lambda a: a.pk),
             Column(gettext_lazy("Campaign"), lambda a: a.campaign.name if a.campaign else ""),

@@ -9,6 +9,15 @@ the campaign, one conditional update) and renews the lease in the transaction of
 slice it writes, before writing it. If its worker dies, the sweeper (`recovery.py`) hands
 the build to a new task, which deletes the rows the dead one wrote and starts again; a
 worker that was only stalled finds its token gone at its next slice and writes nothing more.
+
+Who owns these rows: delivery owns the `Message` model and table, campaigns owns a row while it
+is a draft, and this module is the only writer of draft rows. A row is one record from the
+builder to its final state (its seq and MsgKey are fixed when it is written here, and a
+first-round batch holds its rows by number, see `delivery.membership`), so starting a campaign
+moves no row: a campaign-owned draft table copied into delivery's at approval would rewrite a
+million rows in the transaction that starts the send and give each message two records. So
+campaigns imports delivery's model only, never its engine, and delivery reads the draft rows
+and takes them out of draft.
 """
 
 from __future__ import annotations

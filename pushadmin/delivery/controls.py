@@ -18,7 +18,7 @@ from django.utils import timezone
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import membership, scheduling, sending
+from pushadmin.delivery import batch_state, finishing, membership, queueing, rounds, scheduling
 from pushadmin.delivery.models import Batch, BatchStatus, Message, MessageStatus
 from pushadmin.safety import holding
 
@@ -51,8 +51,8 @@ def resume(campaign: Campaign, *, request: Any) -> Campaign:
         pending.update(next_attempt_at=None, queued_at=timezone.now())
         batch_ids = list(pending.order_by("send_round", "seq").values_list("pk", flat=True))
         if not batch_ids:
-            transaction.on_commit(lambda: sending.finish_if_done(campaign.pk))
-    transaction.on_commit(lambda: sending.enqueue(batch_ids))
+            transaction.on_commit(lambda: finishing.finish_if_done(campaign.pk))
+    transaction.on_commit(lambda: queueing.enqueue(batch_ids))
     return campaign
 
 
@@ -90,7 +90,7 @@ def _stop(
     changes: dict[str, Any] | None = None,
 ) -> Campaign:
     with transaction.atomic():
-        counts_before = sending.message_counts(campaign.pk)
+        counts_before = finishing.message_counts(campaign.pk)
         unsent = counts_before.get(MessageStatus.PENDING, 0) + counts_before.get(MessageStatus.DRAFT, 0)
         campaign = transition(
             campaign,
@@ -101,7 +101,7 @@ def _stop(
             changes=changes,
             detail={"unsent": unsent, **(detail or {})},
         )
-        Batch.objects.filter(campaign=campaign, status=BatchStatus.PENDING).update(status=BatchStatus.CANCELLED)
+        batch_state.cancel_pending_of(campaign)
     # After the commit, a slice per transaction: the audit chain's lock, which every sending
     # worker needs to record its calls, is not held while a million rows are rewritten.
     cancel_unsent_messages(campaign.pk)
@@ -123,7 +123,7 @@ def cancel_unsent_messages(campaign_id: int) -> int:
         if not ids:
             return cancelled
         cancelled += unsent.filter(pk__in=ids).update(
-            status=MessageStatus.CANCELLED, result_message=sending.CANCELLED_UNSENT, updated_at=timezone.now()
+            status=MessageStatus.CANCELLED, result_message=batch_state.CANCELLED_UNSENT, updated_at=timezone.now()
         )
 
 
@@ -194,11 +194,11 @@ def _record_leftover(campaign: Campaign, on_mpaas: scheduling.MpaasCancellation,
 def resendable(campaign: Campaign) -> int:
     """Rejected messages a resend round would take (not those refused for their own content)."""
     rejected = Message.objects.filter(campaign=campaign, status=MessageStatus.REJECTED)
-    return rejected.exclude(sending.refused_for_own_content()).count()
+    return rejected.exclude(rounds.refused_for_own_content()).count()
 
 
 def refused_for_own_content(campaign: Campaign) -> int:
-    return Message.objects.filter(sending.refused_for_own_content(), campaign=campaign).count()
+    return Message.objects.filter(rounds.refused_for_own_content(), campaign=campaign).count()
 
 
 def resend_failed(campaign: Campaign, *, request: Any) -> Campaign:
@@ -224,14 +224,14 @@ def resend_failed(campaign: Campaign, *, request: Any) -> Campaign:
             request=request,
             workspace=campaign.workspace,
             obj=campaign,
-            detail={"round": new_round, "messages": sending.rejected_before_this_round(campaign).count()},
+            detail={"round": new_round, "messages": rounds.rejected_before_this_round(campaign).count()},
         )
         batch_ids, more = cut_resend_rows(campaign, RESEND_IN_REQUEST_ROWS)
         if not batch_ids and not more:
-            transaction.on_commit(lambda: sending.finish_if_done(campaign.pk))
+            transaction.on_commit(lambda: finishing.finish_if_done(campaign.pk))
     if more:
-        transaction.on_commit(lambda: sending.enqueue_resend_cutting(campaign.pk))
-    transaction.on_commit(lambda: sending.enqueue(batch_ids))
+        transaction.on_commit(lambda: queueing.enqueue_resend_cutting(campaign.pk))
+    transaction.on_commit(lambda: queueing.enqueue(batch_ids))
     return campaign
 
 
@@ -246,10 +246,10 @@ def cut_resend_remaining(campaign_id: int) -> int:
             if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.PAUSED):
                 return cut
             batch_ids, more = cut_resend_rows(campaign, RESEND_SLICE_ROWS)
-        sending.enqueue(batch_ids)
+        queueing.enqueue(batch_ids)
         cut += len(batch_ids)
         if not more:
-            sending.finish_if_done(campaign_id)
+            finishing.finish_if_done(campaign_id)
             return cut
 
 
@@ -267,14 +267,14 @@ def cut_resend_rows(campaign: Campaign, limit: int) -> tuple[list[int], bool]:
     by one UPDATE that makes their MsgKeys in SQL, the same keys `Campaign.msg_key_for` makes.
     """
     new_round = campaign.send_round
-    rejected = sending.rejected_before_this_round(campaign).order_by("seq")
+    rejected = rounds.rejected_before_this_round(campaign).order_by("seq")
     holding.hold_back(campaign, campaign.workspace, rejected)
     # Campaign.msg_key_for(seq, new_round), in SQL (a test holds the two to the same keys).
     new_key = Concat(Value(f"pa{campaign.msg_key_prefix}-"), Cast("seq", CharField()), Value(f"-r{new_round}"))
     batch_ids: list[int] = []
     resent = 0
     now = timezone.now()
-    size = sending.BATCH_SIZE
+    size = membership.BATCH_SIZE
     # Whole batches per slice, so every batch but the round's last one holds 100 rows.
     slice_rows = max(RESEND_SLICE_ROWS // size, 1) * size
     numbered = Batch.objects.filter(campaign=campaign, send_round=new_round).aggregate(last=Max("seq"))["last"] or 0

@@ -1,4 +1,8 @@
-"""Messages (one per target, one MsgKey for life), batches of at most 100, and attempts."""
+"""Messages (one per target, one MsgKey for life), batches of at most 100, and attempts.
+
+A campaign's draft rows are these `Message` rows, written by `pushadmin.campaigns.rows` (see
+there why the table is delivery's and the drafts campaigns').
+"""
 
 from __future__ import annotations
 
@@ -116,7 +120,7 @@ class Batch(models.Model):
         return f"{self.campaign_id}/{self.send_round}/{self.seq}"
 
 
-class AttemptOutcome(models.TextChoices):
+class AttemptResult(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
     CONFIG_ERROR = "config_error", _("Configuration error")
@@ -133,7 +137,7 @@ class Attempt(models.Model):
     started_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(default=0)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
+    outcome = models.CharField(max_length=16, choices=AttemptResult.choices)
     code = models.CharField(max_length=64, blank=True)
     message = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)

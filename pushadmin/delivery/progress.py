@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Message, MessageStatus
+from pushadmin.delivery.models import Attempt, AttemptResult, Message, MessageStatus
 
 RATE_WINDOW_SECONDS = 20
 CHART_BUCKETS = 24
@@ -140,9 +140,9 @@ def recent_rate(campaign: Campaign, now: datetime) -> float:
 
 
 CHART_CLASS: dict[str, str] = {
-    AttemptOutcome.ACCEPTED: "chart-accepted",
-    AttemptOutcome.REJECTED: "chart-rejected",
-    AttemptOutcome.AMBIGUOUS: "chart-unknown",
+    AttemptResult.ACCEPTED: "chart-accepted",
+    AttemptResult.REJECTED: "chart-rejected",
+    AttemptResult.AMBIGUOUS: "chart-unknown",
 }
 CHART_WORD = {
     "chart-accepted": gettext_lazy("accepted"),

@@ -1,4 +1,4 @@
-"""Writing the outcome of a step's calls onto their batches and message rows.
+"""Writing the outcome of a step's calls onto their message rows (batch states are `batch_state`'s).
 
 These statements are composed here as SQL text: they run once per recording step of every
 worker, and building the message UPDATE from ORM expressions (a CASE with a WHEN per batch for
@@ -14,10 +14,9 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from django.db import connection, models
-from django.utils import timezone
 
 from pushadmin.delivery import membership
-from pushadmin.delivery.models import Batch, BatchStatus, Message
+from pushadmin.delivery.models import Batch, Message
 
 
 class BatchAnswer(NamedTuple):
@@ -34,7 +33,7 @@ def write(
     """Give these rows (of the answered batches) their final state and each its batch's RequestId and
     task id; first-round rows also get their batch reference (see `membership`). Returns rows written."""
     sets = ["status = %s", "result_code = %s", "result_message = %s", "updated_at = %s"]
-    params: list[Any] = [status, code, text, _db_time(Message, now)]
+    params: list[Any] = [status, code, text, db_time(Message, now)]
     columns: dict[str, list[tuple[Batch, str | int]]] = {
         "request_id": [(a.batch, a.request_id) for a in answers],
         "task_id": [(a.batch, a.task_id) for a in answers],
@@ -55,25 +54,7 @@ def write(
         return updated
 
 
-def settle_held_batches(batch_ids: list[int], token: str) -> set[int]:
-    """Those of these batches the claim `token` still holds in flight become done; returns which.
-
-    One `UPDATE … RETURNING` (SQLite ≥ 3.35 and PostgreSQL), in place of a look and an update.
-    """
-    if not batch_ids:
-        return set()
-    placeholders = ", ".join(["%s"] * len(batch_ids))
-    sql = (
-        f"UPDATE {Batch._meta.db_table} SET status = %s, lease_until = NULL, updated_at = %s "  # noqa: S608
-        f"WHERE id IN ({placeholders}) AND claim_token = %s AND status = %s RETURNING id"
-    )
-    params = [BatchStatus.DONE, _db_time(Batch, timezone.now()), *batch_ids, token, BatchStatus.IN_FLIGHT]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0] for row in cursor.fetchall()}
-
-
-def _db_time(model: type[models.Model], value: datetime) -> Any:
+def db_time(model: type[models.Model], value: datetime) -> Any:
     """`value` as the database takes the model's `updated_at` (SQLite stores text)."""
     field = cast("models.DateTimeField[Any, Any]", model._meta.get_field("updated_at"))
     return field.get_db_prep_value(value, connection)

@@ -12,14 +12,16 @@ so once every call is answered it waits in SCHEDULED (with `started_at` set, whi
 campaign never has) and can still be cancelled through CancelPushScheduler; when its last
 fire time has passed the sweeper gives it the outcome of its calls (sent, partly sent or
 failed).
+
+This module decides and asks mPaaS; starting, scheduling and the start of a held campaign at
+its time are `dispatch`'s, and ending a campaign whose tasks have fired is `finishing`'s.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,7 +33,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from pushadmin.audit import trail
-from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.strategy import FIXED, IMMEDIATE, LOOP, Strategy, strategy_content, summary
 from pushadmin.delivery import clients
@@ -203,54 +204,6 @@ def count_unexecuted_on_mpaas(campaign: Campaign) -> int:
     return sum(1 for task in data.get("List") or [] if str(task.get("ExecutedStatus")) == "0")
 
 
-def schedule_campaign(campaign_id: int) -> None:
-    """An approved fixed-time or loop campaign: register it on mPaaS or hold it here (the `schedule_campaign` task)."""
-    from pushadmin.delivery import sending
-
-    campaign = Campaign.objects.select_related("workspace", "template").get(pk=campaign_id)
-    if campaign.status != CampaignStatus.APPROVED:
-        # Already scheduled or started by an earlier delivery of this task, or cancelled meanwhile.
-        logger.info("campaign %s is %s, not approved; nothing to schedule", campaign_id, campaign.status)
-        return
-    try:
-        unexecuted = count_unexecuted_on_mpaas(campaign)
-    except Exception:  # an unreachable endpoint must not lose the approval
-        logger.exception("could not count scheduled tasks on mPaaS; using pushadmin's own count")
-        unexecuted = None
-    mode, reason = scheduling_plan(campaign, unexecuted=unexecuted)
-    if mode == ON_MPAAS:
-        # The calls carry StrategyType 1/2 and their schedule; mPaaS fires them at the time.
-        sending.start_campaign(campaign.pk)
-        return
-    if mode in (REFUSED, WAITING_FOR_ROOM):
-        # Pre-flight refuses a loop that can never fit; one that cannot fit yet stays approved, with
-        # the reason shown, and the sweeper's re-dispatch of approved campaigns tries again.
-        _wait_for_room(campaign, reason)
-        return
-    with contextlib.suppress(TransitionRefused):
-        transition(
-            campaign,
-            CampaignStatus.SCHEDULED,
-            action="campaign.scheduled",
-            expected=[CampaignStatus.APPROVED],
-            detail={"mode": mode, "reason": reason, "due": str(fire_time(campaign))},
-        )
-
-
-def _wait_for_room(campaign: Campaign, reason: str) -> None:
-    if campaign.pause_reason == reason[:300]:
-        return  # said already; the audit trail needs it once, not at every sweep
-    with transaction.atomic():
-        trail.lock_chain()  # before the row lock (see trail.lock_chain)
-        updated = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.APPROVED).update(
-            pause_reason=reason[:300]
-        )
-        if updated:
-            trail.record(
-                "campaign.schedule_waiting", workspace=campaign.workspace, obj=campaign, detail={"reason": reason}
-            )
-
-
 def status_once_all_sent(campaign: Campaign, outcome_status: str) -> str:
     """The status a campaign takes when all its batches have an outcome (`outcome_status` says how they went).
 
@@ -265,60 +218,6 @@ def status_once_all_sent(campaign: Campaign, outcome_status: str) -> str:
     if not _accepted_with_task_id([campaign.pk]).exists():
         return outcome_status  # nothing of it was accepted, so nothing waits on mPaaS
     return CampaignStatus.SCHEDULED
-
-
-def outcome_status(counts: Mapping[str, int]) -> str:
-    """Sent, partly sent or failed, from a campaign's message counts."""
-    sent = counts.get(MessageStatus.ACCEPTED, 0)
-    failed = sum(counts.get(s, 0) for s in (MessageStatus.REJECTED, MessageStatus.UNKNOWN))
-    if not failed:
-        return CampaignStatus.SENT
-    return CampaignStatus.PARTLY_SENT if sent else CampaignStatus.FAILED
-
-
-def finish_fired_campaigns(now: datetime | None = None) -> list[int]:
-    """Campaigns registered on mPaaS whose last fire time has passed end with their outcome (sweeper pass)."""
-    from pushadmin.delivery import sending
-
-    now = now or timezone.now()
-    finished = []
-    for campaign in registered_campaigns().select_related("workspace"):
-        last = last_fire_time(campaign)
-        if last is not None and last > now:
-            continue
-        counts = sending.message_counts(campaign.pk)
-        to = outcome_status(counts)
-        try:
-            transition(
-                campaign,
-                to,
-                action=f"campaign.{to}",
-                expected=[CampaignStatus.SCHEDULED],
-                detail={"counts": {str(k): v for k, v in counts.items()}, "fired_on_mpaas_by": str(last)},
-            )
-        except TransitionRefused:
-            continue  # cancelled meanwhile
-        finished.append(campaign.pk)
-    if finished:
-        logger.info("campaigns %s have fired on mPaaS", finished)
-    return finished
-
-
-def start_due_campaigns(now: datetime | None = None) -> list[int]:
-    """Campaigns held here whose time has come start sending (called by the sweeper)."""
-    from pushadmin.delivery import sending
-
-    now = now or timezone.now()
-    started = []
-    for campaign in Campaign.objects.filter(status=CampaignStatus.SCHEDULED, started_at__isnull=True):
-        due = fire_time(campaign)
-        if due is not None and due > now:
-            continue
-        if due is not None and now - due > timedelta(days=1):
-            logger.warning("campaign %s was due at %s; sending late", campaign.pk, due)
-        if sending.start_campaign(campaign.pk) is not None:
-            started.append(campaign.pk)
-    return started
 
 
 # --------------------------------------------------------------------------- cancelling on mPaaS

@@ -34,14 +34,24 @@ from pushadmin.audiences import recovery as import_recovery
 from pushadmin.audit import trail
 from pushadmin.campaigns import recovery as build_recovery
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import leftovers, membership, scheduling, sending
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, MessageStatus
+from pushadmin.delivery import (
+    batch_state,
+    controls,
+    dispatch,
+    finishing,
+    leftovers,
+    membership,
+    queueing,
+    rounds,
+    verdicts,
+)
+from pushadmin.delivery.models import Attempt, AttemptResult, Batch, BatchStatus, MessageStatus
 from pushadmin.operations import metrics
 from pushadmin.workspaces.models import AmbiguousPolicy
 
 logger = logging.getLogger(__name__)
 
-WORKER_LOST = sending.WORKER_LOST
+WORKER_LOST = verdicts.WORKER_LOST
 WORKER_LOST_MEANING = "The worker sending this batch stopped before it recorded the outcome; it may have been applied."
 
 
@@ -76,10 +86,10 @@ def sweep(now: datetime | None = None) -> SweepReport:
     report.leftover_tasks_cancelled = leftovers.cancel_leftover_tasks(now)
     report.recovered_jobs += import_recovery.redrive_imports(now)
     report.recovered_jobs += build_recovery.redrive_builds(now)
-    report.started = scheduling.start_due_campaigns(now)
-    scheduling.finish_fired_campaigns(now)
+    report.started = dispatch.start_due_campaigns(now)
+    finishing.finish_fired_campaigns(now)
     for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING).values_list("pk", flat=True):
-        if sending.finish_if_done(campaign_id) is not None:
+        if finishing.finish_if_done(campaign_id) is not None:
             report.finished.append(campaign_id)
     if any(
         (
@@ -110,7 +120,7 @@ def _expired_claims(now: datetime, report: SweepReport) -> None:
     report.released.extend(ids)
     # Campaign by campaign, so a task's group never mixes campaigns.
     for campaign_id in dict.fromkeys(campaign_id for campaign_id, _ in rows):
-        sending.enqueue([pk for owner, pk in rows if owner == campaign_id])
+        queueing.enqueue([pk for owner, pk in rows if owner == campaign_id])
 
 
 def _expired_leases(now: datetime, report: SweepReport) -> None:
@@ -132,7 +142,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                 if not mine.update(status=BatchStatus.PENDING, claim_token="", lease_until=None, queued_at=now):
                     continue
                 report.expired_resent.append(batch.pk)
-                transaction.on_commit(partial(sending.enqueue, [batch.pk]))
+                transaction.on_commit(partial(queueing.enqueue, [batch.pk]))
             else:
                 open_rows = membership.rows_of(batch).filter(status__in=membership.OPEN_ROWS)
                 # The audit chain's lock before any row lock (see sending._record).
@@ -166,7 +176,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                 batch=batch,
                 campaign=batch.campaign,
                 started_at=batch.lease_until - timedelta(seconds=settings.PUSHADMIN_SEND_LEASE_SECONDS),
-                outcome=AttemptOutcome.AMBIGUOUS,
+                outcome=AttemptResult.AMBIGUOUS,
                 code=WORKER_LOST,
                 message=WORKER_LOST_MEANING,
                 settled=unknown,
@@ -187,16 +197,16 @@ def _stalled_campaigns(now: datetime, report: SweepReport) -> None:
         if membership.first_uncut_seq(campaign_id) is not None:
             # Its cut_batches task was lost with the broker, or its worker died while cutting.
             report.recut.append(campaign_id)
-            sending.enqueue_cutting(campaign_id)
-        elif sending.rejected_before_this_round(campaign).exists():
+            queueing.enqueue_cutting(campaign_id)
+        elif rounds.rejected_before_this_round(campaign).exists():
             # The same for the cutting of a resend round.
             report.recut.append(campaign_id)
-            sending.enqueue_resend_cutting(campaign_id)
+            queueing.enqueue_resend_cutting(campaign_id)
         if not ids:
             continue
         Batch.objects.filter(pk__in=ids).update(queued_at=now)
         report.requeued.extend(ids)
-        sending.enqueue(ids)
+        queueing.enqueue(ids)
 
 
 def _approved_but_not_dispatched(now: datetime, report: SweepReport) -> None:
@@ -206,8 +216,6 @@ def _approved_but_not_dispatched(now: datetime, report: SweepReport) -> None:
     # campaign. So it is dispatched here, in this worker (a scheduled one is registered or
     # held right here too). Starting and scheduling are conditional transitions, so a
     # campaign that the task dispatches meanwhile is dispatched only once.
-    from pushadmin.delivery import dispatch
-
     settled_before = now - timedelta(seconds=3 * settings.PUSHADMIN_SWEEP_SECONDS)
     waiting = Campaign.objects.filter(status=CampaignStatus.APPROVED, approved_at__lt=settled_before)
     for campaign_id in waiting.values_list("pk", flat=True):
@@ -217,8 +225,6 @@ def _approved_but_not_dispatched(now: datetime, report: SweepReport) -> None:
 
 def _unsent_in_cancelled_campaigns(report: SweepReport) -> None:
     """A cancel whose process died before it had cancelled every unsent row is finished here."""
-    from pushadmin.delivery import controls
-
     unsent = controls.unsent_messages().filter(campaign=OuterRef("pk"))
     leftover = Campaign.objects.filter(status=CampaignStatus.CANCELLED).filter(Exists(unsent))
     for campaign_id in leftover.values_list("pk", flat=True):
@@ -228,4 +234,4 @@ def _unsent_in_cancelled_campaigns(report: SweepReport) -> None:
 
 def _pending_in_cancelled_campaigns(now: datetime, report: SweepReport) -> None:
     leftover = Batch.objects.filter(campaign__status=CampaignStatus.CANCELLED, status=BatchStatus.PENDING)
-    report.cancelled_batches.extend(sending.cancel_pending_batches(leftover.values_list("pk", flat=True)))
+    report.cancelled_batches.extend(batch_state.cancel_pending(leftover.values_list("pk", flat=True)))

@@ -18,8 +18,8 @@ from django.utils import timezone
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import membership, sending
-from pushadmin.delivery.models import Batch, BatchStatus, Message, MessageStatus
+from pushadmin.delivery import batch_state, membership, queueing
+from pushadmin.delivery.models import Batch, Message, MessageStatus
 
 # A campaign's unknown rows can be decided on once it has ended with them.
 DECIDABLE = [CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED]
@@ -113,11 +113,9 @@ def _resend(campaign: Campaign, *, request: Any, reason: str, seqs: Sequence[int
         }
         held_by |= Q(send_round=membership.FIRST_ROUND, seq__in=numbers)
         batches = Batch.objects.filter(held_by, campaign=campaign)
-        batches.update(
-            status=BatchStatus.PENDING, claim_token="", lease_until=None, next_attempt_at=None, queued_at=now
-        )
+        batch_state.reopen(batches, now)
         batch_ids = list(batches.order_by("send_round", "seq").values_list("pk", flat=True))
-    transaction.on_commit(lambda: sending.enqueue(batch_ids))
+    transaction.on_commit(lambda: queueing.enqueue(batch_ids))
     return len(chosen)
 
 

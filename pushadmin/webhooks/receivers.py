@@ -10,7 +10,7 @@ from typing import Any
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.signals import campaign_moved
-from pushadmin.delivery import sending
+from pushadmin.delivery import finishing
 from pushadmin.webhooks.events import emit_to, listeners
 
 S = CampaignStatus
@@ -61,7 +61,7 @@ def _on_campaign_moved(
     if event == "campaign.rejected":
         data["reason"] = str((detail or {}).get("reason") or "")
     if event == "campaign.finished":
-        data["counts"] = sending.message_counts(campaign.pk)
+        data["counts"] = finishing.message_counts(campaign.pk)
     emit_to(endpoints, event, data)
 
 

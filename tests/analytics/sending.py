@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pushadmin.campaigns.models import Campaign
-from pushadmin.delivery import sending
+from pushadmin.delivery import cutting, dispatch, queueing, sending
 from pushadmin.delivery.models import Batch
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 
@@ -18,8 +18,8 @@ from tests.delivery.campaigns import approve, draft_campaign, point_at
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Batch ids handed to the broker; a campaign too big to cut at once is cut here, as its task would."""
     ids: list[int] = []
-    monkeypatch.setattr(sending, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
-    monkeypatch.setattr(sending, "enqueue_cutting", sending.cut_remaining)
+    monkeypatch.setattr(queueing, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
+    monkeypatch.setattr(queueing, "enqueue_cutting", cutting.cut_remaining)
     return ids
 
 
@@ -33,7 +33,7 @@ def send(cast: Any, enqueued: list[int], django_capture_on_commit_callbacks: Any
         point_at(cast.workspace, url, calls_per_second=1000)
         campaign = approve(draft_campaign(cast.workspace, cast.marketer, targets, **fields), cast.reviewer)
         with django_capture_on_commit_callbacks(execute=True):
-            sending.start_campaign(campaign.pk)
+            dispatch.start_campaign(campaign.pk)
         for _ in range(50):
             if not enqueued:
                 break

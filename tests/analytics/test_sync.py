@@ -13,7 +13,7 @@ from django.utils import timezone
 from pushadmin.analytics import funnel, sync
 from pushadmin.analytics.models import CampaignSync, Snapshot, TaskFigures
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import scheduling, sending
+from pushadmin.delivery import dispatch, sending
 from pushadmin.delivery.models import Message, MessageStatus
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 
@@ -152,7 +152,7 @@ def test_a_loops_runs_each_have_their_own_figures(cast, mpaas_sandbox, enqueued,
     point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
     campaign = approve(draft_campaign(cast.workspace, cast.marketer, 150, strategy=loop_of_three_days()), cast.reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.schedule_campaign(campaign.pk)
+        dispatch.schedule_campaign(campaign.pk)
     for batch_id in list(enqueued):
         sending.send_batch(batch_id)
     campaign.refresh_from_db()

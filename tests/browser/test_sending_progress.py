@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery import controls, dispatch
+from pushadmin.delivery.batch_state import HELD_BATCH
 from pushadmin.delivery.models import Batch, Message, MessageStatus
-from pushadmin.delivery.sending import HELD_BATCH
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 from tests.fixtures.browser import screenshot
 from tests.fixtures.processes import wait_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from pushadmin.celery import app
-from pushadmin.delivery import ratelimit, sending, tasks
+from pushadmin.delivery import queueing, ratelimit, sending, tasks, verdicts
 from pushadmin.mpaas.client import DEFAULT_CONNECT_TIMEOUT
 
 
@@ -13,6 +13,17 @@ def test_send_tasks_ack_late_and_go_back_to_the_queue_when_a_worker_dies():
     task = app.tasks["pushadmin.delivery.tasks.send_batch"]
     assert task.acks_late is True and task.reject_on_worker_lost is True
     assert app.conf.task_acks_late is True and app.conf.task_reject_on_worker_lost is True
+
+
+def test_every_task_the_engine_sends_by_name_is_the_task_of_that_name():
+    sent_by_name = {
+        queueing.SEND_BATCHES: tasks.send_batches,
+        queueing.CUT_BATCHES: tasks.cut_batches,
+        queueing.CUT_RESEND_ROUND: tasks.cut_resend_round,
+        queueing.SCHEDULE_CAMPAIGN: tasks.schedule_campaign,
+    }
+    for name, task in sent_by_name.items():
+        assert task.name == name and app.tasks[name] == task and task.ignore_result is True
 
 
 def test_each_worker_process_reserves_one_task_at_a_time():
@@ -45,9 +56,9 @@ def test_the_sweeper_runs_on_beat_more_often_than_a_lease_expires():
 def test_backoff_is_full_jitter_capped_and_honours_retry_after(settings):
     settings.PUSHADMIN_SEND_BACKOFF_BASE_MS = 100
     settings.PUSHADMIN_SEND_BACKOFF_CAP_MS = 1000
-    delays = [sending.backoff_seconds(attempt) for attempt in range(1, 12) for _ in range(50)]
+    delays = [verdicts.backoff_seconds(attempt) for attempt in range(1, 12) for _ in range(50)]
     assert min(delays) >= 0 and max(delays) <= 1.0
-    assert max(sending.backoff_seconds(1) for _ in range(200)) <= 0.1
-    assert sending.backoff_seconds(1, retry_after=0.7) == 0.7
+    assert max(verdicts.backoff_seconds(1) for _ in range(200)) <= 0.1
+    assert verdicts.backoff_seconds(1, retry_after=0.7) == 0.7
     # A huge Retry-After must not become a countdown beyond the broker's visibility timeout.
-    assert sending.backoff_seconds(1, retry_after=86_400.0) == 1.0
+    assert verdicts.backoff_seconds(1, retry_after=86_400.0) == 1.0

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from pushadmin.campaigns.models import CampaignStatus
-from pushadmin.delivery import sending
+from pushadmin.delivery import dispatch, queueing, sending
 from pushadmin.delivery.models import Message, MessageStatus
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 from tests.personas import TEST_SECRET
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def enqueued(monkeypatch):
     ids: list[int] = []
-    monkeypatch.setattr(sending, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
+    monkeypatch.setattr(queueing, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
     return ids
 
 
@@ -26,7 +26,7 @@ def sending_campaign(cast, mpaas_sandbox, enqueued, django_capture_on_commit_cal
     point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
     campaign = approve(draft_campaign(cast.workspace, cast.marketer, 250), cast.reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.start_campaign(campaign.pk)
+        dispatch.start_campaign(campaign.pk)
     sending.send_batch(enqueued[0])
     campaign.refresh_from_db()
     return campaign

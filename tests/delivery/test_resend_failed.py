@@ -13,7 +13,7 @@ from django.utils import timezone
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import CampaignStatus
-from pushadmin.delivery import controls, sending, sweeper
+from pushadmin.delivery import controls, finishing, queueing, sweeper
 from pushadmin.delivery.models import Batch, Message, MessageStatus
 from tests.delivery.campaigns import approve, draft_campaign
 
@@ -24,7 +24,7 @@ SLICE = 200
 @pytest.fixture
 def enqueued(monkeypatch):
     ids: list[int] = []
-    monkeypatch.setattr(sending, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
+    monkeypatch.setattr(queueing, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
     return ids
 
 
@@ -117,7 +117,7 @@ def test_a_round_bigger_than_the_request_cuts_is_cut_on_by_a_worker_and_not_fini
     rejected_seqs = [seq for seq in range(1, 1001) if outcome_of(seq) == MessageStatus.REJECTED]
     monkeypatch.setattr(controls, "RESEND_IN_REQUEST_ROWS", SLICE)
     handed_on: list[int] = []
-    monkeypatch.setattr(sending, "enqueue_resend_cutting", handed_on.append)
+    monkeypatch.setattr(queueing, "enqueue_resend_cutting", handed_on.append)
 
     with django_capture_on_commit_callbacks(execute=True):
         campaign = controls.resend_failed(campaign, request=request_by(cast.marketer))
@@ -126,7 +126,7 @@ def test_a_round_bigger_than_the_request_cuts_is_cut_on_by_a_worker_and_not_fini
     assert Message.objects.filter(campaign=campaign, send_round=2).count() == SLICE
     # Everything cut so far has been answered, but the round is not over: rows are still to cut.
     Batch.objects.filter(campaign=campaign).update(status="done")
-    assert sending.finish_if_done(campaign.pk) is None
+    assert finishing.finish_if_done(campaign.pk) is None
 
     assert controls.cut_resend_remaining(campaign.pk) == -(-(len(rejected_seqs) - SLICE) // 100)
 
@@ -146,7 +146,7 @@ def test_the_sweeper_hands_a_stalled_resend_cut_to_a_worker_again(
     campaign = partly_sent(cast)
     monkeypatch.setattr(controls, "RESEND_IN_REQUEST_ROWS", SLICE)
     handed_on: list[int] = []
-    monkeypatch.setattr(sending, "enqueue_resend_cutting", handed_on.append)
+    monkeypatch.setattr(queueing, "enqueue_resend_cutting", handed_on.append)
     with django_capture_on_commit_callbacks(execute=True):
         campaign = controls.resend_failed(campaign, request=request_by(cast.marketer))
     # The cutting task was lost: nothing has moved for a long while.

@@ -17,7 +17,18 @@ from django.utils import timezone
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import clients, controls, dispatch, requests, scheduling, sending, sweeper, tasks
+from pushadmin.delivery import (
+    clients,
+    controls,
+    dispatch,
+    finishing,
+    queueing,
+    requests,
+    scheduling,
+    sending,
+    sweeper,
+    tasks,
+)
 from pushadmin.delivery.models import Batch, Message, MessageStatus
 from pushadmin.mpaas.request_types import CancelPushSchedulerRequest
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -29,7 +40,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 @pytest.fixture
 def enqueued(monkeypatch):
     ids: list[int] = []
-    monkeypatch.setattr(sending, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
+    monkeypatch.setattr(queueing, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
     return ids
 
 
@@ -61,7 +72,7 @@ def registered(cast, sandbox, enqueued, capture, targets=250, strategy=None, nam
         cast.reviewer,
     )
     with capture(execute=True):
-        scheduling.schedule_campaign(campaign.pk)
+        dispatch.schedule_campaign(campaign.pk)
     for batch_id in list(enqueued):
         sending.send_batch(batch_id)
     enqueued.clear()
@@ -124,7 +135,7 @@ def test_an_approved_loop_that_does_not_fit_yet_stays_approved_and_is_registered
     )
 
     for _sweep in range(2):
-        scheduling.schedule_campaign(campaign.pk)
+        dispatch.schedule_campaign(campaign.pk)
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.APPROVED
     assert "only 2 of 100 are free now; pushadmin registers it as soon as" in campaign.pause_reason
@@ -133,7 +144,7 @@ def test_an_approved_loop_that_does_not_fit_yet_stays_approved_and_is_registered
 
     Message.objects.filter(campaign=earlier).update(task_id="")  # the earlier schedule has run
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.schedule_campaign(campaign.pk)
+        dispatch.schedule_campaign(campaign.pk)
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENDING and campaign.pause_reason == ""
     assert len(enqueued) == 3
@@ -150,7 +161,9 @@ def test_approving_a_fixed_time_campaign_enqueues_its_scheduling_without_calling
         draft_campaign(cast.workspace, cast.marketer, 250, strategy=fixed_at(timedelta(hours=3))), cast.reviewer
     )
     sent_tasks: list[tuple] = []
-    monkeypatch.setattr(tasks.schedule_campaign, "apply_async", lambda args, **options: sent_tasks.append(args))
+    monkeypatch.setattr(
+        queueing.app, "send_task", lambda name, args, **options: sent_tasks.append((queueing.app.tasks[name], args))
+    )
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         dispatch.on_approved(campaign.pk)
@@ -158,7 +171,7 @@ def test_approving_a_fixed_time_campaign_enqueues_its_scheduling_without_calling
     for callback in callbacks:
         callback()
 
-    assert sent_tasks == [(campaign.pk,)]
+    assert sent_tasks == [(tasks.schedule_campaign, (campaign.pk,))]
     assert mpaas_sandbox.stats()["calls"] == 0, "the approving request called mPaaS"
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.APPROVED
@@ -219,7 +232,7 @@ def test_a_registered_campaign_becomes_sent_once_its_fire_time_has_passed(
     campaign = registered(cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks)
     fires = scheduling.last_fire_time(campaign)
 
-    assert scheduling.finish_fired_campaigns(fires - timedelta(seconds=1)) == []
+    assert finishing.finish_fired_campaigns(fires - timedelta(seconds=1)) == []
     sweeper.sweep(fires + timedelta(seconds=1))
 
     campaign.refresh_from_db()
@@ -234,7 +247,7 @@ def test_a_registered_campaign_with_rejected_rows_ends_partly_sent_when_it_fires
     campaign = registered(cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks)
     Message.objects.filter(campaign=campaign, seq__gt=200).update(status=MessageStatus.REJECTED, task_id="")
 
-    scheduling.finish_fired_campaigns(scheduling.last_fire_time(campaign))
+    finishing.finish_fired_campaigns(scheduling.last_fire_time(campaign))
 
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.PARTLY_SENT
@@ -252,8 +265,8 @@ def test_a_loop_registered_on_mpaas_waits_until_24_00_of_its_last_day(
         last_day + timedelta(days=1), datetime.min.time(), SHANGHAI
     )
     during_last_day = datetime.combine(last_day, datetime.min.time(), SHANGHAI) + timedelta(hours=23)
-    assert scheduling.finish_fired_campaigns(during_last_day) == []
-    assert scheduling.finish_fired_campaigns(during_last_day + timedelta(hours=1)) == [campaign.pk]
+    assert finishing.finish_fired_campaigns(during_last_day) == []
+    assert finishing.finish_fired_campaigns(during_last_day + timedelta(hours=1)) == [campaign.pk]
 
 
 def test_a_registered_campaign_that_fails_entirely_is_failed_not_scheduled(
@@ -265,7 +278,7 @@ def test_a_registered_campaign_that_fails_entirely_is_failed_not_scheduled(
     )
     Message.objects.filter(campaign=campaign).update(values={"name": "missing money"})
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.schedule_campaign(campaign.pk)
+        dispatch.schedule_campaign(campaign.pk)
     sending.send_batch(enqueued[0])
 
     campaign.refresh_from_db()
@@ -286,7 +299,7 @@ def test_cancelling_a_registered_campaign_cancels_its_tasks_on_mpaas_and_audits_
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.CANCELLED
     assert "is cancelled" in page and "mPaaS cancelled 3 scheduled tasks." in page
-    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
     assert scheduling.count_unexecuted_on_mpaas(campaign) == 0
     assert all(m["cancelled"] for m in mpaas_sandbox.messages())
     entry = AuditEntry.objects.get(action="campaign.cancelled")
@@ -310,7 +323,7 @@ def test_when_cancel_push_scheduler_fails_the_campaign_stays_scheduled_and_the_p
     assert "CancelPushScheduler failed for 3 scheduled tasks: ServiceUnavailable:" in page
     assert "Try again to cancel the rest." in page
     assert "Scheduled on mPaaS</span>" in page and "is cancelled;" not in page
-    assert sending.message_counts(campaign.pk) == {MessageStatus.ACCEPTED: 250}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.ACCEPTED: 250}
     failed = AuditEntry.objects.get(action="campaign.cancel_failed")
     assert failed.detail["mpaas_error"].startswith("ServiceUnavailable") and failed.detail["mpaas_cancelled"] == []
     mpaas_sandbox.faults(error5xx=0.0)
@@ -380,14 +393,14 @@ def test_cancelling_a_campaign_still_registering_cancels_the_tasks_it_has_on_mpa
         draft_campaign(cast.workspace, cast.marketer, 250, strategy=fixed_at(timedelta(hours=3))), cast.reviewer
     )
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.schedule_campaign(campaign.pk)
+        dispatch.schedule_campaign(campaign.pk)
     sending.send_batch(enqueued[0])
 
     cancel_page(cast.marketer, campaign)
 
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.CANCELLED
-    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
     assert scheduling.count_unexecuted_on_mpaas(campaign) == 0
 
 
@@ -417,13 +430,13 @@ def test_tasks_registered_by_calls_under_way_when_the_campaign_is_cancelled_are_
 
     monkeypatch.setattr(clients, "client_for", CancelledDuringTheFirstCall)
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.schedule_campaign(campaign.pk)
+        dispatch.schedule_campaign(campaign.pk)
     for batch_id in list(enqueued):
         sending.send_batch(batch_id)
 
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.CANCELLED
-    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
     assert scheduling.count_unexecuted_on_mpaas(campaign) == 0
     # The first batch's call registered its task after the cancel; the other batches were never called.
     cancelled = AuditEntry.objects.get(object_id=str(campaign.pk), action="delivery.mpaas_tasks_cancelled")
@@ -458,7 +471,7 @@ def test_an_immediate_campaign_with_task_ids_does_not_count(
     point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
     campaign = approve(draft_campaign(cast.workspace, cast.marketer, 150), cast.reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.start_campaign(campaign.pk)
+        dispatch.start_campaign(campaign.pk)
     sending.send_batch(enqueued[0])  # one batch accepted, one still pending: the campaign is sending
     newcomer = draft_campaign(cast.workspace, cast.marketer, 10, name="Next", strategy=fixed_at(timedelta(hours=4)))
 
@@ -500,7 +513,7 @@ def test_when_mpaas_cannot_be_asked_the_fallback_count_decides_the_plan(cast, mp
     )
     mpaas_sandbox.faults(error5xx=1.0)
 
-    scheduling.schedule_campaign(campaign.pk)
+    dispatch.schedule_campaign(campaign.pk)
 
     assert mpaas_sandbox.stats()["callsByAction"] == {"QueryPushSchedulerList": 1}
     campaign.refresh_from_db()
@@ -522,7 +535,7 @@ def test_a_held_campaign_starts_when_due_and_goes_out_as_an_immediate_push(
     transition(campaign, CampaignStatus.SCHEDULED, action="campaign.scheduled")
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert scheduling.start_due_campaigns() == [campaign.pk]
+        assert dispatch.start_due_campaigns() == [campaign.pk]
     batch = Batch.objects.filter(campaign=campaign).first()
     request = requests.build_request(campaign, list(batch.messages.all()))
     assert request.strategy_type is None and request.strategy_content is None
@@ -538,6 +551,6 @@ def test_a_held_campaign_does_not_start_before_its_time_and_says_it_is_held(cast
         draft_campaign(cast.workspace, cast.marketer, 10, strategy=fixed_at(timedelta(hours=2))), cast.reviewer
     )
     transition(campaign, CampaignStatus.SCHEDULED, action="campaign.scheduled")
-    assert scheduling.start_due_campaigns() == []
+    assert dispatch.start_due_campaigns() == []
     mode, reason = scheduling.scheduling_plan(campaign)
     assert mode == scheduling.HELD_LOCALLY and reason.startswith("Held by pushadmin, whose workers send it once, on ")

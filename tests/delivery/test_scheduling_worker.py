@@ -11,7 +11,7 @@ from django.test import Client
 
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.models import CampaignStatus
-from pushadmin.delivery import dispatch, scheduling, sending
+from pushadmin.delivery import dispatch, finishing, scheduling
 from pushadmin.delivery.models import Message, MessageStatus
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 from tests.fixtures.processes import WORKER_SETTINGS, wait_for
@@ -71,6 +71,6 @@ def test_a_worker_registers_a_fixed_time_campaign_that_stays_cancellable_and_is_
     task_ids = set(Message.objects.filter(campaign=campaign).values_list("task_id", flat=True))
     on_sandbox = [m for m in mpaas_sandbox.messages() if m["taskId"] in task_ids]
     assert len(on_sandbox) == 250 and all(m["cancelled"] for m in on_sandbox)
-    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
     assert sorted(AuditEntry.objects.get(action="campaign.cancelled").detail["mpaas_cancelled"]) == sorted(task_ids)
     assert AuditEntry.objects.filter(action="campaign.cancel_failed").count() == 1

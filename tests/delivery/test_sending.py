@@ -14,8 +14,20 @@ from pushadmin.audit import history
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import TransitionRefused
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
-from pushadmin.delivery import clients, controls, membership, sending, sweeper
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
+from pushadmin.delivery import (
+    clients,
+    controls,
+    cutting,
+    dispatch,
+    finishing,
+    membership,
+    queueing,
+    rounds,
+    sending,
+    sweeper,
+    verdicts,
+)
+from pushadmin.delivery.models import Attempt, AttemptResult, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 
@@ -26,7 +38,7 @@ pytestmark = pytest.mark.django_db
 def enqueued(monkeypatch):
     """Batch ids handed to the broker (no worker runs here; the tests drive send_batch)."""
     ids: list[int] = []
-    monkeypatch.setattr(sending, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
+    monkeypatch.setattr(queueing, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
     return ids
 
 
@@ -40,7 +52,7 @@ def started(cast, sandbox, targets=250, django_capture_on_commit_callbacks=None,
     point_at(cast.workspace, sandbox.url, calls_per_second=1000)
     campaign = approve(draft_campaign(cast.workspace, cast.marketer, targets, **fields), cast.reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.start_campaign(campaign.pk)
+        dispatch.start_campaign(campaign.pk)
     campaign.refresh_from_db()
     return campaign
 
@@ -90,7 +102,7 @@ def test_a_batch_is_sent_once_however_often_its_task_runs(
     first = sending.send_batch(batch.pk)
     second = sending.send_batch(batch.pk)
 
-    assert (first, second) == (AttemptOutcome.ACCEPTED, "not claimable")
+    assert (first, second) == (AttemptResult.ACCEPTED, "not claimable")
     assert mpaas_sandbox.stats()["calls"] == 1
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
@@ -136,7 +148,7 @@ def test_a_wrong_secret_pauses_the_campaign_with_the_reason_instead_of_burning_r
 
     assert campaign.status == CampaignStatus.PAUSED
     assert "SignatureDoesNotMatch" in campaign.pause_reason and "secret is probably wrong" in campaign.pause_reason
-    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.CONFIG_ERROR).count() == 1
+    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptResult.CONFIG_ERROR).count() == 1
     assert Message.objects.filter(campaign=campaign, status=MessageStatus.DRAFT).count() == 250
 
 
@@ -169,7 +181,7 @@ def test_throttling_is_retried_with_the_same_msg_keys_and_never_pauses(
 
     assert campaign.status == CampaignStatus.SENT
     assert {m["msgKey"] for m in mpaas_sandbox.messages()} == keys_before
-    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.THROTTLED).exists()
+    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptResult.THROTTLED).exists()
 
 
 def test_rows_missing_a_value_are_skipped_under_the_skip_policy(
@@ -180,7 +192,7 @@ def test_rows_missing_a_value_are_skipped_under_the_skip_policy(
     Message.objects.filter(campaign=campaign, seq__in=[3, 7]).update(values={"name": "No money"})
     campaign = approve(campaign, cast.reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.start_campaign(campaign.pk)
+        dispatch.start_campaign(campaign.pk)
 
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
 
@@ -251,7 +263,7 @@ def test_a_group_goes_on_past_a_rejected_call_and_stops_at_a_throttled_one(
     Message.objects.filter(campaign=campaign, seq__gt=100, seq__lte=200).update(values={"name": "No amount"})
     campaign = approve(campaign, cast.reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.start_campaign(campaign.pk)
+        dispatch.start_campaign(campaign.pk)
     group = list(enqueued)
     enqueued.clear()
     throttle_after_calls(3, mpaas_sandbox, monkeypatch)
@@ -337,7 +349,7 @@ def test_batches_claimed_by_a_dead_worker_but_never_called_go_back_without_doubt
     assert sorted(enqueued) == sorted(b.pk for b in rest)
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
     assert campaign.status == CampaignStatus.PARTLY_SENT
-    counts = sending.message_counts(campaign.pk)
+    counts = finishing.message_counts(campaign.pk)
     assert counts == {MessageStatus.UNKNOWN: 100, MessageStatus.ACCEPTED: 200}
     assert len(mpaas_sandbox.messages()) == 200
 
@@ -391,7 +403,7 @@ def test_cancel_marks_every_unsent_message_cancelled_and_cannot_be_undone(
 
     campaign = controls.cancel(campaign, request=request_by(cast.marketer))
 
-    counts = sending.message_counts(campaign.pk)
+    counts = finishing.message_counts(campaign.pk)
     assert campaign.status == CampaignStatus.CANCELLED
     assert counts == {MessageStatus.ACCEPTED: 100, MessageStatus.CANCELLED: 200}
     with pytest.raises(TransitionRefused):
@@ -410,7 +422,7 @@ def test_resend_failed_only_gives_rejected_messages_new_msg_keys_in_a_new_round(
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.PARTLY_SENT
     culprit_rows = set(
-        Message.objects.filter(sending.refused_for_own_content(), campaign=campaign).values_list("seq", flat=True)
+        Message.objects.filter(rounds.refused_for_own_content(), campaign=campaign).values_list("seq", flat=True)
     )
     assert culprit_rows and culprit_rows < set(range(101, 201))
     assert controls.resendable(campaign) == 100 - len(culprit_rows)
@@ -436,7 +448,7 @@ def test_a_big_campaign_starts_sending_its_first_rows_while_the_rest_is_cut(
     cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks, monkeypatch
 ):
     cut_later: list[int] = []
-    monkeypatch.setattr(sending, "enqueue_cutting", cut_later.append)
+    monkeypatch.setattr(queueing, "enqueue_cutting", cut_later.append)
     campaign = started(cast, mpaas_sandbox, 2550, django_capture_on_commit_callbacks)
 
     assert len(enqueued) == 20 and cut_later == [campaign.pk]
@@ -448,7 +460,7 @@ def test_a_big_campaign_starts_sending_its_first_rows_while_the_rest_is_cut(
     assert campaign.status == CampaignStatus.SENDING, "finished before every row was cut"
 
     enqueued.clear()
-    sending.cut_remaining(campaign.pk)
+    cutting.cut_remaining(campaign.pk)
     cut = Batch.objects.filter(pk__in=enqueued).order_by("seq")
     assert [membership.rows_of(b).count() for b in cut] == [100] * 5 + [50]
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
@@ -482,12 +494,12 @@ def test_a_batch_put_back_to_pending_after_cancel_is_cancelled_with_its_messages
     campaign = controls.cancel(campaign, request=request_by(cast.marketer))
     # The call in flight came back retryable: the worker put the batch back to pending.
     Batch.objects.filter(pk=in_flight.pk).update(status=BatchStatus.PENDING, claim_token="")
-    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 100, MessageStatus.DRAFT: 100}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 100, MessageStatus.DRAFT: 100}
 
     report = sweeper.sweep()
 
     assert report.cancelled_batches == [in_flight.pk]
-    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 200}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 200}
 
 
 def test_a_call_that_cannot_be_prepared_pauses_the_campaign_and_keeps_every_message_pending(
@@ -513,22 +525,22 @@ def test_a_call_that_cannot_be_prepared_pauses_the_campaign_and_keeps_every_mess
 def test_a_campaign_does_not_finish_when_its_last_slice_is_cut_between_its_looks(
     cast, mpaas_sandbox, enqueued, monkeypatch, look, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(sending, "FIRST_CUT_ROWS", 100)
-    monkeypatch.setattr(sending, "enqueue_cutting", lambda campaign_id: None)
+    monkeypatch.setattr(dispatch, "FIRST_CUT_ROWS", 100)
+    monkeypatch.setattr(queueing, "enqueue_cutting", lambda campaign_id: None)
     campaign = started(cast, mpaas_sandbox, 250, django_capture_on_commit_callbacks)
     # The first batch was sent and recorded before the cutting task's last slice commits.
     Batch.objects.filter(campaign=campaign).update(status=BatchStatus.DONE)
     Message.objects.filter(campaign=campaign, seq__lte=100).update(status=MessageStatus.ACCEPTED)
     # Where finish_if_done looks, and what it asks there first.
-    owner, name = (membership, "first_uncut_seq") if look == "rows still to cut" else (sending, "Batch")
+    owner, name = (membership, "first_uncut_seq") if look == "rows still to cut" else (finishing, "Batch")
     real = getattr(owner, name)
 
     def then_cut(answer):
         """The look has answered; now the cutting task commits its last slice."""
         monkeypatch.setattr(owner, name, real)
         with monkeypatch.context() as inner:
-            inner.setattr(sending, "finish_if_done", lambda campaign_id: None)
-            sending.cut_remaining(campaign.pk)
+            inner.setattr(finishing, "finish_if_done", lambda campaign_id: None)
+            cutting.cut_remaining(campaign.pk)
         return answer
 
     class Answered:
@@ -548,14 +560,14 @@ def test_a_campaign_does_not_finish_when_its_last_slice_is_cut_between_its_looks
 
     stub = (lambda campaign_id: then_cut(real(campaign_id))) if owner is membership else BatchLookedAtOnce
     monkeypatch.setattr(owner, name, stub)
-    sending.finish_if_done(campaign.pk)
+    finishing.finish_if_done(campaign.pk)
     monkeypatch.setattr(owner, name, real)
 
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENDING
-    sending.cut_remaining(campaign.pk)  # done already if the look came before the other
+    cutting.cut_remaining(campaign.pk)  # done already if the look came before the other
     assert Batch.objects.filter(campaign=campaign, status=BatchStatus.PENDING).count() == 2
-    assert sending.finish_if_done(campaign.pk) is None
+    assert finishing.finish_if_done(campaign.pk) is None
 
 
 def test_a_cancel_that_died_half_way_is_finished_by_the_sweeper(
@@ -571,7 +583,7 @@ def test_a_cancel_that_died_half_way_is_finished_by_the_sweeper(
     report = sweeper.sweep()
 
     assert report.cancelled_campaigns == [campaign.pk]
-    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
     assert sweeper.sweep().cancelled_campaigns == []
 
 
@@ -580,11 +592,11 @@ def test_a_batch_failing_its_last_allowed_attempt_pauses_the_campaign_and_says_h
 ):
     campaign = started(cast, mpaas_sandbox, 100, django_capture_on_commit_callbacks)
     batch = Batch.objects.get(campaign=campaign)
-    Batch.objects.filter(pk=batch.pk).update(attempts=sending.MAX_ATTEMPTS_PER_BATCH - 2)
+    Batch.objects.filter(pk=batch.pk).update(attempts=verdicts.MAX_ATTEMPTS_PER_BATCH - 2)
     mpaas_sandbox.faults(error5xx=1.0)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert sending.send_batch(batch.pk) == AttemptOutcome.RETRYABLE
+        assert sending.send_batch(batch.pk) == AttemptResult.RETRYABLE
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENDING  # 39 calls: one more is allowed
 
@@ -593,7 +605,7 @@ def test_a_batch_failing_its_last_allowed_attempt_pauses_the_campaign_and_says_h
         sending.send_batch(batch.pk)
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.PAUSED
-    assert campaign.pause_reason.startswith(f"Batch 1 failed {sending.MAX_ATTEMPTS_PER_BATCH} times")
+    assert campaign.pause_reason.startswith(f"Batch 1 failed {verdicts.MAX_ATTEMPTS_PER_BATCH} times")
     assert Attempt.objects.filter(batch=batch).count() == 2
 
 
@@ -610,7 +622,7 @@ def test_under_the_resend_policy_a_call_in_doubt_of_a_cancelled_campaign_becomes
 
     # It may have reached mPaaS: "cancelled before it was sent" would be a guess.
     assert report.expired_unknown == [batch.pk] and report.expired_resent == []
-    assert sending.message_counts(campaign.pk) == {MessageStatus.UNKNOWN: 100}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.UNKNOWN: 100}
 
 
 def test_one_step_records_each_batch_of_either_round_with_its_own_request_id_and_batch(
@@ -626,7 +638,7 @@ def test_one_step_records_each_batch_of_either_round_with_its_own_request_id_and
 
     loaded = sending._load_messages([first, second, later])
     assert [len(c.messages) for c in loaded] == [50, 100, 50]
-    accepted = sending.Outcome(AttemptOutcome.ACCEPTED, AttemptOutcome.ACCEPTED, "OK", "", "")
+    accepted = verdicts.CallVerdict(AttemptResult.ACCEPTED, AttemptResult.ACCEPTED, "OK", "", "")
     sending._record_messages(
         [
             (
@@ -661,17 +673,17 @@ def test_one_step_records_each_batch_of_either_round_with_its_own_request_id_and
 def test_a_long_run_of_skipped_rows_gets_no_batch_and_does_not_hide_the_rows_after_it(
     cast, mpaas_sandbox, enqueued, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(sending, "FIRST_CUT_ROWS", 100)
-    monkeypatch.setattr(sending, "enqueue_cutting", lambda campaign_id: None)
+    monkeypatch.setattr(dispatch, "FIRST_CUT_ROWS", 100)
+    monkeypatch.setattr(queueing, "enqueue_cutting", lambda campaign_id: None)
     point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000)
     campaign = approve(draft_campaign(cast.workspace, cast.marketer, 1500), cast.reviewer)
     # As the skip policy leaves them: rows 101-1250 will not be sent.
     Message.objects.filter(campaign=campaign, seq__gt=100, seq__lte=1250).update(status=MessageStatus.SKIPPED)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.start_campaign(campaign.pk)
+        dispatch.start_campaign(campaign.pk)
 
     assert membership.first_uncut_seq(campaign.pk) == 1251
-    sending.cut_remaining(campaign.pk)
+    cutting.cut_remaining(campaign.pk)
     assert list(Batch.objects.filter(campaign=campaign).order_by("seq").values_list("seq", flat=True)) == [
         1,
         13,
@@ -680,7 +692,7 @@ def test_a_long_run_of_skipped_rows_gets_no_batch_and_does_not_hide_the_rows_aft
     ]
     drive(campaign, enqueued, django_capture_on_commit_callbacks)
     assert campaign.status == CampaignStatus.SENT
-    assert sending.message_counts(campaign.pk) == {MessageStatus.ACCEPTED: 350, MessageStatus.SKIPPED: 1150}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.ACCEPTED: 350, MessageStatus.SKIPPED: 1150}
 
 
 def test_the_history_finds_the_calls_of_a_row_before_and_after_its_outcome_is_recorded(
@@ -709,6 +721,6 @@ def test_the_history_finds_the_calls_of_a_row_before_and_after_its_outcome_is_re
     Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENDING, pause_reason="")
     Batch.objects.filter(campaign=campaign).update(next_attempt_at=None)
     sending.send_batch(enqueued[0])
-    accepted = Attempt.objects.get(campaign=campaign, outcome=AttemptOutcome.ACCEPTED)
+    accepted = Attempt.objects.get(campaign=campaign, outcome=AttemptResult.ACCEPTED)
     assert Message.objects.get(campaign=campaign, seq=7).batch_id == accepted.batch_id
     assert calls_for(msg_key=campaign.msg_key_for(7)) == [refused, accepted]

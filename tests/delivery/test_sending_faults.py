@@ -14,8 +14,8 @@ from django.conf import settings
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.celery import app as celery_app
-from pushadmin.delivery import dispatch, sending
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
+from pushadmin.delivery import dispatch, membership
+from pushadmin.delivery.models import Attempt, AttemptResult, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
 from tests.fixtures.processes import wait_for
@@ -57,9 +57,9 @@ def test_throttling_and_server_errors_still_deliver_every_message_exactly_once(c
         and stats["faultsInjected"].get("ServiceUnavailable", 0) > 0
     )
     attempts = Attempt.objects.filter(campaign=campaign)
-    assert attempts.filter(outcome=AttemptOutcome.THROTTLED).count() == stats["faultsInjected"]["Throttling.User"]
-    assert attempts.filter(outcome=AttemptOutcome.RETRYABLE).count() == stats["faultsInjected"]["ServiceUnavailable"]
-    assert attempts.filter(outcome=AttemptOutcome.ACCEPTED).count() == 50
+    assert attempts.filter(outcome=AttemptResult.THROTTLED).count() == stats["faultsInjected"]["Throttling.User"]
+    assert attempts.filter(outcome=AttemptResult.RETRYABLE).count() == stats["faultsInjected"]["ServiceUnavailable"]
+    assert attempts.filter(outcome=AttemptResult.ACCEPTED).count() == 50
 
 
 def test_replies_dropped_after_accepting_leave_unknown_messages_and_no_duplicate(cast, mpaas_sandbox, celery_worker):
@@ -75,7 +75,7 @@ def test_replies_dropped_after_accepting_leave_unknown_messages_and_no_duplicate
     assert dropped_calls > 0 and stats["duplicateMsgKeys"] == 0
     unknown = Message.objects.filter(campaign=campaign, status=MessageStatus.UNKNOWN)
     assert unknown.count() == dropped_calls * 100
-    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.AMBIGUOUS).count() == dropped_calls
+    assert Attempt.objects.filter(campaign=campaign, outcome=AttemptResult.AMBIGUOUS).count() == dropped_calls
     # The sandbox did apply those calls: what it stored is exactly accepted + unknown.
     stored = {m["msgKey"] for m in mpaas_sandbox.messages()}
     assert stored == accepted_keys(campaign) | set(unknown.values_list("msg_key", flat=True))
@@ -133,7 +133,7 @@ def test_a_worker_killed_under_the_default_policy_leaves_only_its_calls_in_doubt
     )
     unknown = Message.objects.filter(campaign=campaign, status=MessageStatus.UNKNOWN)
     assert in_flight_at_kill <= settings.PUSHADMIN_SEND_CALLS_PER_STEP * celery_worker.concurrency
-    assert unknown.count() <= in_flight_at_kill * sending.BATCH_SIZE
+    assert unknown.count() <= in_flight_at_kill * membership.BATCH_SIZE
     stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
     assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0 and len(stored) == len(set(stored))
     # Everything not in doubt was sent once and recorded as accepted; the rest is unknown, not lost.
@@ -145,7 +145,7 @@ def test_a_worker_killed_under_the_default_policy_leaves_only_its_calls_in_doubt
 def test_tasks_lost_by_the_broker_are_re_driven_from_the_database(cast, mpaas_sandbox, celery_worker):
     point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=20)
     # Enough batches for tasks to wait in the queue behind the one running and the one prefetched.
-    targets = 3 * settings.PUSHADMIN_SEND_GROUP_BATCHES * sending.BATCH_SIZE
+    targets = 3 * settings.PUSHADMIN_SEND_GROUP_BATCHES * membership.BATCH_SIZE
     campaign = approve(draft_campaign(cast.workspace, cast.marketer, targets), cast.reviewer)
     dispatch.on_approved(campaign.pk)
     wait_for(lambda: mpaas_sandbox.stats()["messagesAccepted"] >= 300, timeout=30, what="the first batches")

@@ -23,7 +23,7 @@ from pushadmin.campaigns import rows
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, RowsState
 from pushadmin.delivery import dispatch, sweeper
-from pushadmin.delivery.models import Attempt, AttemptOutcome, Batch, BatchStatus, Message, MessageStatus
+from pushadmin.delivery.models import Attempt, AttemptResult, Batch, BatchStatus, Message, MessageStatus
 from tests.campaigns.composing import make_campaign
 from tests.campaigns.test_rows_build import make_audience
 from tests.delivery.campaigns import approve, demo_template, draft_campaign, point_at
@@ -138,10 +138,10 @@ def test_every_metric_moves_during_a_real_send(
     assert unknown, "the dropped answer left no unknown outcome"
     calls = Attempt.objects.exclude(code=sweeper.WORKER_LOST)  # every call made is an attempt row
     assert delta("pushadmin_mpaas_calls_total", outcome="accepted", code_class="success") == (
-        calls.filter(outcome=AttemptOutcome.ACCEPTED).count()
+        calls.filter(outcome=AttemptResult.ACCEPTED).count()
     )
     assert delta("pushadmin_mpaas_calls_total", outcome="ambiguous", code_class="no_reply") == (
-        calls.filter(outcome=AttemptOutcome.AMBIGUOUS).count()
+        calls.filter(outcome=AttemptResult.AMBIGUOUS).count()
     )
     assert delta("pushadmin_mpaas_calls_total", outcome="config_error", code_class="gateway") == 1
     assert delta("pushadmin_mpaas_calls_total") == calls.count() >= 5

@@ -27,7 +27,7 @@ from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import CampaignStatus
 from pushadmin.console.demo import DEMO_ACCESS_KEY_SECRET
-from pushadmin.delivery import sending
+from pushadmin.delivery import dispatch, sending
 from pushadmin.delivery.models import Attempt, Batch, BatchStatus, Message
 from pushadmin.operations.log_context import ContextFilter
 from pushadmin.operations.log_format import JsonFormatter
@@ -64,7 +64,7 @@ def sent_campaign_world(cast: Cast, sandbox_url: str) -> World:
     Batch.objects.filter(campaign=campaign).delete()  # the world's hand-made batch; sending cuts its own
     campaign = transition(campaign, CampaignStatus.IN_REVIEW, action="campaign.submitted", actor=cast.marketer)
     campaign = transition(campaign, CampaignStatus.APPROVED, action="campaign.approved", actor=cast.reviewer)
-    sending.start_campaign(campaign.pk)
+    dispatch.start_campaign(campaign.pk)
     for batch in Batch.objects.filter(campaign=campaign, status=BatchStatus.PENDING):
         sending.send_batch(batch.pk)
     world.objects.update(
@@ -86,7 +86,7 @@ def a_call_that_fails(cast: Cast) -> None:
     Batch.objects.filter(campaign=campaign).delete()
     transition(campaign, CampaignStatus.IN_REVIEW, action="campaign.submitted", actor=cast.outsider)
     transition(campaign, CampaignStatus.APPROVED, action="campaign.approved", actor=cast.outsider)
-    sending.start_campaign(campaign.pk)
+    dispatch.start_campaign(campaign.pk)
     for batch in Batch.objects.filter(campaign=campaign):
         sending.send_batch(batch.pk)
 

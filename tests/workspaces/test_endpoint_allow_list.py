@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from pushadmin.campaigns import test_send
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import clients, sending
+from pushadmin.delivery import clients, dispatch, queueing, sending
 from pushadmin.delivery.models import Attempt, Batch
 from pushadmin.mpaas.endpoints import (
     DEFAULT_ALLOWED_HOSTS,
@@ -209,12 +209,12 @@ def test_sending_from_a_stored_endpoint_not_allowed_pauses_with_the_class_of_fai
     cast: Cast, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     enqueued: list[int] = []
-    monkeypatch.setattr(sending, "enqueue", lambda batch_ids, countdown=None: enqueued.extend(batch_ids))
+    monkeypatch.setattr(queueing, "enqueue", lambda batch_ids, countdown=None: enqueued.extend(batch_ids))
     with FakeGateway() as gateway:
         point_at(cast.workspace, gateway.url, calls_per_second=1000)
         campaign = approve(draft_campaign(cast.workspace, cast.marketer, 10), cast.reviewer)
         with django_capture_on_commit_callbacks(execute=True):
-            sending.start_campaign(campaign.pk)
+            dispatch.start_campaign(campaign.pk)
         settings.PUSHADMIN_ENV = "production"
         with django_capture_on_commit_callbacks(execute=False):
             outcome = sending.send_batch(enqueued[0])
@@ -232,11 +232,11 @@ def test_sending_pauses_with_the_class_of_failure_after_repeated_refused_connect
     settings.PUSHADMIN_SEND_BACKOFF_BASE_MS = 1
     settings.PUSHADMIN_SEND_BACKOFF_CAP_MS = 1
     enqueued: list[int] = []
-    monkeypatch.setattr(sending, "enqueue", lambda batch_ids, countdown=None: enqueued.extend(batch_ids))
+    monkeypatch.setattr(queueing, "enqueue", lambda batch_ids, countdown=None: enqueued.extend(batch_ids))
     point_at(cast.workspace, closed_port_url(), calls_per_second=1000)
     campaign = approve(draft_campaign(cast.workspace, cast.marketer, 10), cast.reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.start_campaign(campaign.pk)
+        dispatch.start_campaign(campaign.pk)
     for _ in range(5):
         if not enqueued:
             break
