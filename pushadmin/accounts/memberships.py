@@ -17,7 +17,7 @@ class LastAdmin(Exception):
 
 
 def _remove(request: HttpRequest, workspace: Workspace, doomed: list[Membership], action: str) -> None:
-    trail.lock_chain()  # before the row locks: every writer takes the two in the same order
+    trail.lock_chain(workspace)  # before the row locks: every writer takes the two in the same order
     # Lock the workspace's admin roles so two admins removing each other cannot both succeed.
     admins = set(Membership.objects.select_for_update().filter(workspace=workspace, role=Role.ADMIN))
     if admins and admins <= set(doomed):

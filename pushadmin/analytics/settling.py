@@ -143,7 +143,7 @@ def confirm(batch: Batch, lookup: TaskLookup, task_id: str, *, now: datetime) ->
     """The batch's unknown messages were accepted by mPaaS as task `task_id`."""
     campaign = batch.campaign
     with transaction.atomic():
-        trail.lock_chain()
+        trail.lock_chain(campaign.workspace_id)
         updated = Message.objects.filter(batch=batch, status=MessageStatus.UNKNOWN).update(
             status=MessageStatus.ACCEPTED,
             task_id=task_id[:64],

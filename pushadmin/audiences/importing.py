@@ -288,7 +288,7 @@ def _read_file(run: _Run) -> AudienceImport:
 def _finish(run: _Run, columns: list[str]) -> AudienceImport:
     old_generation = run.audience.generation
     with transaction.atomic():
-        trail.lock_chain()  # before the import's row lock, in the order the sweeper takes them
+        trail.lock_chain(run.audience.workspace_id)  # before the import's row lock, in the order the sweeper takes them
         done = AudienceImport.objects.filter(
             pk=run.job.pk, status=ImportRunStatus.RUNNING, claim_token=run.token
         ).update(status=ImportRunStatus.DONE, claim_token="", lease_until=None, finished_at=timezone.now())
@@ -333,7 +333,7 @@ def fail_claimed(job: AudienceImport, token: str, message: str) -> AudienceImpor
         fence()
         RejectedRow.objects.filter(audience_import=job).delete()
     with transaction.atomic():
-        trail.lock_chain()  # before the import's row lock, in the order the sweeper takes them
+        trail.lock_chain(audience.workspace_id)  # before the import's row lock, in the order the sweeper takes them
         _update_held(
             job.pk,
             token,

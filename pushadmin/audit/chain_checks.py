@@ -1,7 +1,7 @@
 """Verifying the audit trail in the background.
 
-A workspace's auditors check their workspace's entries; installation administrators check
-the whole chain. Either walks every entry, longer than a request should take, so a request
+A workspace's auditors check their workspace's chain; installation administrators check
+every chain (see audit/trail.py). Either walks every entry, longer than a request should take, so a request
 only queues a check (or finds the one already waiting) and a worker claims and runs it.
 """
 

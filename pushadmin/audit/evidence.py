@@ -20,7 +20,7 @@ from pushadmin.analytics.models import Snapshot, TaskLookup
 from pushadmin.audit.exports import csv_lines
 from pushadmin.audit.history import EXPORT_CHUNK, KINDS, every_row, when
 from pushadmin.audit.models import AuditEntry
-from pushadmin.audit.trail import compute_hash
+from pushadmin.audit.trail import compute_hash, expected_predecessors
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.delivery.models import Attempt, Message, MessageStatus
 from pushadmin.reviews.fingerprint import content_of
@@ -35,7 +35,7 @@ CAMPAIGN_OBJECT_TYPE = "campaigns.campaign"
 class CheckedEntry:
     entry: AuditEntry
     hash_ok: bool
-    linked: bool  # its prev_hash is the hash of the entry right before it in the whole chain
+    linked: bool  # its prev_hash is the hash of the entry before it in its chain (see audit/trail.py)
 
     @property
     def state_change(self) -> str:
@@ -70,11 +70,9 @@ def checked_trail(campaign: Campaign, limit: int | None = None) -> Iterator[Chec
         chunk = list(campaign_entries(campaign).filter(seq__gt=last_seq).order_by("seq")[:TRAIL_CHUNK])
         if not chunk:
             return
-        wanted = [entry.seq - 1 for entry in chunk]
-        before = dict(AuditEntry.objects.filter(seq__in=wanted).values_list("seq", "hash"))
+        expected = expected_predecessors(chunk)
         for entry in chunk:
-            expected_prev = before.get(entry.seq - 1, "0" * 64 if entry.seq == 1 else None)
-            yield CheckedEntry(entry, compute_hash(entry) == entry.hash, entry.prev_hash == expected_prev)
+            yield CheckedEntry(entry, compute_hash(entry) == entry.hash, entry.prev_hash == expected[entry.pk])
             given += 1
             if limit is not None and given >= limit:
                 return
@@ -155,8 +153,11 @@ figures.csv     every read of mPaaS's delivery figures (pushed, arrived, opened,
 recalls.csv     every recall asked for, with its reason, and each mPaaS task's RevokePushTask answer
 trail.csv       the campaign's audit trail entries, numbered as in the workspace's trail, with
                 their hashes; hash_ok says the entry matches its own hash, linked says its
-                previous-hash field matches the entry written before it. The trail page checks
-                the workspace's entries; installation administrators check the whole chain.
+                previous-hash field matches the entry written before it in its chain. chain
+                says which: "workspace", the workspace's entry numbered one below it;
+                "single", for entries written before each workspace had a chain of its own,
+                the entry written before it in the whole installation. The trail page checks
+                the workspace's entries; installation administrators check every chain.
 """
 
 
@@ -282,6 +283,7 @@ def _tables(campaign: Campaign) -> Iterator[tuple[str, Iterator[str]]]:
             c.entry.hash,
             c.hash_ok,
             c.linked,
+            c.entry.chain,
         )
         for c in checked_trail(campaign)
     )
@@ -298,5 +300,6 @@ def _tables(campaign: Campaign) -> Iterator[tuple[str, Iterator[str]]]:
         "hash",
         "hash_ok",
         "linked",
+        "chain",
     )
     yield "trail.csv", csv_lines(header, trail_rows)

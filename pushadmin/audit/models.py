@@ -8,6 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class Chain(models.TextChoices):
+    """Which entry an entry's `prev_hash` names."""
+
+    # Written before each workspace had a chain of its own: the entry before it in the installation.
+    SINGLE = "single", _("The installation's single chain (written before chains per workspace)")
+    # The entry before it in its workspace; for an entry without a workspace, the one before it among those.
+    WORKSPACE = "workspace", _("Its workspace's chain")
+
+
 class AuditEntry(models.Model):
     seq = models.PositiveBigIntegerField(unique=True)
     # The entry's number among its workspace's entries (1, 2, 3…): what a workspace's auditors
@@ -30,6 +39,7 @@ class AuditEntry(models.Model):
     after = models.JSONField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
+    chain = models.CharField(max_length=10, choices=Chain.choices)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:

@@ -75,7 +75,7 @@ def transition(
     if to in STAMPS and STAMPS[to] not in values:
         values[STAMPS[to]] = timezone.now()
     with transaction.atomic():
-        trail.lock_chain()  # before the row lock, in the order every audited writer takes them
+        trail.lock_chain(campaign.workspace_id)  # before the row lock, in the order every audited writer takes them
         # Read the state under a row lock so the entry's "before" is the state this update replaced.
         before = Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("status", flat=True).first()
         updated = Campaign.objects.filter(pk=campaign.pk, status__in=sources).update(**values)

@@ -41,7 +41,7 @@ def record_edit(
     with transaction.atomic():
         # The state in the database, not the one read at the start of the request: an approval
         # may have started sending meanwhile, and the caller's row changes must then roll back.
-        trail.lock_chain()  # before the row lock (see trail.lock_chain)
+        trail.lock_chain(campaign.workspace_id)  # before the row lock (see trail.lock_chain)
         current = Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("status", flat=True).first()
         if current not in EDITABLE_STATES:
             label = CampaignStatus(current).label.lower() if current else "deleted"
@@ -75,7 +75,7 @@ def submit_for_review(campaign: Campaign, *, request: HttpRequest) -> Campaign:
     from pushadmin.reviews.fingerprint import compute_fingerprint
 
     with transaction.atomic():
-        trail.lock_chain()  # before the row lock (see trail.lock_chain)
+        trail.lock_chain(campaign.workspace_id)  # before the row lock (see trail.lock_chain)
         locked = Campaign.objects.select_for_update().select_related("template", "workspace").get(pk=campaign.pk)
         fingerprint = compute_fingerprint(locked)
         return transition(

@@ -141,7 +141,7 @@ def _wait_for_room(campaign: Campaign, reason: str) -> None:
     if campaign.pause_reason == reason[:300]:
         return  # said already; the audit trail needs it once, not at every sweep
     with transaction.atomic():
-        trail.lock_chain()  # before the row lock (see trail.lock_chain)
+        trail.lock_chain(campaign.workspace_id)  # before the row lock (see trail.lock_chain)
         updated = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.APPROVED).update(
             pause_reason=reason[:300]
         )

@@ -199,7 +199,7 @@ def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dic
     with transaction.atomic():
         # Under the chain's lock, as later markings are (in `_record`): a pause or a cancel
         # then comes wholly before or wholly after it, never between its check and its update.
-        trail.lock_chain()
+        trail.lock_chain(workspace)
         marked = _mark_calling(to_send[:per_step], token)
     position = 0
     while position < len(to_send):
@@ -409,7 +409,7 @@ def _record(
         # The audit chain's lock before any row lock (an attempt row's foreign keys lock its
         # campaign and batch too), as a cancel or a pause does: the other order deadlocks on
         # PostgreSQL. Taken even when nothing settles, since a retry may auto-pause.
-        trail.lock_chain()
+        trail.lock_chain(workspace)
         if settling:
             trail.record(
                 "delivery.batches_sent",

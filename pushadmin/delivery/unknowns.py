@@ -61,7 +61,7 @@ def decide(campaign: Campaign, *, request: Any, decision: str, reason: str, seqs
 def _leave(campaign: Campaign, *, request: Any, reason: str, seqs: Sequence[int] | None) -> int:
     name = request.user.get_username()
     with transaction.atomic():
-        trail.lock_chain()
+        trail.lock_chain(campaign.workspace_id)
         rows = _chosen(campaign, seqs).exclude(result_message__startswith=LEFT_NOTE)
         chosen = list(rows.values_list("seq", flat=True))
         if not chosen:

@@ -100,7 +100,7 @@ def why_cannot_approve(campaign: Campaign, user: User | AnonymousUser) -> str | 
 
 
 def _lock(campaign: Campaign) -> Campaign:
-    trail.lock_chain()  # before the row lock (see trail.lock_chain)
+    trail.lock_chain(campaign.workspace_id)  # before the row lock (see trail.lock_chain)
     return Campaign.objects.select_for_update().select_related("workspace", "template").get(pk=campaign.pk)
 
 

@@ -26,7 +26,7 @@ def of(campaign: Campaign) -> CampaignSafety:
 def set_service_notice(campaign: Campaign, *, request: Any, on: bool) -> None:
     """Only a draft's flag changes: an approval is bound to it (it decides whether quiet hours hold it)."""
     with transaction.atomic():
-        trail.lock_chain()
+        trail.lock_chain(campaign.workspace_id)
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.status != CampaignStatus.DRAFT:
             raise FlagRefused(_("Only a draft campaign can be marked as a service notice or as marketing."))

@@ -105,7 +105,7 @@ def record(delivery: Delivery, *, started: datetime, latency_ms: int, code: int 
         next_at = next_at if retry else None
     with transaction.atomic():
         if not ok:
-            trail.lock_chain()  # before the row locks: a failure may disable the endpoint, audited
+            trail.lock_chain(delivery.endpoint.workspace_id)  # before the row locks: a failure may disable the endpoint
         Attempt.objects.create(
             delivery=delivery, started_at=started, latency_ms=latency_ms, status_code=code, error=error, succeeded=ok
         )

@@ -67,7 +67,7 @@ def toggle(request: WorkspaceRequest, endpoint_id: int) -> HttpResponse:
     found = get_in_workspace(request, Endpoint, pk=endpoint_id)
     enable = not found.enabled
     with transaction.atomic():
-        trail.lock_chain()
+        trail.lock_chain(request.workspace)
         Endpoint.objects.filter(pk=found.pk).update(enabled=enable, disabled_reason="", failures_in_a_row=0)
         action = "webhook.endpoint_enabled" if enable else "webhook.endpoint_disabled"
         trail.record(action, request=request, workspace=request.workspace, obj=found, detail={"url": found.url})
