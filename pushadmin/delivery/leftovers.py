@@ -71,7 +71,7 @@ def cancel_leftovers_of(campaign: Campaign) -> bool:
     gone = [refused.task_id for refused in on_mpaas.refused if _gone_from_mpaas(campaign, refused.task_id)]
     if gone:
         # Marked as a cancel mPaaS answered is, with its own audit entry (no request id: no call cancelled them).
-        scheduling._mark_cancelled(campaign, gone, "", request=None)
+        scheduling.mark_cancelled(campaign, gone, "", request=None)
     refused = [r for r in on_mpaas.refused if r.task_id not in gone]
     if not on_mpaas.cancelled and not gone:
         logger.warning("tasks campaign %s left on mPaaS are still there: %s", campaign.pk, on_mpaas.summary())

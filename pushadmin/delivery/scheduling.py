@@ -329,7 +329,7 @@ def cancel_on_mpaas(campaign: Campaign, *, request: Any = None) -> MpaasCancella
         chunk = queue.pop(0)
         outcome = ask(chunk)
         if isinstance(outcome, errors.Accepted):
-            _mark_cancelled(campaign, chunk, outcome.request_id or "", request=request)
+            mark_cancelled(campaign, chunk, outcome.request_id or "", request=request)
             result.cancelled.extend(chunk)
         elif isinstance(outcome, errors.Rejected) and not outcome.config_error:
             if len(chunk) > 1:
@@ -345,7 +345,7 @@ def cancel_on_mpaas(campaign: Campaign, *, request: Any = None) -> MpaasCancella
     return result
 
 
-def _mark_cancelled(campaign: Campaign, task_ids: list[str], request_id: str, *, request: Any) -> None:
+def mark_cancelled(campaign: Campaign, task_ids: list[str], request_id: str, *, request: Any) -> None:
     with transaction.atomic():
         trail.record(
             "delivery.mpaas_tasks_cancelled",
