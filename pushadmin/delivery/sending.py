@@ -37,6 +37,7 @@ from pushadmin.campaigns import payload, rendering
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus, MissingDataPolicy
 from pushadmin.campaigns.strategy import IMMEDIATE
+from pushadmin.console import recorded_reasons
 from pushadmin.delivery import (
     call_window,
     clients,
@@ -619,11 +620,8 @@ def _preparation_failure(exc: Exception) -> str:
     """The pause reason when no call could be made; the exception's own text stays in the log."""
     why = clients.why_not_built(exc)
     if why == NOT_ALLOWED_HOST:
-        return (
-            f"The call to mPaaS was not made ({why}): the workspace's endpoint is not an mPaaS gateway "
-            "this installation allows; an admin can correct it under Settings."
-        )
-    return f"The call to mPaaS could not be prepared ({why}); see the worker log."
+        return recorded_reasons.written(recorded_reasons.HOST_NOT_ALLOWED, why=why)
+    return recorded_reasons.written(recorded_reasons.NOT_PREPARED, why=why)
 
 
 def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float, why: str) -> dict[int, str]:
@@ -937,12 +935,14 @@ def _pause_reason(campaign: Campaign, batch: Batch, outcome: errors.Outcome, kin
     failure, never the remote's text; empty when the campaign goes on."""
     words = errors.in_plain_words(outcome)
     if kind == AttemptOutcome.CONFIG_ERROR:
-        why = words or "see the API calls in the history."
-        return PAUSED_FOR_SETTINGS, f"mPaaS refused the credentials or settings ({code}): {why}"
+        why = words or recorded_reasons.SEE_THE_CALLS
+        return PAUSED_FOR_SETTINGS, recorded_reasons.written(recorded_reasons.SETTINGS_REFUSED, code=code, why=why)
     if batch.attempts >= MAX_ATTEMPTS_PER_BATCH:
         return (
             PAUSED_FOR_ATTEMPTS,
-            f"Batch {batch.seq} failed {batch.attempts} times; last error {code or kind}: {words}",
+            recorded_reasons.written(
+                recorded_reasons.BATCH_GAVE_UP, seq=batch.seq, attempts=batch.attempts, code=code or kind, why=words
+            ),
         )
     if kind not in FAILURE_OUTCOMES:
         return "", ""
@@ -954,7 +954,9 @@ def _pause_reason(campaign: Campaign, batch: Batch, outcome: errors.Outcome, kin
         .values_list("outcome", flat=True)[:limit]
     )
     if len(recent) >= limit and all(o in FAILURE_OUTCOMES for o in recent):
-        return PAUSED_FOR_FAILURES, f"{limit} calls in a row failed; last error {code or kind}: {words or kind}"
+        return PAUSED_FOR_FAILURES, recorded_reasons.written(
+            recorded_reasons.FAILED_IN_A_ROW, limit=limit, code=code or kind, why=words or kind
+        )
     return "", ""
 
 

@@ -14,6 +14,7 @@ from pushadmin.accounts import preferences
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.campaigns.models import Campaign
 from pushadmin.campaigns.signals import campaign_moved
+from pushadmin.console import recorded_reasons
 from pushadmin.notifications.models import Notification
 
 REVIEWERS, AUTHORS, AUTHORS_AND_ADMINS = "reviewers", "authors", "authors and admins"
@@ -82,7 +83,7 @@ def notify(campaign: Campaign, action: str, actor: Any, detail: dict[str, Any]) 
 
     def text_in(language: str) -> str:
         with translation.override(language):
-            reason = given or gettext("no reason given")
+            reason = recorded_reasons.readable(given) if given else gettext("no reason given")
             return gettext(sentence).format(name=campaign.name, actor=actor_name, reason=reason)[:500]
 
     made = Notification.objects.bulk_create(
