@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Event(models.TextChoices):
@@ -14,7 +15,7 @@ class Event(models.TextChoices):
     CAMPAIGN_SENDING = "campaign.sending", _("Campaign sending (started or resumed)")
     CAMPAIGN_PAUSED = "campaign.paused", _("Campaign paused, with the reason")
     CAMPAIGN_FINISHED = "campaign.finished", _("Campaign finished, with its counts")
-    CAMPAIGN_CANCELLED = "campaign.cancelled", _("Campaign cancelled")
+    CAMPAIGN_CANCELLED = "campaign.cancelled", pgettext_lazy("webhook event", "Campaign cancelled")
     IMPORT_FINISHED = "audience.import_finished", _("Audience import finished")
     RECALL_DONE = "campaign.recall_done", _("Recall done")
 

@@ -297,6 +297,9 @@ AXE_PAGES = (
     "recall",
     "figures",
     "analytics",
+    "api-tokens",
+    "webhooks",
+    "webhook-deliveries",
 )
 
 
