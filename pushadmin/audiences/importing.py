@@ -40,7 +40,7 @@ from pushadmin.audiences.models import (
     RejectedRow,
 )
 from pushadmin.audit import trail
-from pushadmin.operations import metrics
+from pushadmin.operations import metrics, table_statistics
 from pushadmin.webhooks.events import emit
 
 logger = logging.getLogger(__name__)
@@ -316,6 +316,7 @@ def _finish(run: _Run, columns: list[str]) -> AudienceImport:
             counts={"read": run.read, "imported": run.imported, "rejected": run.rejected},
         )
     _discard_generation(run.audience, old_generation)
+    table_statistics.refresh_after_bulk_write(AudienceMember)  # a campaign copies it next, by keyset
     _remove_file(run.job)
     run.job.refresh_from_db()
     return run.job

@@ -58,7 +58,7 @@ from pushadmin.campaigns.preflight import (
 from pushadmin.campaigns.row_check import QuickCheck
 from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.delivery.models import Message, MessageStatus
-from pushadmin.operations import metrics
+from pushadmin.operations import metrics, table_statistics
 
 logger = logging.getLogger(__name__)
 
@@ -252,6 +252,7 @@ def _build(campaign_id: int, token: str) -> None:
         rows_claim_token="",
         rows_lease_until=None,
     )
+    table_statistics.refresh_after_bulk_write(Message)  # pre-flight and the fingerprint page through them next
 
 
 def fail_build(campaign_id: int, token: str, reason: str, *, lease_ran_out_before: datetime | None = None) -> None:
