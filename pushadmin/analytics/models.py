@@ -25,9 +25,9 @@ class CampaignSync(models.Model):
     # A read goes through every task of the campaign; one cut short (a failure, the run's time up)
     # goes on from where it stopped: tasks read since `pass_started_at` are not read again.
     pass_started_at = models.DateTimeField(null=True, blank=True)
-    last_read_at = models.DateTimeField(null=True, blank=True, help_text="End of the last complete read.")
+    last_read_at = models.DateTimeField(null=True, blank=True, help_text=_("End of the last complete read."))
     last_attempt_at = models.DateTimeField(null=True, blank=True)
-    failures = models.PositiveIntegerField(default=0, help_text="Reads failed in a row since the last success.")
+    failures = models.PositiveIntegerField(default=0, help_text=_("Reads failed in a row since the last success."))
     last_error = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:
@@ -44,7 +44,7 @@ class TaskFigures(models.Model):
     task_id = models.CharField(max_length=64)
     # The loop's sub-task id for one of its runs; the task id itself for any other push.
     run_task_id = models.CharField(max_length=80)
-    run_at = models.DateTimeField(help_text="When the run fired (for an immediate push, when it was sent).")
+    run_at = models.DateTimeField(help_text=_("When the run fired (for an immediate push, when it was sent)."))
     channel = models.CharField(max_length=16, blank=True)
     push_total = models.PositiveIntegerField(default=0)
     pushed = models.PositiveIntegerField(default=0)
@@ -122,7 +122,7 @@ class VendorLimit(models.Model):
     vendor = models.CharField(max_length=8, choices=Vendor.choices)
     category = models.CharField(max_length=16)
     daily_limit = models.PositiveIntegerField()
-    source = models.CharField(max_length=200, help_text="Where the number comes from, e.g. the vendor console page.")
+    source = models.CharField(max_length=200, help_text=_("Where the number comes from, e.g. the vendor console page."))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from pushadmin.accounts.models import Role
+
 
 class ApiToken(models.Model):
     """A person's token for one workspace and some of their roles in it; only its hash is kept.
@@ -32,7 +34,14 @@ class ApiToken(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"API token “{self.name}” of {self.user}"
+        # Language-neutral: the audit trail keeps it as the entry's object, shown to readers of any language.
+        return f"“{self.name}” ({self.hint}…)"
+
+    @property
+    def role_labels(self) -> list[str]:
+        """Its roles in the reader's words (a role no longer known as it is)."""
+        labels = dict(Role.choices)
+        return [str(labels.get(role, role)) for role in self.roles]
 
 
 class IdempotentAnswer(models.Model):

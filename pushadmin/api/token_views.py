@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pushadmin.accounts.requests import AuthenticatedRequest
@@ -42,7 +43,8 @@ def token_list(request: AuthenticatedRequest) -> HttpResponse:
 def revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.select_related("workspace"), pk=token_id, user=request.user)
     if tokens.revoke(token, user=request.user, request=request):
-        messages.success(request, f"Token “{token.name}” is revoked; calls made with it are refused from now on.")
+        done = _("Token “%(name)s” is revoked; calls made with it are refused from now on.")
+        messages.success(request, done % {"name": token.name})
     else:
-        messages.info(request, f"Token “{token.name}” was already revoked.")
+        messages.info(request, _("Token “%(name)s” was already revoked.") % {"name": token.name})
     return redirect("api_tokens:list")

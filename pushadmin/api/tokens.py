@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushadmin.accounts.models import roles_in
 from pushadmin.api.models import ApiToken
@@ -67,14 +68,14 @@ def create(
     wanted = sorted(set(roles))
     held = roles_in(user, workspace)
     if not wanted:
-        raise TokenRefused("Pick at least one role for the token.")
+        raise TokenRefused(_("Pick at least one role for the token."))
     if not set(wanted) <= held:
-        raise TokenRefused("A token can only have roles you hold in this workspace.")
+        raise TokenRefused(_("A token can only have roles you hold in this workspace."))
     now = timezone.now()
     if expires_at <= now:
-        raise TokenRefused("The expiry must be in the future.")
+        raise TokenRefused(_("The expiry must be in the future."))
     if expires_at > now + timedelta(days=MAX_DAYS):
-        raise TokenRefused(f"A token lives at most {MAX_DAYS} days.")
+        raise TokenRefused(_("A token lives at most %(days)s days.") % {"days": MAX_DAYS})
     secret = PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(

@@ -125,7 +125,7 @@ def audience_replace(request: WorkspaceRequest, audience_id: int) -> HttpRespons
     else:
         errors = [f"{form.fields[f].label}: {e}" for f, es in form.errors.items() if f in form.fields for e in es]
         errors += [str(error) for error in form.non_field_errors()]
-        messages.error(request, "Nothing was imported. " + " ".join(errors))
+        messages.error(request, _("Nothing was imported. %(problems)s") % {"problems": " ".join(errors)})
     return redirect("audiences:detail", workspace_id=audience.workspace_id, audience_id=audience.pk)
 
 

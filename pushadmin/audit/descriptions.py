@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.utils.translation import gettext, gettext_noop
 
 ACTION_WORDS: dict[str, str] = {
+    "api_token.created": gettext_noop("API token created"),
+    "api_token.revoked": gettext_noop("API token revoked"),
     "analytics.exported": gettext_noop("Delivery analytics downloaded"),
     "analytics.refresh_asked": gettext_noop("Fresh delivery figures asked for"),
     "analytics.vendor_limit_set": gettext_noop("Vendor daily limit set"),
@@ -84,6 +86,10 @@ ACTION_WORDS: dict[str, str] = {
     "user.two_factor_failed": gettext_noop("Two-factor code refused"),
     "user.recovery_codes_issued": gettext_noop("Recovery codes issued"),
     "user.recovery_code_used": gettext_noop("Recovery code used"),
+    "webhook.endpoint_created": gettext_noop("Webhook endpoint added"),
+    "webhook.endpoint_enabled": gettext_noop("Webhook endpoint enabled"),
+    "webhook.endpoint_disabled": gettext_noop("Webhook endpoint disabled"),
+    "webhook.delivery_resent": gettext_noop("Webhook event sent again"),
     "workspace.created": gettext_noop("Workspace created"),
     "workspace.updated": gettext_noop("Workspace settings changed"),
     "workspace.credential_changed": gettext_noop("AccessKey secret changed"),

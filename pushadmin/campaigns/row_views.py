@@ -156,8 +156,8 @@ def paste_rows(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
     campaign = get_in_workspace(request, CAMPAIGNS, pk=campaign_id)
     rows, errors = campaign_rows.parse_pasted(request.POST.get("pasted", ""), campaign_rows.names_of(campaign))
     if errors:
-        shown = errors[:20] + ([f"… and {len(errors) - 20} more."] if len(errors) > 20 else [])
-        messages.error(request, "Nothing was added. " + " ".join(shown))
+        more = [_("… and %(count)s more.") % {"count": len(errors) - 20}] if len(errors) > 20 else []
+        messages.error(request, _("Nothing was added. %(problems)s") % {"problems": " ".join(errors[:20] + more)})
     else:
         try:
             with transaction.atomic():

@@ -36,7 +36,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db import connection, transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, Max, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -54,6 +55,7 @@ from pushadmin.campaigns.preflight import (
     row_problems,
     version_key,
 )
+from pushadmin.campaigns.row_check import QuickCheck
 from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.operations import metrics
@@ -356,11 +358,12 @@ class RowPage:
 
 
 def _with_problems(campaign: Campaign, names: list[str]) -> Iterator[int]:
-    fallback = fallback_of(campaign)
-    texts = (campaign.template.title, campaign.template.content)
+    template = campaign.template
+    quick = QuickCheck(template.title, template.content, names, fallback_of(campaign), extended_params_problem)
     rows = Message.objects.filter(campaign=campaign).order_by("seq")
-    for seq, values, extended in rows.values_list("seq", "values", "extended_params").iterator(chunk_size=2000):
-        if row_problems(names, values, extended, fallback, template=texts):
+    stored = rows.values_list("seq", Cast("values", TextField()), Cast("extended_params", TextField()))
+    for seq, values_json, extended_json in stored.iterator(chunk_size=2000):
+        if quick.has_problem(json.loads(values_json) if values_json else {}, extended_json):
             yield seq
 
 

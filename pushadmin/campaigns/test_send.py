@@ -73,9 +73,9 @@ def send_test(campaign: Campaign, target: str, *, request: HttpRequest, row: int
     if first is None:
         last = rows.order_by("-seq").values_list("seq", flat=True).first()
         raise ValueError(
-            f"Row {row} does not exist; the rows are numbered 1 to {last}."
+            _("Row %(row)s does not exist; the rows are numbered 1 to %(last)s.") % {"row": row, "last": last}
             if row and last
-            else "The campaign has no rows yet; add one to test."
+            else _("The campaign has no rows yet; add one to test.")
         )
     target = target or first.target
     if problem := unstorable_text(target):
@@ -97,8 +97,11 @@ def send_test(campaign: Campaign, target: str, *, request: HttpRequest, row: int
         client = build_client(workspace, timeout=TEST_TIMEOUT_SECONDS)
     except EndpointRefused:
         raise ValueError(
-            f"Not sent ({NOT_ALLOWED_HOST}): the workspace's endpoint is not an mPaaS gateway this installation "
-            "allows; an admin can correct it under Settings."
+            _(
+                "Not sent (%(why)s): the workspace's endpoint is not an mPaaS gateway this installation "
+                "allows; an admin can correct it under Settings."
+            )
+            % {"why": NOT_ALLOWED_HOST}
         ) from None
     with client:
         result = client.push_multiple(push)

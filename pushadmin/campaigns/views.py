@@ -152,7 +152,7 @@ def campaign_edit(request: WorkspaceRequest, campaign_id: int) -> HttpResponse:
         except (workflow.EditRefused, TransitionRefused) as exc:
             messages.error(request, str(exc))
             return redirect("campaigns:detail", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
-        messages.success(request, "Campaign saved." if after != before else "Nothing changed.")
+        messages.success(request, _("Campaign saved.") if after != before else _("Nothing changed."))
         return redirect("campaigns:edit", workspace_id=campaign.workspace_id, campaign_id=campaign.pk)
     return render(request, "campaigns/builder.html", builder_context(request, campaign, forms))
 

@@ -14,10 +14,12 @@ from django.db import transaction
 from django.db.models import CharField, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.console import recorded_reasons
 from pushadmin.delivery import batch_state, finishing, membership, queueing, rounds, scheduling
 from pushadmin.delivery.models import Batch, BatchStatus, Message, MessageStatus
 from pushadmin.safety import holding
@@ -32,7 +34,7 @@ def pause(campaign: Campaign, *, request: Any) -> Campaign:
         action="campaign.paused",
         request=request,
         expected=[CampaignStatus.SENDING],
-        changes={"pause_reason": f"Paused by {name}."},
+        changes={"pause_reason": recorded_reasons.written(recorded_reasons.PAUSED_BY, name=name)},
     )
 
 
@@ -77,7 +79,10 @@ def cancel(campaign: Campaign, *, request: Any) -> Campaign:
     on_mpaas = scheduling.cancel_on_mpaas(campaign, request=request)
     if on_mpaas.refused or on_mpaas.failure:
         _record_leftover(campaign, on_mpaas, request=request)
-        raise NotCancelled(f"“{campaign.name}” is cancelled here, but not all of it on mPaaS. {on_mpaas.summary()}")
+        raise NotCancelled(
+            _("“%(name)s” is cancelled here, but not all of it on mPaaS. %(summary)s")
+            % {"name": campaign.name, "summary": recorded_reasons.readable(on_mpaas.summary())}
+        )
     return campaign
 
 
@@ -152,10 +157,12 @@ def _cancel_registered(campaign: Campaign, *, request: Any) -> Campaign:
             obj=campaign,
             detail=on_mpaas.as_detail(),
         )
-        retry = " Try again to cancel the rest." if on_mpaas.failure else ""
-        raise NotCancelled(
-            f"“{campaign.name}” is still scheduled on mPaaS, not cancelled. {on_mpaas.summary()}{retry}".strip()
-        )
+        said = {"name": campaign.name, "summary": recorded_reasons.readable(on_mpaas.summary())}
+        if on_mpaas.failure:
+            told = _("“%(name)s” is still scheduled on mPaaS, not cancelled. %(summary)s Try again to cancel the rest.")
+        else:
+            told = _("“%(name)s” is still scheduled on mPaaS, not cancelled. %(summary)s")
+        raise NotCancelled((told % said).strip())
     return _stop(
         campaign,
         request=request,

@@ -35,6 +35,7 @@ from django.utils.translation import ngettext
 from pushadmin.audit import trail
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.strategy import FIXED, IMMEDIATE, LOOP, Strategy, strategy_content, summary
+from pushadmin.console import recorded_reasons as reasons
 from pushadmin.delivery import clients
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.mpaas import errors
@@ -266,21 +267,22 @@ class MpaasCancellation:
         """One paragraph for the person who cancelled, as specific as what mPaaS said."""
         parts = []
         if self.cancelled:
-            parts.append(f"mPaaS cancelled {_tasks(len(self.cancelled))}.")
+            count = len(self.cancelled)
+            parts.append(_stored(reasons.CANCELLED_ONE, reasons.CANCELLED_MANY, count))
         if self.refused:
             listed = "; ".join(r.as_text() for r in self.refused[:3])
-            more = f" and {len(self.refused) - 3} more" if len(self.refused) > 3 else ""
-            parts.append(
-                f"mPaaS refused to cancel {_tasks(len(self.refused))}: {listed}{more}; "
-                "their messages may have been sent."
-            )
+            more = f"; … (+{len(self.refused) - 3})" if len(self.refused) > 3 else ""
+            count = len(self.refused)
+            parts.append(_stored(reasons.REFUSED_ONE, reasons.REFUSED_MANY, count, tasks=listed + more))
         if self.failure:
-            parts.append(f"CancelPushScheduler failed for {_tasks(len(self.remaining))}: {self.failure}")
+            count = len(self.remaining)
+            parts.append(_stored(reasons.CANCEL_FAILED_ONE, reasons.CANCEL_FAILED_MANY, count, why=self.failure))
         return " ".join(parts)
 
 
-def _tasks(count: int) -> str:
-    return f"{count} scheduled task{'s' if count != 1 else ''}"
+def _stored(one: str, many: str, count: int, **values: object) -> str:
+    """In English, as the campaign keeps it (`recorded_reasons.readable` shows it in the reader's language)."""
+    return reasons.written(one, **values) if count == 1 else reasons.written(many, count=count, **values)
 
 
 def _failure_text(outcome: errors.Outcome) -> str:

@@ -40,6 +40,7 @@ from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.strategy import IMMEDIATE
+from pushadmin.console import recorded_reasons
 from pushadmin.delivery import (
     batch_state,
     call_window,
@@ -370,11 +371,8 @@ def _preparation_failure(exc: Exception) -> str:
     """The pause reason when no call could be made; the exception's own text stays in the log."""
     why = clients.why_not_built(exc)
     if why == NOT_ALLOWED_HOST:
-        return (
-            f"The call to mPaaS was not made ({why}): the workspace's endpoint is not an mPaaS gateway "
-            "this installation allows; an admin can correct it under Settings."
-        )
-    return f"The call to mPaaS could not be prepared ({why}); see the worker log."
+        return recorded_reasons.written(recorded_reasons.HOST_NOT_ALLOWED, why=why)
+    return recorded_reasons.written(recorded_reasons.NOT_PREPARED, why=why)
 
 
 def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float, why: str) -> dict[int, str]:

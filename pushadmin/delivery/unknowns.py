@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
@@ -50,12 +51,12 @@ def decide(campaign: Campaign, *, request: Any, decision: str, reason: str, seqs
     """Apply `decision` to the campaign's unknown rows (all, or those of `seqs`); returns how many."""
     reason = reason.strip()
     if not reason:
-        raise DecisionRefused("Say why, so the trail shows what this decision rests on.")
+        raise DecisionRefused(_("Say why, so the trail shows what this decision rests on."))
     if decision == RESEND:
         return _resend(campaign, request=request, reason=reason, seqs=seqs)
     if decision == LEAVE:
         return _leave(campaign, request=request, reason=reason, seqs=seqs)
-    raise DecisionRefused("Choose to send them again with the same MsgKeys or to leave them as unknown.")
+    raise DecisionRefused(_("Choose to send them again with the same MsgKeys or to leave them as unknown."))
 
 
 def _leave(campaign: Campaign, *, request: Any, reason: str, seqs: Sequence[int] | None) -> int:
@@ -65,7 +66,7 @@ def _leave(campaign: Campaign, *, request: Any, reason: str, seqs: Sequence[int]
         rows = _chosen(campaign, seqs).exclude(result_message__startswith=LEFT_NOTE)
         chosen = list(rows.values_list("seq", flat=True))
         if not chosen:
-            raise DecisionRefused("None of the chosen messages has an undecided unknown outcome.")
+            raise DecisionRefused(_("None of the chosen messages has an undecided unknown outcome."))
         Message.objects.filter(campaign=campaign, seq__in=chosen, status=MessageStatus.UNKNOWN).update(
             result_message=f"{LEFT_NOTE} {name}: {reason}"[:300], updated_at=timezone.now()
         )
@@ -85,7 +86,7 @@ def _resend(campaign: Campaign, *, request: Any, reason: str, seqs: Sequence[int
     with transaction.atomic():
         chosen = list(_chosen(campaign, seqs).order_by("seq").values_list("pk", "seq", "send_round", "batch_id"))
         if not chosen:
-            raise DecisionRefused("None of the chosen messages has an unknown outcome.")
+            raise DecisionRefused(_("None of the chosen messages has an unknown outcome."))
         try:
             campaign = transition(
                 campaign,
@@ -98,8 +99,8 @@ def _resend(campaign: Campaign, *, request: Any, reason: str, seqs: Sequence[int
             )
         except TransitionRefused as refused:
             raise DecisionRefused(
-                f"“{campaign.name}” is {campaign.get_status_display().lower()}; unknown outcomes are decided "
-                "once it has ended."
+                _("“%(name)s” is %(state)s; unknown outcomes are decided once it has ended.")
+                % {"name": campaign.name, "state": campaign.get_status_display().lower()}
             ) from refused
         now = timezone.now()
         Message.objects.filter(pk__in=[row[0] for row in chosen], status=MessageStatus.UNKNOWN).update(

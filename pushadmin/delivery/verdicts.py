@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 
 from pushadmin.campaigns.models import Campaign
+from pushadmin.console import recorded_reasons
 from pushadmin.delivery import ratelimit
 from pushadmin.delivery.models import Attempt, AttemptResult, Batch, MessageStatus
 from pushadmin.mpaas import errors
@@ -118,12 +119,14 @@ def pause_reason(campaign: Campaign, batch: Batch, outcome: errors.Outcome, kind
     failure, never the remote's text; empty when the campaign goes on."""
     words = errors.in_plain_words(outcome)
     if kind == AttemptResult.CONFIG_ERROR:
-        why = words or "see the API calls in the history."
-        return PAUSED_FOR_SETTINGS, f"mPaaS refused the credentials or settings ({code}): {why}"
+        why = words or recorded_reasons.SEE_THE_CALLS
+        return PAUSED_FOR_SETTINGS, recorded_reasons.written(recorded_reasons.SETTINGS_REFUSED, code=code, why=why)
     if batch.attempts >= MAX_ATTEMPTS_PER_BATCH:
         return (
             PAUSED_FOR_ATTEMPTS,
-            f"Batch {batch.seq} failed {batch.attempts} times; last error {code or kind}: {words}",
+            recorded_reasons.written(
+                recorded_reasons.BATCH_GAVE_UP, seq=batch.seq, attempts=batch.attempts, code=code or kind, why=words
+            ),
         )
     if kind not in FAILURE_OUTCOMES:
         return "", ""
@@ -135,5 +138,7 @@ def pause_reason(campaign: Campaign, batch: Batch, outcome: errors.Outcome, kind
         .values_list("outcome", flat=True)[:limit]
     )
     if len(recent) >= limit and all(o in FAILURE_OUTCOMES for o in recent):
-        return PAUSED_FOR_FAILURES, f"{limit} calls in a row failed; last error {code or kind}: {words or kind}"
+        return PAUSED_FOR_FAILURES, recorded_reasons.written(
+            recorded_reasons.FAILED_IN_A_ROW, limit=limit, code=code or kind, why=words or kind
+        )
     return "", ""

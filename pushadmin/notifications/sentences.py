@@ -7,6 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
+from pushadmin.console import recorded_reasons
+
 REVIEWERS, AUTHORS, AUTHORS_AND_ADMINS = "reviewers", "authors", "authors and admins"
 
 # action → (who hears, what they read, which page it opens); each reads it in their own language.
@@ -41,7 +43,9 @@ RULES: dict[str, tuple[str, str, str]] = {
 
 def sentence_text(sentence: str, params: Mapping[str, Any]) -> str:
     """`sentence` (a msgid of RULES) in the active language, filled from the stored `params`."""
-    reason = str(params.get("reason") or "") or gettext("no reason given")
+    given = str(params.get("reason") or "")
+    # A reason the product wrote (an automatic pause) reads in the active language too; a person's as typed.
+    reason = recorded_reasons.readable(given) if given else gettext("no reason given")
     return gettext(sentence).format(name=params.get("name", ""), actor=params.get("actor", ""), reason=reason)[:500]
 
 

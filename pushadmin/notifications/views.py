@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -44,5 +45,7 @@ def mark_all_read(request: AuthenticatedRequest) -> HttpResponse:
 def mail_choice(request: AuthenticatedRequest) -> HttpResponse:
     send = request.POST.get("send_mail") == "on"
     MailChoice.objects.update_or_create(user=request.user, defaults={"send_mail": send})
-    messages.success(request, "Notifications are e-mailed to you." if send else "Notifications are no longer e-mailed.")
+    messages.success(
+        request, _("Notifications are e-mailed to you.") if send else _("Notifications are no longer e-mailed.")
+    )
     return redirect("notifications:list")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pushadmin.accounts.models import Role, roles_in
 from pushadmin.accounts.requests import AuthenticatedRequest
@@ -56,15 +57,27 @@ def refuse_unless_still_shown(campaign: Campaign, shown: Shown) -> None:
     """Refuse a decision taken on a revision or fingerprint that is no longer the campaign's."""
     if shown.revision is None or not shown.fingerprint:
         raise ReviewRefused(
-            f"This decision does not say which revision of “{campaign.name}” it is about; reload the review page."
+            _("This decision does not say which revision of “%(name)s” it is about; reload the review page.")
+            % {"name": campaign.name}
         )
     if shown == Shown.of(campaign):
         return
-    saw = f"“{campaign.name}” changed since you opened it (you saw revision {shown.revision})"
+    facts = {"name": campaign.name, "seen": shown.revision, "revision": campaign.revision}
     if campaign.status == CampaignStatus.IN_REVIEW:
-        raise ReviewRefused(f"{saw}; reload to see revision {campaign.revision}. Nothing was recorded.")
-    state = campaign.get_status_display().lower()
-    raise ReviewRefused(f"{saw}: it is now {state}, at revision {campaign.revision}. Nothing was recorded.")
+        raise ReviewRefused(
+            _(
+                "“%(name)s” changed since you opened it (you saw revision %(seen)s); reload to see revision "
+                "%(revision)s. Nothing was recorded."
+            )
+            % facts
+        )
+    raise ReviewRefused(
+        _(
+            "“%(name)s” changed since you opened it (you saw revision %(seen)s): it is now %(state)s, at revision "
+            "%(revision)s. Nothing was recorded."
+        )
+        % {**facts, "state": campaign.get_status_display().lower()}
+    )
 
 
 def live_approvals(campaign: Campaign) -> list[Approval]:
@@ -85,17 +98,20 @@ def void_approvals(campaign: Campaign, reason: str) -> int:
 def why_cannot_approve(campaign: Campaign, user: User | AnonymousUser) -> str | None:
     """The reason this person may not approve this campaign now, or None if they may."""
     if not user.is_authenticated:
-        return "Log in to approve."
+        return _("Log in to approve.")
     if Role.REVIEWER not in roles_in(user, campaign.workspace):
-        return "Only reviewers of this workspace can approve campaigns."
+        return _("Only reviewers of this workspace can approve campaigns.")
     excluded = why_excluded(campaign, user.pk)
     if excluded:
         return excluded
     if campaign.status != CampaignStatus.IN_REVIEW:
         state = campaign.get_status_display().lower()
-        return f"“{campaign.name}” is {state}; only campaigns in review can be approved."
+        return _("“%(name)s” is %(state)s; only campaigns in review can be approved.") % {
+            "name": campaign.name,
+            "state": state,
+        }
     if Approval.objects.filter(campaign=campaign, revision=campaign.revision, reviewer=user, voided_at=None).exists():
-        return "You already approved this revision; the workspace requires a second, different reviewer."
+        return _("You already approved this revision; the workspace requires a second, different reviewer.")
     return None
 
 
@@ -125,8 +141,11 @@ def approve(campaign: Campaign, *, request: AuthenticatedRequest, shown: Shown, 
             locked = _record_approval(locked, request, fingerprint, rows, cap_exception.strip())
     if changed_since_submission:
         raise ReviewRefused(
-            f"“{campaign.name}” changed after it was submitted, so it went back to draft; "
-            "it must be submitted and reviewed again."
+            _(
+                "“%(name)s” changed after it was submitted, so it went back to draft; "
+                "it must be submitted and reviewed again."
+            )
+            % {"name": campaign.name}
         )
     return locked
 
@@ -206,14 +225,15 @@ def reject(campaign: Campaign, *, request: AuthenticatedRequest, reason: str, sh
     """Send the campaign in review the reviewer was shown back to draft with their reason."""
     reason = reason.strip()
     if not reason:
-        raise ReviewRefused("Say why you reject it, so the author knows what to change.")
+        raise ReviewRefused(_("Say why you reject it, so the author knows what to change."))
     with transaction.atomic():
         locked = _lock(campaign)
         if shown.revision is not None and shown.revision != locked.revision:
             refuse_unless_still_shown(locked, shown)  # says what changed, before any other reason
         if locked.status != CampaignStatus.IN_REVIEW:
             raise ReviewRefused(
-                f"“{locked.name}” is {locked.get_status_display().lower()}; only campaigns in review can be rejected."
+                _("“%(name)s” is %(state)s; only campaigns in review can be rejected.")
+                % {"name": locked.name, "state": locked.get_status_display().lower()}
             )
         refuse_unless_still_shown(locked, shown)
         ReviewComment.objects.create(
@@ -234,7 +254,7 @@ def reject(campaign: Campaign, *, request: AuthenticatedRequest, reason: str, sh
 def add_comment(campaign: Campaign, *, request: AuthenticatedRequest, body: str) -> ReviewComment:
     body = body.strip()
     if not body:
-        raise ReviewRefused("Write something before posting a comment.")
+        raise ReviewRefused(_("Write something before posting a comment."))
     with transaction.atomic():
         comment = ReviewComment.objects.create(
             campaign=campaign, author=request.user, revision=campaign.revision, body=body

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.campaigns.strategy import Strategy, run_times
+from pushadmin.console import recorded_reasons
 from pushadmin.safety.models import CampaignSafety
 from pushadmin.workspaces.models import Workspace
 
@@ -86,8 +87,16 @@ def pause_for_quiet_hours(campaign: Campaign, now: datetime | None = None) -> bo
     """Pause a sending campaign that reached its workspace's quiet hours; False when it was not sending."""
     workspace = campaign.workspace
     until = quiet_until(workspace, now)
-    ends = f"; it resumes by itself at {until:%H:%M} ({workspace.time_zone})" if until else ""
-    reason = f"{PAUSE_PREFIX} of the workspace ({window_text(workspace)}){ends}."
+    start, end = workspace.quiet_hours_start, workspace.quiet_hours_end
+    window = {
+        "start": f"{start:%H:%M}" if start else "",
+        "end": f"{end:%H:%M}" if end else "",
+        "zone": workspace.time_zone,
+    }
+    if until:
+        reason = recorded_reasons.written(recorded_reasons.QUIET_HOURS_UNTIL, resume=f"{until:%H:%M}", **window)
+    else:
+        reason = recorded_reasons.written(recorded_reasons.QUIET_HOURS, **window)
     try:
         transition(
             campaign,

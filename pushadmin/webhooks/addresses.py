@@ -11,6 +11,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from pushadmin.console import recorded_reasons as reasons
 from pushadmin.mpaas.endpoints import is_loopback
 from pushadmin.workspaces.endpoints import installation_policy
 
@@ -21,31 +22,32 @@ def _private(address: str) -> bool:
 
 
 def refusal(url: str, *, resolve: bool = False) -> str | None:
-    """Why webhooks may not go to `url` on this installation, or None when they may."""
+    """Why webhooks may not go to `url` on this installation, in English as a delivery's error
+    stores it (`recorded_reasons.readable` translates it), or None when they may."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return "The webhook URL is not a valid address."
+        return reasons.WEBHOOK_URL_INVALID
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
-        return "The webhook URL must be a full https:// address without a user name."
+        return reasons.WEBHOOK_URL_INCOMPLETE
     loopback_allowed = installation_policy().allow_loopback
     if is_loopback(host):
-        return None if loopback_allowed else f"Not allowed host: {host} is a loopback address."
+        return None if loopback_allowed else reasons.written(reasons.HOST_LOOPBACK, host=host)
     if parts.scheme != "https":
-        return "The webhook URL must use https://."
+        return reasons.WEBHOOK_URL_NOT_HTTPS
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         literal = None
     if literal is not None and _private(str(literal)):
-        return f"Not allowed host: {host} is a private address."
+        return reasons.written(reasons.HOST_PRIVATE, host=host)
     if resolve and literal is None:
         try:
             infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
         except OSError:
-            return f"The webhook host {host} could not be resolved."
+            return reasons.written(reasons.HOST_UNRESOLVED, host=host)
         if any(_private(str(info[4][0])) for info in infos):
-            return f"Not allowed host: {host} resolves to a private address."
+            return reasons.written(reasons.HOST_RESOLVES_PRIVATE, host=host)
     return None

@@ -20,11 +20,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
+from pushadmin.accounts import preferences
 from pushadmin.accounts.models import Membership, Role
 from pushadmin.audit import trail
+from pushadmin.console import recorded_reasons as reasons
 from pushadmin.notifications.models import Notification
 from pushadmin.webhooks import addresses
 from pushadmin.webhooks.events import enqueue
@@ -71,7 +74,7 @@ def deliver(delivery_id: int, transport: httpx.BaseTransport | None = None) -> s
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     started, began = timezone.now(), time.monotonic()
     code: int | None = None
-    error = "" if endpoint.enabled else "The endpoint is disabled."
+    error = "" if endpoint.enabled else reasons.ENDPOINT_IS_DISABLED
     if not error:
         error = addresses.refusal(endpoint.url, resolve=True) or ""
     if not error:
@@ -130,7 +133,7 @@ def record(delivery: Delivery, *, started: datetime, latency_ms: int, code: int 
 def _count_failure(endpoint_id: int) -> None:
     Endpoint.objects.filter(pk=endpoint_id).update(failures_in_a_row=F("failures_in_a_row") + 1)
     limit = settings.PUSHADMIN_WEBHOOK_DISABLE_AFTER
-    reason = f"Disabled after {limit} failed deliveries in a row."
+    reason = reasons.written(reasons.ENDPOINT_DISABLED_AFTER, limit=limit)
     if not Endpoint.objects.filter(pk=endpoint_id, enabled=True, failures_in_a_row__gte=limit).update(
         enabled=False, disabled_reason=reason
     ):
@@ -146,15 +149,23 @@ def _count_failure(endpoint_id: int) -> None:
     admins = Membership.objects.filter(workspace_id=endpoint.workspace_id, role=Role.ADMIN).values_list(
         "user_id", flat=True
     )
+    people = sorted(set(admins))
+    languages = preferences.languages_for(people)
+
+    def text_in(language: str) -> str:
+        with translation.override(language):
+            told = _("Webhook endpoint %(url)s was disabled: %(reason)s")
+            return (told % {"url": endpoint.url, "reason": reasons.readable(reason)})[:500]
+
     made = Notification.objects.bulk_create(
         Notification(
             user_id=user_id,
             workspace_id=endpoint.workspace_id,
             kind="webhook.endpoint_disabled",
-            text=f"Webhook endpoint {endpoint.url} was disabled: {reason}"[:500],
+            text=text_in(languages[user_id]),
             link=link,
         )
-        for user_id in sorted(set(admins))
+        for user_id in people
     )
     ids = [n.pk for n in made]
     if ids:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Event(models.TextChoices):
-    CAMPAIGN_SUBMITTED = "campaign.submitted", "Campaign submitted for review"
-    CAMPAIGN_APPROVED = "campaign.approved", "Campaign approved"
-    CAMPAIGN_REJECTED = "campaign.rejected", "Campaign rejected"
-    CAMPAIGN_SENDING = "campaign.sending", "Campaign sending (started or resumed)"
-    CAMPAIGN_PAUSED = "campaign.paused", "Campaign paused, with the reason"
-    CAMPAIGN_FINISHED = "campaign.finished", "Campaign finished, with its counts"
-    CAMPAIGN_CANCELLED = "campaign.cancelled", "Campaign cancelled"
-    IMPORT_FINISHED = "audience.import_finished", "Audience import finished"
-    RECALL_DONE = "campaign.recall_done", "Recall done"
+    CAMPAIGN_SUBMITTED = "campaign.submitted", _("Campaign submitted for review")
+    CAMPAIGN_APPROVED = "campaign.approved", _("Campaign approved")
+    CAMPAIGN_REJECTED = "campaign.rejected", _("Campaign rejected")
+    CAMPAIGN_SENDING = "campaign.sending", _("Campaign sending (started or resumed)")
+    CAMPAIGN_PAUSED = "campaign.paused", _("Campaign paused, with the reason")
+    CAMPAIGN_FINISHED = "campaign.finished", _("Campaign finished, with its counts")
+    CAMPAIGN_CANCELLED = "campaign.cancelled", pgettext_lazy("webhook event", "Campaign cancelled")
+    IMPORT_FINISHED = "audience.import_finished", _("Audience import finished")
+    RECALL_DONE = "campaign.recall_done", _("Recall done")
 
 
 class Endpoint(models.Model):
@@ -37,11 +39,17 @@ class Endpoint(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    @property
+    def event_labels(self) -> list[str]:
+        """The events it listens to, in the reader's words (a code no longer known as it is)."""
+        labels = dict(Event.choices)
+        return [str(labels.get(event, event)) for event in self.events]
+
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed (no more tries)"
+    PENDING = "pending", _("Waiting to be sent")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Failed (no more tries)")
 
 
 class Delivery(models.Model):

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pushadmin.accounts.access import get_in_workspace, workspace_view
@@ -71,7 +72,8 @@ def toggle(request: WorkspaceRequest, endpoint_id: int) -> HttpResponse:
         Endpoint.objects.filter(pk=found.pk).update(enabled=enable, disabled_reason="", failures_in_a_row=0)
         action = "webhook.endpoint_enabled" if enable else "webhook.endpoint_disabled"
         trail.record(action, request=request, workspace=request.workspace, obj=found, detail={"url": found.url})
-    messages.success(request, f"{found.url} is {'enabled' if enable else 'disabled'}.")
+    done = _("%(url)s is enabled.") if enable else _("%(url)s is disabled.")
+    messages.success(request, done % {"url": found.url})
     return redirect("webhooks:endpoint", workspace_id=request.workspace.pk, endpoint_id=found.pk)
 
 
@@ -81,5 +83,5 @@ def send_again(request: WorkspaceRequest, endpoint_id: int, delivery_id: int) ->
     found = get_in_workspace(request, Endpoint, pk=endpoint_id)
     delivery = get_object_or_404(Delivery.objects.select_related("endpoint__workspace"), endpoint=found, pk=delivery_id)
     delivering.send_again(delivery, request=request)
-    messages.success(request, f"The {delivery.event} event is being sent again.")
+    messages.success(request, _("The event “%(event)s” is being sent again.") % {"event": delivery.get_event_display()})
     return redirect("webhooks:endpoint", workspace_id=request.workspace.pk, endpoint_id=found.pk)

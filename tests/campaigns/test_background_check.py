@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from celery import current_app
 from django.db import transaction
 from django.db.models import F
 from django.test import Client
@@ -39,6 +41,11 @@ def test_a_large_campaign_not_checked_yet_is_checked_by_a_worker_while_its_pages
     Campaign.objects.filter(pk=campaign.pk).update(revision=F("revision") + 1)
     monkeypatch.setattr(scans, "_scan_rows", refuse_to_scan)
     monkeypatch.setattr(rows, "_with_problems", refuse_to_scan)
+    # The pages' request to the worker is held back until they have been looked at, then sent as it was.
+    held: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(
+        scans, "current_app", SimpleNamespace(send_task=lambda *args, **kwargs: held.append((args, kwargs)))
+    )
 
     client.force_login(cast.marketer)
     kwargs = {"workspace_id": cast.workspace.pk, "campaign_id": campaign.pk}
@@ -50,6 +57,9 @@ def test_a_large_campaign_not_checked_yet_is_checked_by_a_worker_while_its_pages
     client.post(reverse("campaigns:submit", kwargs=kwargs))
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.DRAFT, "not submitted before it is checked"
 
+    assert len(held) == 1, "one check per version of the rows, however many pages look"
+    args, options = held[0]
+    current_app.send_task(*args, **options)
     progress = reverse("campaigns:rows_progress", kwargs=kwargs)
     wait_for(
         lambda: client.get(progress, headers={"HX-Request": "true"}).get("HX-Refresh") == "true",

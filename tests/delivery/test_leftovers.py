@@ -16,7 +16,7 @@ from django.utils import timezone
 from pushadmin.audit.models import AuditEntry
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
-from pushadmin.delivery import clients, scheduling, sending, sweeper
+from pushadmin.delivery import clients, finishing, queueing, scheduling, sweeper
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.mpaas import errors
 from pushadmin.mpaas.request_types import CancelPushSchedulerRequest
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def enqueued(monkeypatch):
     ids: list[int] = []
-    monkeypatch.setattr(sending, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
+    monkeypatch.setattr(queueing, "enqueue", lambda batch_ids, countdown=None: ids.extend(batch_ids))
     return ids
 
 
@@ -63,7 +63,7 @@ def test_the_sweeper_cancels_on_mpaas_the_tasks_a_killed_worker_left_there(
     assert report.leftover_tasks_cancelled == [campaign.pk]
     assert scheduling.count_unexecuted_on_mpaas(campaign) == 0
     assert cancelled_on_sandbox(mpaas_sandbox) == {True}
-    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
     [entry] = leftover_entries(campaign)
     assert sorted(entry.detail["mpaas_cancelled"]) == task_ids(campaign)
     assert entry.detail["already_gone"] == [] and entry.detail["mpaas_refused"] == []
@@ -93,7 +93,7 @@ def test_a_task_mpaas_already_cancelled_counts_as_cancelled(
     report = sweeper.sweep()
 
     assert report.leftover_tasks_cancelled == [campaign.pk]
-    assert sending.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.CANCELLED: 250}
     assert cancelled_on_sandbox(mpaas_sandbox) == {True}
     [entry] = leftover_entries(campaign)
     assert entry.detail["already_gone"] == [first]
@@ -108,4 +108,4 @@ def test_a_registration_recorded_moments_ago_is_left_to_the_worker_that_recorded
 
     assert sweeper.sweep().leftover_tasks_cancelled == []
     assert scheduling.count_unexecuted_on_mpaas(campaign) == 3
-    assert sending.message_counts(campaign.pk) == {MessageStatus.ACCEPTED: 250}
+    assert finishing.message_counts(campaign.pk) == {MessageStatus.ACCEPTED: 250}

@@ -6,6 +6,7 @@ from django import template
 
 from pushadmin.audit.descriptions import describe
 from pushadmin.console.code_meanings import in_language
+from pushadmin.console.recorded_reasons import readable
 
 register = template.Library()
 
@@ -20,3 +21,9 @@ def meaning(text: object) -> str:
 def action_words(action: object) -> str:
     """An audit action code (`campaign.approved`) in the reader's words."""
     return describe(str(action))
+
+
+@register.filter
+def reason(text: object) -> str:
+    """A reason stored in English (a pause, a disabled endpoint, a delivery's error) in the reader's words."""
+    return readable(str(text)) if text else ""
