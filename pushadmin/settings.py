@@ -267,7 +267,8 @@ PUSHADMIN_AUTO_PAUSE_AFTER = env.integer("PUSHADMIN_AUTO_PAUSE_AFTER", 10, minim
 PUSHADMIN_SEND_HTTP_TIMEOUT = env.integer("PUSHADMIN_SEND_HTTP_TIMEOUT", 10, minimum=1)
 # Batches claimed and sent together by one task (one claim); they are recorded a step at a time.
 PUSHADMIN_SEND_GROUP_BATCHES = env.integer("PUSHADMIN_SEND_GROUP_BATCHES", 20, minimum=1)
-# Calls between two recording transactions: also how many calls a killed worker can leave in doubt.
+# Calls between two recording transactions: also the most calls each pool process of a killed worker
+# can leave in doubt (a batch is in doubt only once its call has started).
 PUSHADMIN_SEND_CALLS_PER_STEP = env.integer("PUSHADMIN_SEND_CALLS_PER_STEP", 10, minimum=1)
 # Calls one worker keeps in flight at once (never more than a step's, nor the workspace's calls per second).
 PUSHADMIN_SEND_WINDOW = env.integer("PUSHADMIN_SEND_WINDOW", 8, minimum=1, maximum=64)

@@ -6,9 +6,11 @@ cancelled, reopened. Each move is one conditional UPDATE on the status it starts
        └──── give_back ───┘◀──────── retry_later ────┘
     pending ──cancel_pending──▶ cancelled
 
-A claim carries a token and a lease: only the holder of the token moves the batch on, and a
-batch whose lease ran out is the sweeper's (`sweeper.py` takes expired claims and leases back).
-The outcome of the calls on the batch's rows is written by `row_outcomes.py`.
+A group's batches are claimed together, but each is marked in flight on its own, just before its
+call leaves: a batch in flight is one whose call may have been made. A claim carries a token and a
+lease: only the holder of the token moves the batch on, and a batch whose lease ran out is the
+sweeper's (`sweeper.py` takes expired claims and leases back). The outcome of the calls on the
+batch's rows is written by `row_outcomes.py`.
 """
 
 from __future__ import annotations
@@ -65,13 +67,34 @@ def claim(batch_ids: Sequence[int], token: str) -> list[Batch]:
     )
 
 
-def mark_calling(batch_ids: list[int], campaign_id: int, token: str) -> bool:
-    """Claimed → in flight for the batches about to be called, only while their campaign is sending."""
-    still_sending = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING)
-    marked = Batch.objects.filter(
-        pk__in=batch_ids, claim_token=token, status=BatchStatus.CLAIMED, campaign_id__in=still_sending.values("pk")
-    ).update(status=BatchStatus.IN_FLIGHT, lease_until=timezone.now() + lease())
-    return marked == len(batch_ids)
+def mark_calling(batch_id: int, campaign_id: int, token: str) -> bool:
+    """Claimed → in flight for a batch whose call is about to leave, only while its campaign is sending.
+
+    One UPDATE per call, made just before the call is started, so a batch is in doubt (see the sweeper)
+    only once its call may have left. On PostgreSQL the campaign's row is read FOR SHARE inside it: a
+    pause or a cancel (which updates that row) then comes wholly before this update or wholly after
+    its commit, never between its check and its write; a cancel's sweep of unsent rows therefore
+    either sees the batch in flight or the call never starts. SQLite runs one writer at a time, and
+    the statement reads the campaign as committed. Workers' FOR SHARE locks do not wait for one another.
+    """
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"UPDATE {Batch._meta.db_table} SET status = %s, lease_until = %s "  # noqa: S608
+        "WHERE id = %s AND claim_token = %s AND status = %s AND EXISTS ("
+        f"SELECT 1 FROM {Campaign._meta.db_table} WHERE id = %s AND status = %s{lock})"
+    )
+    params = [
+        BatchStatus.IN_FLIGHT,
+        row_outcomes.db_time(Batch, timezone.now() + lease()),
+        batch_id,
+        token,
+        BatchStatus.CLAIMED,
+        campaign_id,
+        CampaignStatus.SENDING,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def close_empty(batch_ids: list[int], token: str) -> None:

@@ -5,7 +5,9 @@ Exactly once towards mPaaS rests on four rules:
 1. A message keeps its MsgKey for life; a retry re-signs (new nonce) but sends the same
    targets and MsgKeys, and only "resend failed only" makes new keys, in a new round.
 2. A batch is claimed with one conditional UPDATE (status, lease, claim token) that is
-   committed before the HTTP call; only the holder of the claim token may record the outcome.
+   committed before the HTTP call, and marked in flight by another just before its call leaves
+   (so only a batch whose call may have been made is ever in doubt); only the holder of the
+   claim token may record the outcome.
 3. Each call's outcome follows the reliability notes' table (`pushadmin.mpaas.errors`):
    accepted, rejected, retry later, or ambiguous (the workspace's policy decides, see `verdicts`).
 4. The database drives everything: tasks carry ids only, and the sweeper re-drives
@@ -110,12 +112,12 @@ def send_batch(batch_id: int) -> str:
 def send_batches(batch_ids: Sequence[int]) -> dict[int, str]:
     """Claim, send and record a group of batches; returns what happened to each, for logs and tests.
 
-    One conditional UPDATE claims them all, committed before the first call; the calls go out
-    one after the other on the workspace's kept-open connection, a step of calls at a time,
-    each step recorded in one transaction (one audit entry, one UPDATE per outcome). A group
-    stops early, giving its unsent batches back, when a call gets no definite answer
-    (throttled, failed, unknown, or refused for the workspace's settings), the campaign stops
-    sending, or the group runs long.
+    One conditional UPDATE claims them all, committed before the first call; each batch is marked in
+    flight just before its call leaves. The calls go out on the workspace's kept-open connection, a
+    step of calls at a time, each step recorded in one transaction (one audit entry, one UPDATE per
+    outcome). A group stops early, giving its unsent batches back, when a call gets no definite
+    answer (throttled, failed, unknown, or refused for the workspace's settings), the campaign
+    stops sending, or the group runs long.
     """
     deadline = time.monotonic() + _group_budget_seconds()
     results = {batch_id: "not claimable" for batch_id in batch_ids}
@@ -169,10 +171,11 @@ def _json(value: Any) -> Any:
 def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dict[int, str]:
     """Send a campaign's claimed batches a few calls at a time, recording each step as it ends.
 
-    Before its calls, a step's batches go from claimed to in flight (committed, and only while
-    the campaign is still sending); the transaction that records a step also marks the next.
-    So a worker that dies leaves at most one step's calls in doubt, and its claimed batches that
-    were never called go back to pending without ambiguity.
+    A batch goes from claimed to in flight (committed, and only while the campaign is still
+    sending) just before its call is handed to the window, so a worker that dies leaves in doubt
+    only the calls it had started and not yet recorded: those of its current step, of which at most
+    the window's are still on their way. Its claimed batches whose calls had not started go back to
+    pending without ambiguity, and are sent later with the same MsgKeys.
     """
     campaign = batches[0].campaign
     workspace = campaign.workspace
@@ -195,24 +198,15 @@ def _send_for_campaign(batches: list[Batch], token: str, deadline: float) -> dic
     except Exception as exc:  # e.g. an unusable endpoint or an unreadable secret: nothing was sent
         return results | _not_prepared(campaign, to_send, token, exc)
     slots = ratelimit.Slots(workspace.pk, workspace.calls_per_second, len(to_send))
-    # Calls between two recording transactions: also how many a killed worker can leave in doubt.
+    # Calls between two recording transactions: also the most this process can leave in doubt if killed.
     per_step = settings.PUSHADMIN_SEND_CALLS_PER_STEP
-    with transaction.atomic():
-        # Under the chain's lock, as later markings are (in `_record`): a pause or a cancel
-        # then comes wholly before or wholly after it, never between its check and its update.
-        trail.lock_chain(workspace)
-        marked = _mark_calling(to_send[:per_step], token)
     position = 0
     while position < len(to_send):
-        if not marked:
-            results.update(_give_back(to_send[position:], token, delay=0, why="campaign no longer sending"))
-            break
         step = to_send[position : position + per_step]
         called = _call_step(campaign, client, slots, step, token, deadline, first=position == 0)
         position += len(step)
-        following = [] if called.stopped else to_send[position : position + per_step]
         if called.sent:
-            recorded, marked = _record(campaign, workspace, token, called.sent, mark_next=following)
+            recorded = _record(campaign, workspace, token, called.sent)
             results.update(recorded)
             if LATE_OUTCOME in recorded.values():
                 finishing.correct_ended(campaign.pk)
@@ -246,10 +240,10 @@ def _call_step(
     """Make a step's calls, up to the window's number at once (see `call_window`), each started at its rate
     slot; stop starting calls at the first answer that is not definite.
 
-    Before each call but the step's first (whose marking just checked it), the campaign must still
-    be sending: a pause or cancel committed meanwhile lets no new call start, and the step's
-    batches not called go back unsent (pending, or cancelled with their campaign). Calls already
-    on their way finish and are recorded.
+    Just before each call is handed to the window, its batch is marked in flight, which it is only
+    while the campaign is still sending: a pause or cancel committed meanwhile lets no new call
+    start, and the step's batches not called go back unsent (pending, or cancelled with their
+    campaign). Calls already on their way finish and are recorded.
     """
 
     def call(request: Any) -> Any:
@@ -281,9 +275,10 @@ def _call_step(
         if wait:
             time.sleep(wait)
         window.wait_for_room()
-        # Checked last, just before the call leaves: a pause that committed while this call waited for
-        # its rate slot or for room in the window stops it too.
-        if index and not _still_sending(campaign.pk):
+        # Marked last, just before the call leaves: a batch is in doubt only once its call may have
+        # been made, and a pause that committed while this call waited for its rate slot or for room
+        # in the window stops it too (as does a claim the sweeper took back meanwhile).
+        if not batch_state.mark_calling(claimed_batch.batch.pk, campaign.pk, token):
             stop = (index, lambda rest: _give_back(rest, token, delay=0, why="campaign no longer sending"))
             break
         window.submit(index, request)
@@ -357,11 +352,6 @@ def _still_sending(campaign_id: int) -> bool:
     return Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).exists()
 
 
-def _mark_calling(step: list[ClaimedBatch], token: str) -> bool:
-    """Claimed → in flight for the batches about to be called, only while their campaign is sending."""
-    return batch_state.mark_calling([c.batch.pk for c in step], step[0].batch.campaign_id, token)
-
-
 def _group_budget_seconds() -> float:
     """How long a task may keep starting calls: its time limit less the longest single call and
     a tenth of the lease for recording the last step (which may wait for the audit chain)."""
@@ -394,11 +384,8 @@ def _give_back(unsent: list[ClaimedBatch], token: str, *, delay: float, why: str
     return dict.fromkeys(ids, why)
 
 
-def _record(
-    campaign: Campaign, workspace: Workspace, token: str, sent: list[SentBatch], *, mark_next: list[ClaimedBatch]
-) -> tuple[dict[int, str], bool]:
-    """Record a step's calls in one transaction (attempts, batch and message states, one audit entry)
-    and mark the next step's batches as being called; returns the results and whether they were marked."""
+def _record(campaign: Campaign, workspace: Workspace, token: str, sent: list[SentBatch]) -> dict[int, str]:
+    """Record a step's calls in one transaction (attempts, batch and message states, one audit entry)."""
     judged = [verdicts.verdict_of(s.result, workspace) for s in sent]
     _count_calls(sent, judged)
     settling = [(s, o) for s, o in zip(sent, judged, strict=True) if o.settles and not s.attempt_only]
@@ -434,8 +421,7 @@ def _record(
         for s, o in zip(sent, judged, strict=True):
             if not o.settles and not s.attempt_only:
                 results[s.batch.pk] = _schedule_retry(s, o, token, workspace)
-        marked = _mark_calling(mark_next, token) if mark_next else True
-    return results, marked
+    return results
 
 
 def _count_calls(sent: list[SentBatch], judged: list[verdicts.CallVerdict]) -> None:

@@ -354,6 +354,49 @@ def test_batches_claimed_by_a_dead_worker_but_never_called_go_back_without_doubt
     assert len(mpaas_sandbox.messages()) == 200
 
 
+class WatchedClient:
+    """The workspace's real client, noting the group's batch states as each call leaves."""
+
+    def __init__(self, client, batches):
+        self.client = client
+        self.batches = batches
+        self.at_each_call: list[tuple[set[int], set[int]]] = []
+
+    def push_multiple(self, request):
+        states = dict(self.batches.values_list("pk", "status"))
+        self.at_each_call.append(
+            (
+                {pk for pk, status in states.items() if status == BatchStatus.IN_FLIGHT},
+                {pk for pk, status in states.items() if status == BatchStatus.CLAIMED},
+            )
+        )
+        return self.client.push_multiple(request)
+
+
+def test_a_batch_goes_in_flight_only_as_its_own_call_leaves(
+    cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    # One call at a time (made on this thread), two steps of five calls in the group.
+    settings.PUSHADMIN_SEND_WINDOW = 1
+    settings.PUSHADMIN_SEND_CALLS_PER_STEP = 5
+    campaign = started(cast, mpaas_sandbox, 1000, django_capture_on_commit_callbacks)
+    group = list(Batch.objects.filter(campaign=campaign).order_by("seq").values_list("pk", flat=True)[:10])
+    watched = WatchedClient(clients.client_for(cast.workspace), Batch.objects.filter(pk__in=group))
+    monkeypatch.setattr(clients, "client_for", lambda workspace: watched)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        results = sending.send_batches(group)
+
+    assert set(results.values()) == {AttemptResult.ACCEPTED}
+    # As the k-th call leaves, the calls of its step made so far, itself included, are in flight (a dead
+    # worker's doubt); the group's batches not yet called are still merely claimed.
+    for k, (in_flight, claimed) in enumerate(watched.at_each_call):
+        step_start = k - k % 5
+        assert in_flight == set(group[step_start : k + 1]), k
+        assert claimed == set(group[k + 1 :]), k
+    assert len(watched.at_each_call) == 10
+
+
 def test_a_stalled_campaign_has_its_pending_batches_queued_again(
     cast, mpaas_sandbox, enqueued, django_capture_on_commit_callbacks
 ):

@@ -11,10 +11,11 @@ import time
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from pushadmin.campaigns.models import Campaign, CampaignStatus
 from pushadmin.celery import app as celery_app
-from pushadmin.delivery import dispatch, membership
+from pushadmin.delivery import dispatch, membership, sending
 from pushadmin.delivery.models import Attempt, AttemptResult, Batch, BatchStatus, Message, MessageStatus
 from pushadmin.workspaces.models import AmbiguousPolicy
 from tests.delivery.campaigns import approve, draft_campaign, point_at
@@ -140,6 +141,69 @@ def test_a_worker_killed_under_the_default_policy_leaves_only_its_calls_in_doubt
     assert accepted_keys(campaign) == set(stored) - set(unknown.values_list("msg_key", flat=True))
     assert Message.objects.filter(campaign=campaign, status=MessageStatus.ACCEPTED).count() + unknown.count() == 20_000
     assert status_of(campaign) == (CampaignStatus.PARTLY_SENT if unknown.exists() else CampaignStatus.SENT)
+
+
+GATEWAY_LATENCY_MS = 200
+
+
+def test_a_worker_killed_with_a_full_window_in_flight_leaves_only_calls_that_left_in_doubt(
+    cast, mpaas_sandbox, celery_worker
+):
+    """A distant gateway (200 ms a call), every pool process with calls in flight, the whole worker SIGKILLed.
+
+    Only batches whose call had been started may end unknown; the batches the dead worker had
+    claimed but not yet called go back to pending and are sent by the next worker, each MsgKey once.
+    """
+    point_at(cast.workspace, mpaas_sandbox.url, calls_per_second=1000, ambiguous_policy=AmbiguousPolicy.MARK_UNKNOWN)
+    mpaas_sandbox.faults(latencyMs=GATEWAY_LATENCY_MS)
+    targets = 3 * settings.PUSHADMIN_SEND_GROUP_BATCHES * membership.BATCH_SIZE
+    campaign = approve(draft_campaign(cast.workspace, cast.marketer, targets), cast.reviewer)
+    window = sending.window_size(cast.workspace, settings.PUSHADMIN_SEND_CALLS_PER_STEP)
+    batches = Batch.objects.filter(campaign=campaign)
+    dispatch.on_approved(campaign.pk)
+    wait_for(
+        lambda: (
+            mpaas_sandbox.stats()["messagesAccepted"] > 0
+            and batches.filter(status=BatchStatus.IN_FLIGHT).count() >= window
+        ),
+        timeout=60,
+        interval=0.02,
+        what="a full window of calls in flight",
+    )
+
+    celery_worker.kill()
+    killed_at = timezone.now()
+    in_flight = list(batches.filter(status=BatchStatus.IN_FLIGHT))
+    claimed = list(batches.filter(status=BatchStatus.CLAIMED))
+    stored_at_kill = {m["msgKey"] for m in mpaas_sandbox.messages()}
+    celery_worker.start()  # its beat runs the sweeper, which takes the expired claims and leases back
+    wait_for(lambda: status_of(campaign) in ENDED, timeout=180, what="the campaign to complete")
+
+    assert claimed, "the dead worker should have held claimed batches whose calls had not started"
+    unknown = set(
+        Message.objects.filter(campaign=campaign, status=MessageStatus.UNKNOWN).values_list("msg_key", flat=True)
+    )
+    # In doubt: exactly the batches whose call had been started, at most a step's calls per pool process.
+    assert unknown == keys_of(in_flight)
+    assert window <= len(in_flight) <= celery_worker.concurrency * settings.PUSHADMIN_SEND_CALLS_PER_STEP
+    assert len(unknown) <= celery_worker.concurrency * settings.PUSHADMIN_SEND_CALLS_PER_STEP * membership.BATCH_SIZE
+    # Not in doubt: the claimed batches never reached the gateway, and the next worker sent them, once.
+    never_called = keys_of(claimed)
+    assert not never_called & stored_at_kill
+    assert never_called <= accepted_keys(campaign)
+    resent = Attempt.objects.filter(batch__in=claimed, outcome=AttemptResult.ACCEPTED)
+    assert resent.filter(started_at__gte=killed_at).count() == len(claimed)
+    assert not Attempt.objects.filter(batch__in=claimed).exclude(outcome=AttemptResult.ACCEPTED).exists()
+    # No MsgKey applied twice, every target in one final state, the gateway's record matching ours.
+    stored = [m["msgKey"] for m in mpaas_sandbox.messages()]
+    assert mpaas_sandbox.stats()["duplicateMsgKeys"] == 0 and len(stored) == len(set(stored))
+    assert accepted_keys(campaign) == set(stored) - unknown
+    assert len(accepted_keys(campaign)) + len(unknown) == targets
+    assert status_of(campaign) == CampaignStatus.PARTLY_SENT
+
+
+def keys_of(batches: list[Batch]) -> set[str]:
+    return set(Message.objects.filter(membership.in_batches(batches)).values_list("msg_key", flat=True))
 
 
 def test_tasks_lost_by_the_broker_are_re_driven_from_the_database(cast, mpaas_sandbox, celery_worker):

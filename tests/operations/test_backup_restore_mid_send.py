@@ -125,7 +125,7 @@ def test_a_campaign_dumped_mid_send_and_restored_finishes_without_a_second_copy(
             return str(row[0])
 
         known_at_restore = messages_by_status().get("accepted", set())
-        # The step that was in flight at the dump: round-one batch k holds rows (k-1)*100+1 … k*100.
+        # The calls that were in flight at the dump: round-one batch k holds rows (k-1)*100+1 … k*100.
         in_flight_at_dump = {
             campaign.msg_key_for(seq)
             for (batch,) in restored.execute(
@@ -174,9 +174,10 @@ def test_a_campaign_dumped_mid_send_and_restored_finishes_without_a_second_copy(
         # Everything accepted after the dump (and the step in doubt) went out again, once.
         assert stats["duplicateMsgKeys"] == len(unknown_to_restored) >= len(sent_after_dump) > 0
     else:
-        # The step in flight at the dump is in doubt for the restored database: it ends "unknown"
-        # for a person to decide, never sent again. Batches that were only waiting at the dump
-        # are sent again with their MsgKeys (repeats for those sent after the dump) and end accepted.
+        # The calls in flight at the dump (started, not yet recorded) are in doubt for the restored
+        # database: they end "unknown" for a person to decide, never sent again. Batches that were
+        # only waiting at the dump are sent again with their MsgKeys (repeats for those sent after
+        # the dump) and end accepted.
         assert unknown == in_flight_at_dump
         assert stats["duplicateMsgKeys"] == len(unknown_to_restored - in_flight_at_dump)
         assert set(stored) <= accepted | unknown
