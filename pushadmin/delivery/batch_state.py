@@ -94,7 +94,7 @@ def mark_calling(batch_id: int, campaign_id: int, token: str) -> bool:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount == 1
+        return bool(cursor.rowcount == 1)
 
 
 def close_empty(batch_ids: list[int], token: str) -> None:
