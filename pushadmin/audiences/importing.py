@@ -169,7 +169,7 @@ def _update_held(import_id: int, token: str, **fields: Any) -> None:
 
 
 def _insert_members(rows: list[tuple[Any, ...]]) -> None:
-    """One multi-row INSERT statement per chunk.
+    """One multi-row INSERT statement per chunk (COPY on PostgreSQL).
 
     Model instances and bulk_create cost more than reading and checking the CSV itself;
     at a million rows that is minutes. The JSON text is what JSONField would store.
@@ -187,7 +187,14 @@ def _insert_members(rows: list[tuple[Any, ...]]) -> None:
     )
     # One transaction per chunk: in autocommit mode SQLite would commit every row.
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            # COPY takes the rows as one stream: a third of the time of a statement per row.
+            table = quote(AudienceMember._meta.db_table)
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(sql, rows)
 
 
 def _discard_generation(audience: Audience, generation: int, fence: Callable[[], None] | None = None) -> None:
