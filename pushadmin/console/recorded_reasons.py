@@ -262,11 +262,13 @@ def _sentences(text: str, html: bool) -> list[str] | None:
 def _readable(text: str, html: bool) -> str:
     if not text:
         return text
-    for message in MESSAGES:
-        found = _pattern(message).fullmatch(text)
-        if found:
-            return _translated(message, found, html)
+    # Several recognised sentences first: a value at the end of the first could otherwise swallow the rest.
     sentences = _sentences(text, html)
+    if sentences is None or len(sentences) == 1:
+        for message in MESSAGES:
+            found = _pattern(message).fullmatch(text)
+            if found:
+                return _translated(message, found, html)
     if sentences is not None:
         # Sentences are set apart by a space, but not after a full-width stop (Chinese puts none there).
         return AFTER_FULL_WIDTH_STOP.sub("", " ".join(sentences))
