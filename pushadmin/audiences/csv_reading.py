@@ -3,7 +3,8 @@
 Files are read as a stream (never whole), so a million-row file costs the same memory as a
 ten-row one; each line is read with a cap (`MAX_LINE_BYTES`), so neither does a file without
 line breaks. A problem with the whole file raises `CsvFileError`; a problem with one row is
-a `RowReject` with the row's line number, so the import can report it and go on.
+a `RowReject` with the row's line number, so the import can report it and go on. Both say why
+in English, from a message of `recorded_reasons`, and pages show them in the reader's language.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from pushadmin.campaigns.preflight import extended_params_problem
+from pushadmin.campaigns.preflight import extended_params_problems
+from pushadmin.console import recorded_reasons as reasons
 
 TARGET_COLUMN = "target"
 EXTENDED_PARAMS_COLUMN = "extendedparams"
@@ -35,7 +37,10 @@ csv.field_size_limit(MAX_LINE_BYTES)
 
 
 class CsvFileError(ValueError):
-    """The file as a whole cannot be imported; nothing was changed."""
+    """The file as a whole cannot be imported; nothing was changed. Its text is stored in English."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(reasons.written(message, **values))
 
 
 @dataclass(frozen=True)
@@ -92,21 +97,18 @@ def _column_name(raw: str) -> str:
 
 def read_layout(header: list[str], encoding: str, delimiter: str) -> Layout:
     if len(header) > MAX_COLUMNS:
-        raise CsvFileError(
-            f"Line 1 names {len(header):,} columns; an audience may have at most {MAX_COLUMNS} "
-            "(target, extendedParams and one per placeholder). Remove the columns no template uses."
-        )
+        raise CsvFileError(reasons.TOO_MANY_COLUMNS, count=f"{len(header):,}", limit=MAX_COLUMNS)
     names = [_column_name(cell) for cell in header]
     lowered = [name.lower() for name in names]
     if TARGET_COLUMN not in lowered:
         found = ", ".join(repr(n) for n in names[:5])
-        raise CsvFileError(f"Line 1 must name the columns and one must be 'target'; it names {found}.")
+        raise CsvFileError(reasons.NO_TARGET_COLUMN, names=found)
     for index, name in enumerate(names, start=1):
         if not name:
-            raise CsvFileError(f"Line 1: column {index} has no name.")
+            raise CsvFileError(reasons.COLUMN_WITHOUT_NAME, column=index)
     repeated = sorted({name for name in lowered if lowered.count(name) > 1})
     if repeated:
-        raise CsvFileError(f"Line 1 names a column twice: {', '.join(repeated)}.")
+        raise CsvFileError(reasons.COLUMN_TWICE, names=", ".join(repeated))
     target_index = lowered.index(TARGET_COLUMN)
     extended_index = lowered.index(EXTENDED_PARAMS_COLUMN) if EXTENDED_PARAMS_COLUMN in lowered else None
     columns = [(i, name) for i, name in enumerate(names) if i not in (target_index, extended_index)]
@@ -116,15 +118,13 @@ def read_layout(header: list[str], encoding: str, delimiter: str) -> Layout:
 def check_row(layout: Layout, line_number: int, cells: list[str]) -> Member | RowReject:
     target = cells[layout.target_index].strip() if len(cells) > layout.target_index else ""
     if len(cells) > len(layout.header):
-        return RowReject(
-            line_number,
-            target[:MAX_TARGET_LENGTH],
-            f"unknown column: {len(cells)} values but line 1 names {len(layout.header)} columns",
-        )
+        why = reasons.written(reasons.ROW_TOO_MANY_VALUES, values=len(cells), columns=len(layout.header))
+        return RowReject(line_number, target[:MAX_TARGET_LENGTH], why)
     if not target:
-        return RowReject(line_number, "", "empty target")
+        return RowReject(line_number, "", reasons.written(reasons.ROW_EMPTY_TARGET))
     if len(target) > MAX_TARGET_LENGTH:
-        return RowReject(line_number, target[:MAX_TARGET_LENGTH], f"target longer than {MAX_TARGET_LENGTH} characters")
+        why = reasons.written(reasons.ROW_TARGET_TOO_LONG, limit=MAX_TARGET_LENGTH)
+        return RowReject(line_number, target[:MAX_TARGET_LENGTH], why)
     values: dict[str, str] = {}
     missing: list[str] = []
     for index, name in layout.columns:
@@ -133,7 +133,8 @@ def check_row(layout: Layout, line_number: int, cells: list[str]) -> Member | Ro
             missing.append(name)
             continue
         if len(value) > MAX_VALUE_LENGTH:
-            return RowReject(line_number, target, f"value for #{name}# longer than {MAX_VALUE_LENGTH} characters")
+            why = reasons.written(reasons.ROW_VALUE_TOO_LONG, name=name, limit=MAX_VALUE_LENGTH)
+            return RowReject(line_number, target, why)
         values[name] = value
     extended = None
     if layout.extended_index is not None and layout.extended_index < len(cells):
@@ -142,11 +143,12 @@ def check_row(layout: Layout, line_number: int, cells: list[str]) -> Member | Ro
             try:
                 extended = json.loads(raw)
             except json.JSONDecodeError as exc:
-                reason = f"bad JSON in extendedParams: {exc.msg} at character {exc.pos + 1}"
-                return RowReject(line_number, target, reason)
-            problem = extended_params_problem(extended)
-            if problem:
-                return RowReject(line_number, target, problem)
+                why = reasons.written(reasons.ROW_BAD_JSON, parser_message=exc.msg, at=exc.pos + 1)
+                return RowReject(line_number, target, why)
+            problems = extended_params_problems(extended)
+            if problems:
+                why = " ".join(reasons.written(message, **values) for message, values in problems)
+                return RowReject(line_number, target, why)
     return Member(line_number, target, values, extended or None, tuple(missing))
 
 
@@ -171,11 +173,13 @@ class CsvStream:
         try:
             header = next(self.reader)
         except StopIteration:
-            raise CsvFileError("The file is empty.") from None
+            raise CsvFileError(reasons.FILE_EMPTY) from None
         except csv.Error as exc:
-            raise CsvFileError(f"Line 1 cannot be read: {exc}") from None
-        if self.physical_line > 1 or self.at_end:
-            raise CsvFileError(f"Line 1: {_quote_left_open(1, self.physical_line, self.at_end)}.")
+            raise CsvFileError(reasons.LINE_UNREADABLE, line=1, csv_error=exc) from None
+        if self.at_end:
+            raise _never_closed(1, self.physical_line)
+        if self.physical_line > 1:
+            raise CsvFileError(reasons.HEADER_RUNS_ACROSS, end=self.physical_line)
         self.layout = read_layout(header, self.encoding, self.reader.dialect.delimiter)
 
     def _lines(self) -> Iterator[str]:
@@ -186,12 +190,13 @@ class CsvStream:
                 text = decoder.decode(raw_line)
             except UnicodeDecodeError:
                 if not undecided:
-                    raise self._not_valid(self.encoding.removesuffix("-sig").upper()) from None
+                    encoding = self.encoding.removesuffix("-sig").upper()
+                    raise CsvFileError(reasons.NOT_VALID_ENCODING, line=self.physical_line, encoding=encoding) from None
                 decoder = codecs.getincrementaldecoder(FALLBACK_ENCODING)()
                 try:
                     text = decoder.decode(raw_line)
                 except UnicodeDecodeError:
-                    raise self._not_valid("UTF-8, nor GBK / GB18030") from None
+                    raise CsvFileError(reasons.NOT_UTF8_NOR_GBK, line=self.physical_line) from None
                 self.encoding = FALLBACK_ENCODING
             undecided = undecided and raw_line.isascii()
             yield text
@@ -203,22 +208,10 @@ class CsvStream:
             return raw_line
         self.physical_line += 1
         if len(raw_line) > MAX_LINE_BYTES:
-            raise CsvFileError(
-                f"Line {self.physical_line} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, "
-                "more than any row of an audience needs; is the file a CSV with one row per line?"
-            )
+            raise CsvFileError(reasons.LINE_TOO_LONG, line=self.physical_line, mb=MAX_LINE_BYTES // (1024 * 1024))
         if b"\x00" in raw_line:
-            raise CsvFileError(
-                f"Line {self.physical_line} contains a NUL byte, which a text file never has; "
-                "save the file as CSV UTF-8 (not UTF-16 or a spreadsheet format) and upload it again."
-            )
+            raise CsvFileError(reasons.NUL_BYTE, line=self.physical_line)
         return raw_line
-
-    def _not_valid(self, encodings: str) -> CsvFileError:
-        return CsvFileError(
-            f"Line {self.physical_line} is not valid {encodings}; "
-            "save the file as UTF-8 (or GBK / GB18030) and upload it again."
-        )
 
     @property
     def bytes_read(self) -> int:
@@ -232,30 +225,24 @@ class CsvStream:
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise CsvFileError(f"Line {start} cannot be read: {exc}.") from None
+                raise CsvFileError(reasons.LINE_UNREADABLE, line=start, csv_error=exc) from None
             # A record runs past its first line only inside quotes; one the file ends inside
             # was never closed. Either way lines would be merged into one value unseen.
             end = self.physical_line
             if self.at_end:
-                raise CsvFileError(f"Line {start}: {_quote_left_open(start, end, at_end=True)}.")
+                raise _never_closed(start, end)
             if not any(cell.strip() for cell in cells) and len(cells) <= 1:
                 continue  # a blank line is not a row
             if end > start:
                 target = cells[self.layout.target_index].strip() if len(cells) > self.layout.target_index else ""
-                yield RowReject(start, target[:MAX_TARGET_LENGTH], _quote_left_open(start, end, at_end=False))
+                why = reasons.written(reasons.ROW_RUNS_ACROSS, start=start, end=end)
+                yield RowReject(start, target[:MAX_TARGET_LENGTH], why)
                 continue
             yield check_row(self.layout, start, cells)
 
 
-def _quote_left_open(start: int, end: int, at_end: bool) -> str:
-    """Why the lines from `start` to `end` were not read as rows: a quote opened on `start`."""
-    lines = f"line {start}" if start == end else f"lines {start} to {end}"
-    if at_end:
-        return (
-            f"a quoted value opens on this line and is never closed, so {lines} would be one value; "
-            'close the quote or remove the stray "'
-        )
-    return (
-        f"a quoted value opens on this line and closes only on line {end}, so {lines} were not imported; "
-        'a value may not run across lines (a stray "?)'
-    )
+def _never_closed(start: int, end: int) -> CsvFileError:
+    """A quote opened on line `start` that the file, ending on line `end`, never closes."""
+    if start == end:
+        return CsvFileError(reasons.QUOTE_NEVER_CLOSED_ONE, line=start)
+    return CsvFileError(reasons.QUOTE_NEVER_CLOSED, start=start, end=end)

@@ -40,6 +40,7 @@ from pushadmin.audiences.models import (
     RejectedRow,
 )
 from pushadmin.audit import trail
+from pushadmin.console import recorded_reasons as reasons
 from pushadmin.operations import metrics, table_statistics
 from pushadmin.webhooks.events import emit
 
@@ -110,7 +111,8 @@ class _Run:
             key = _target_hash(outcome.target)
             first = self.first_line_of(outcome.target) if key in self.seen else None
             if first is not None:
-                outcome = RowReject(outcome.line_number, outcome.target, f"duplicate target (first on line {first})")
+                why = reasons.written(reasons.ROW_DUPLICATE, line=first)
+                outcome = RowReject(outcome.line_number, outcome.target, why)
             else:
                 self.seen.add(key)
                 self.pending[outcome.target] = outcome.line_number
@@ -272,10 +274,7 @@ def _read_file(run: _Run) -> AudienceImport:
             row_limit = settings.PUSHADMIN_MAX_AUDIENCE_ROWS
             for outcome in stream:
                 if run.read >= row_limit:
-                    raise CsvFileError(
-                        f"Line {outcome.line_number}: the file has more than {row_limit:,} rows, the most one "
-                        "audience may hold (PUSHADMIN_MAX_AUDIENCE_ROWS); split it into several audiences."
-                    )
+                    raise CsvFileError(reasons.TOO_MANY_ROWS, line=outcome.line_number, limit=f"{row_limit:,}")
                 run.take(outcome)
                 if len(run.members) + len(run.rejects) >= CHUNK_ROWS:
                     run.flush(stream.bytes_read)
@@ -288,7 +287,7 @@ def _read_file(run: _Run) -> AudienceImport:
         raise
     except Exception:
         logger.exception("audience import %s failed", import_id)
-        return fail_claimed(job, run.token, "The import stopped on an internal error; the audience was not changed.")
+        return fail_claimed(job, run.token, reasons.written(reasons.IMPORT_INTERNAL_ERROR))
     return _finish(run, columns)
 
 
@@ -330,7 +329,8 @@ def _finish(run: _Run, columns: list[str]) -> AudienceImport:
 
 
 def fail_claimed(job: AudienceImport, token: str, message: str) -> AudienceImport:
-    """End an import held under `token` as failed with `message`, leaving the audience as it was.
+    """End an import held under `token` as failed with `message` (in English, from `recorded_reasons`),
+    leaving the audience as it was.
 
     Raises ClaimLost (having changed nothing more) if `token` no longer holds the import.
     """

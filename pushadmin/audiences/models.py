@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from pushadmin.campaigns.models import DeliveryType
 
@@ -119,7 +120,9 @@ class AudienceImport(models.Model):
 
     @property
     def delimiter_name(self) -> str:
-        return {",": "comma", ";": "semicolon", "\t": "tab"}.get(self.delimiter, "comma")
+        """The separator in words, in the reader's language."""
+        names = {";": pgettext("CSV separator", "semicolon"), "\t": pgettext("CSV separator", "tab")}
+        return names.get(self.delimiter) or pgettext("CSV separator", "comma")
 
     @property
     def percent(self) -> int:

@@ -22,17 +22,13 @@ from django.utils import timezone
 from pushadmin.audiences import importing
 from pushadmin.audiences.models import MAX_IMPORT_TRIES, AudienceImport, ImportRunStatus
 from pushadmin.audit import trail
+from pushadmin.console import recorded_reasons as reasons
 from pushadmin.redrive import redrive
 
 logger = logging.getLogger(__name__)
 
 # A queued import's task is sent again when no worker started it within this time.
 QUEUED_GRACE = timedelta(minutes=2)
-GAVE_UP = (
-    "The import was interrupted {tries} times: the worker running it stopped each time (killed, out of memory "
-    "or restarted). The audience was not changed. Try again; if it stops again, split the file into smaller "
-    "ones or ask an administrator to check the workers."
-)
 
 
 def redrive_imports(now: datetime | None = None) -> list[str]:
@@ -74,7 +70,7 @@ def _take_back(job: AudienceImport, now: datetime) -> str:
         if not held_by_dead_worker.update(claim_token=token, lease_until=timezone.now() + importing.IMPORT_LEASE):
             return ""
         try:
-            importing.fail_claimed(job, token, GAVE_UP.format(tries=job.tries))
+            importing.fail_claimed(job, token, reasons.written(reasons.IMPORT_GAVE_UP, tries=job.tries))
         except importing.ClaimLost:
             return ""
         return f"import {job.pk}: failed after {job.tries} interrupted tries"

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 MB = 1024 * 1024
 # What a multipart body may carry besides the file: the other fields and the part headers.
@@ -30,10 +31,10 @@ class RefusedUpload:
 
     @property
     def message(self) -> str:
-        return (
-            f"The file is over {self.limit_mb} MB and was not stored; the limit is {self.limit_mb} MB. "
+        return _(
+            "The file is over %(limit)s MB and was not stored; the limit is %(limit)s MB. "
             "Split it into several audiences."
-        )
+        ) % {"limit": self.limit_mb}
 
 
 def refused_upload(request: HttpRequest, field_name: str) -> RefusedUpload | None:

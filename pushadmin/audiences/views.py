@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -22,6 +25,7 @@ from pushadmin.audiences.models import Audience, AudienceImport, ImportRunStatus
 from pushadmin.audiences.uploads import refused_upload
 from pushadmin.audit import trail
 from pushadmin.audit.exports import csv_response
+from pushadmin.console import recorded_reasons
 
 READERS = (Role.MARKETER, Role.AUDITOR)
 
@@ -151,7 +155,8 @@ def audience_detail(request: WorkspaceRequest, audience_id: int) -> HttpResponse
 @require_GET
 @workspace_view(*READERS)
 def rejected_rows_csv(request: WorkspaceRequest, audience_id: int) -> StreamingHttpResponse:
-    """The latest import's refused rows, each with its line and reason, as a CSV file (audited)."""
+    """The latest import's refused rows, each with its line and reason, as a CSV file in the downloader's
+    language (audited)."""
     audience = get_in_workspace(request, Audience, pk=audience_id)
     job = audience.imports.first()
     if job is None:
@@ -164,4 +169,14 @@ def rejected_rows_csv(request: WorkspaceRequest, audience_id: int) -> StreamingH
         detail={"import": job.pk, "rows": job.rows_rejected},
     )
     rows = job.rejected_rows.order_by("line_number").values_list("line_number", "target", "reason").iterator()
-    return csv_response(f"audience-{audience.pk}-import-{job.pk}-rejected.csv", ["Line", "Target", "Reason"], rows)
+    header = [_("Line"), _("Target"), _("Reason")]
+    return csv_response(f"audience-{audience.pk}-import-{job.pk}-rejected.csv", header, _in_language(rows))
+
+
+def _in_language(rows: Iterator[tuple[int, str, str]]) -> Iterator[tuple[int, str, str]]:
+    """The rows with their reasons in the downloader's language, which the response, streamed after
+    the view has returned, keeps for itself."""
+    language = translation.get_language()
+    for line, target, reason in rows:
+        with translation.override(language):
+            yield line, target, recorded_reasons.readable(reason)

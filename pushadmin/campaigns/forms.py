@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from pushadmin.audiences.models import Audience
 from pushadmin.campaigns import rendering
@@ -110,7 +110,7 @@ class CampaignForm(_CampaignModelForm):
         audience_field = cast("forms.ModelChoiceField[Audience]", self.fields["audience"])
         template_field.queryset = Template.objects.filter(workspace=workspace)
         audience_field.queryset = Audience.objects.filter(workspace=workspace)
-        audience_field.label_from_instance = lambda obj: f"{obj.name} ({obj.member_count:,} targets)"  # type: ignore[method-assign]
+        audience_field.label_from_instance = audience_label  # type: ignore[method-assign]
         cast(forms.ChoiceField, self.fields["missing_policy"]).choices = MissingDataPolicy.choices
         # The fallback fields follow the template being chosen (the posted one), decided once here:
         # validation later sets the instance's template, and the fields must not change under it.
@@ -157,3 +157,11 @@ class CampaignForm(_CampaignModelForm):
             for name in self.placeholder_names()
             if self.cleaned_data.get(FALLBACK_PREFIX + name)
         }
+
+
+def audience_label(audience: Audience) -> str:
+    """An audience as the builder's list names it: its name and how many targets it holds."""
+    return ngettext("%(name)s (%(count)s target)", "%(name)s (%(count)s targets)", audience.member_count) % {
+        "name": audience.name,
+        "count": f"{audience.member_count:,}",
+    }

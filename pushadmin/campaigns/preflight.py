@@ -30,6 +30,7 @@ from pushadmin.campaigns.options import ChannelOptions
 from pushadmin.campaigns.row_check import QuickCheck
 from pushadmin.campaigns.strategy import LOOP, Strategy
 from pushadmin.campaigns.strategy import validate as validate_strategy
+from pushadmin.console import recorded_reasons as reasons
 from pushadmin.delivery.models import Message
 from pushadmin.mpaas import validation
 from pushadmin.mpaas.validation import MAX_TARGETS_PER_CALL
@@ -92,29 +93,35 @@ class PreflightReport:
         return len(self.problems) >= sum(self.counts.values())
 
 
-def extended_params_problem(value: Any) -> str | None:
-    """Why a row's extendedParams cannot be sent, or None when it can.
+def extended_params_problems(value: Any) -> list[tuple[str, dict[str, object]]]:
+    """Why a row's extendedParams cannot be sent, as (message, values) pairs; none when it can.
 
     The rules and limits are mpaas.validation's; this checks one map directly because it
-    runs once per row of a million-row import.
+    runs once per row of a million-row import (which stores the reasons in English).
     """
     if value in (None, {}):
-        return None
+        return []
     if not isinstance(value, Mapping):
-        return _('extendedParams must be a JSON object such as {"key": "value"}.')
-    problems = []
+        return [(reasons.EXTENDED_NOT_OBJECT, {})]
+    problems: list[tuple[str, dict[str, object]]] = []
     not_text = sorted(str(key) for key, item in value.items() if not isinstance(item, str))
     if not_text:
-        problems.append(_("values must be text; not text for: %(join)s.") % {"join": ", ".join(not_text)})
+        problems.append((reasons.EXTENDED_NOT_TEXT, {"keys": ", ".join(not_text)}))
     if len(value) > validation.MAX_EXTENDED_PARAM_KEYS:
         problems.append(
-            _("has %(len)s keys; at most %(MAX_EXTENDED_PARAM_KEYS)s are allowed.")
-            % {"len": len(value), "MAX_EXTENDED_PARAM_KEYS": validation.MAX_EXTENDED_PARAM_KEYS}
+            (reasons.EXTENDED_TOO_MANY_KEYS, {"count": len(value), "limit": validation.MAX_EXTENDED_PARAM_KEYS})
         )
     reserved = sorted(validation.RESERVED_EXTENDED_PARAM_KEYS.intersection(value))
     if reserved:
-        problems.append(_("uses keys reserved by the push service: %(join)s.") % {"join": ", ".join(reserved)})
-    return " ".join(f"extendedParams {problem}" for problem in problems) or None
+        problems.append((reasons.EXTENDED_RESERVED, {"keys": ", ".join(reserved)}))
+    return problems
+
+
+def extended_params_problem(value: Any) -> str | None:
+    """Why a row's extendedParams cannot be sent, in the active language, or None when it can."""
+    if value in (None, {}):
+        return None
+    return " ".join(_(message) % values for message, values in extended_params_problems(value)) or None
 
 
 def row_problems(

@@ -56,6 +56,7 @@ from pushadmin.campaigns.preflight import (
     version_key,
 )
 from pushadmin.campaigns.row_check import QuickCheck
+from pushadmin.console import recorded_reasons as reasons
 from pushadmin.console.request_numbers import is_whole_number
 from pushadmin.delivery.models import Message, MessageStatus
 from pushadmin.operations import metrics, table_statistics
@@ -231,7 +232,7 @@ def build_rows(campaign_id: int) -> None:
         except Exception as exc:
             logger.exception("building rows of campaign %s failed", campaign_id)
             with contextlib.suppress(BuildClaimLost):
-                fail_build(campaign_id, token, f"an internal error stopped it ({type(exc).__name__}).")
+                fail_build(campaign_id, token, reasons.written(reasons.BUILD_STOPPED, code=type(exc).__name__))
 
 
 def _build(campaign_id: int, token: str) -> None:
@@ -561,7 +562,7 @@ def parse_pasted(text: str, names: list[str]) -> tuple[list[tuple[str, dict[str,
     """Rows pasted from a spreadsheet: with a header naming `target`, or in the order target, placeholders."""
     lines = text.strip("\ufeff\r\n").splitlines()
     if not lines:
-        return [], ["Nothing was pasted."]
+        return [], [gettext("Nothing was pasted.")]
     delimiter = detect_delimiter(lines[0])
     first_cells = [cell.strip().strip("#").lower() for cell in lines[0].split(delimiter)]
     offset = 0
@@ -572,17 +573,23 @@ def parse_pasted(text: str, names: list[str]) -> tuple[list[tuple[str, dict[str,
         stream = CsvStream(io.BytesIO("\n".join(lines).encode("utf-8")))
         outcomes = list(stream)
     except CsvFileError as exc:
-        return [], [str(exc)]
+        return [], [reasons.readable(str(exc))]
     rows: list[tuple[str, dict[str, str], Any]] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
     for outcome in outcomes:
         line = outcome.line_number - offset
         if isinstance(outcome, RowReject):
-            errors.append(f"Pasted line {line}: {outcome.reason}.")
+            errors.append(_pasted_line(line, outcome.reason))
         elif outcome.target in seen:
-            errors.append(f"Pasted line {line}: duplicate target (first on line {seen[outcome.target]}).")
+            errors.append(_pasted_line(line, reasons.written(reasons.ROW_DUPLICATE, line=seen[outcome.target])))
         else:
             seen[outcome.target] = line
             rows.append((outcome.target, outcome.values, outcome.extended_params))
     return rows, errors
+
+
+def _pasted_line(line: int, reason: str) -> str:
+    """Why a pasted line was left out, in the reader's language (`reason` as a rejected row keeps it)."""
+    said = reasons.readable(reason).rstrip(".\u3002")  # the message ends the sentence itself
+    return gettext("Pasted line %(line)s: %(reason)s.") % {"line": line, "reason": said}

@@ -128,7 +128,9 @@ def unexecuted_known_locally(campaign: Campaign, now: datetime | None = None) ->
 
 
 def scheduling_plan(campaign: Campaign, *, unexecuted: int | None = None) -> tuple[str, str]:
-    """How a campaign will be sent and why, in words for the builder and the reviewer (in their language)."""
+    """How a campaign will be sent and why, in words for the builder and the reviewer (in their language);
+    the two reasons an approved campaign keeps while it waits (refused, waiting for room) are in English,
+    as it stores them, for `recorded_reasons.readable` to show."""
     kind = strategy_kind(campaign)
     if kind == IMMEDIATE:
         return IMMEDIATE, _("Sent as soon as it is approved.")
@@ -151,19 +153,16 @@ def scheduling_plan(campaign: Campaign, *, unexecuted: int | None = None) -> tup
             needed,
         ) % {"needed": needed, "taken": taken, "limit": MPAAS_UNEXECUTED_LIMIT}
     if kind == LOOP and needed > MPAAS_UNEXECUTED_LIMIT:
-        return REFUSED, _(
-            "A loop needs %(needed)s scheduled tasks on mPaaS, which holds at most %(limit)s unexecuted ones; "
-            "split the audience into campaigns of at most %(targets)s targets."
-        ) % {
-            "needed": needed,
-            "limit": MPAAS_UNEXECUTED_LIMIT,
-            "targets": f"{MPAAS_UNEXECUTED_LIMIT * MAX_TARGETS_PER_CALL:,}",
-        }
+        return REFUSED, reasons.written(
+            reasons.LOOP_TOO_BIG,
+            needed=needed,
+            limit=MPAAS_UNEXECUTED_LIMIT,
+            targets=f"{MPAAS_UNEXECUTED_LIMIT * MAX_TARGETS_PER_CALL:,}",
+        )
     if kind == LOOP:
-        return WAITING_FOR_ROOM, _(
-            "A loop needs %(needed)s scheduled tasks on mPaaS but only %(free)s of %(limit)s are free now; pushadmin "
-            "registers it as soon as other schedules have run (it checks every few seconds), or cancel it."
-        ) % {"needed": needed, "free": max(room, 0), "limit": MPAAS_UNEXECUTED_LIMIT}
+        return WAITING_FOR_ROOM, reasons.written(
+            reasons.LOOP_WAITING_FOR_ROOM, needed=needed, free=max(room, 0), limit=MPAAS_UNEXECUTED_LIMIT
+        )
     return HELD_LOCALLY, _(
         "It needs %(needed)s scheduled tasks but mPaaS allows %(limit)s unexecuted ones (%(taken)s taken), so "
         "pushadmin holds it and its workers send it at the time."

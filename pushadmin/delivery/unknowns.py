@@ -19,11 +19,13 @@ from django.utils.translation import gettext as _
 from pushadmin.audit import trail
 from pushadmin.campaigns.lifecycle import TransitionRefused, transition
 from pushadmin.campaigns.models import Campaign, CampaignStatus
+from pushadmin.console import recorded_reasons as reasons
 from pushadmin.delivery import batch_state, membership, queueing
 from pushadmin.delivery.models import Batch, Message, MessageStatus
 
 # A campaign's unknown rows can be decided on once it has ended with them.
 DECIDABLE = [CampaignStatus.PARTLY_SENT, CampaignStatus.FAILED]
+# How a decided row's note starts (`recorded_reasons.LEFT_AS_UNKNOWN`), so undecided rows can be found.
 LEFT_NOTE = "Left as unknown by"
 RESEND = "resend"
 LEAVE = "leave"
@@ -68,7 +70,8 @@ def _leave(campaign: Campaign, *, request: Any, reason: str, seqs: Sequence[int]
         if not chosen:
             raise DecisionRefused(_("None of the chosen messages has an undecided unknown outcome."))
         Message.objects.filter(campaign=campaign, seq__in=chosen, status=MessageStatus.UNKNOWN).update(
-            result_message=f"{LEFT_NOTE} {name}: {reason}"[:300], updated_at=timezone.now()
+            result_message=reasons.written(reasons.LEFT_AS_UNKNOWN, name=name, reason=reason)[:300],
+            updated_at=timezone.now(),
         )
         trail.record(
             "delivery.unknown_left",

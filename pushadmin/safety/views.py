@@ -17,6 +17,7 @@ from pushadmin.accounts.models import Role
 from pushadmin.accounts.requests import WorkspaceRequest
 from pushadmin.audiences.csv_reading import CsvFileError
 from pushadmin.campaigns.models import Campaign
+from pushadmin.console.recorded_reasons import readable
 from pushadmin.safety import flags, recalling, suppressing
 from pushadmin.safety.forms import RecallForm, RemovalForm, SuppressionForm, SuppressionImportForm
 from pushadmin.safety.models import Recall, RecallStatus, Suppression, SuppressionReason
@@ -88,7 +89,7 @@ def import_suppressions(request: WorkspaceRequest) -> HttpResponse:
             request, request.workspace, upload, file_name=upload.name, default_reason=form.cleaned_data["reason"]
         )
     except CsvFileError as problem:
-        form.add_error("upload", _("Nothing was added: %(problem)s") % {"problem": problem})
+        form.add_error("upload", _("Nothing was added: %(problem)s") % {"problem": readable(str(problem))})
         return _list_page(request, import_form=form, status=400)
     return _list_page(request, report=report)
 

@@ -23,6 +23,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pushadmin.accounts.models import Preference, Role
 from pushadmin.analytics import sync
 from pushadmin.api import tokens
+from pushadmin.audiences.importing import run_import, store_upload
+from pushadmin.audiences.models import Audience, AudienceImport
 from pushadmin.campaigns.lifecycle import transition
 from pushadmin.campaigns.models import CampaignStatus, Template
 from pushadmin.campaigns.workflow import submit_for_review
@@ -173,6 +175,7 @@ def world(cast: Cast, sent: Any) -> dict[str, Any]:
         added_by=cast.reviewer,
     )
     endpoint = webhook_endpoint_with_deliveries(cast)
+    with_rejects, failed = audiences_with_import_problems(cast)
     tokens.create(
         cast.marketer,
         cast.workspace,
@@ -187,6 +190,8 @@ def world(cast: Cast, sent: Any) -> dict[str, Any]:
                 ("template-editor", f"/w/{ws}/templates/{template.pk}/"),
                 ("templates", f"/w/{ws}/templates/"),
                 ("audiences", f"/w/{ws}/audiences/"),
+                ("audience-rejects", f"/w/{ws}/audiences/{with_rejects.pk}/"),
+                ("audience-failed", f"/w/{ws}/audiences/{failed.pk}/"),
                 ("campaigns", f"/w/{ws}/campaigns/"),
                 ("builder", f"/w/{ws}/campaigns/{in_review.pk}/edit/"),
                 ("campaign", f"/w/{ws}/campaigns/{in_review.pk}/"),
@@ -276,6 +281,29 @@ def webhook_endpoint_with_deliveries(cast: Cast) -> Endpoint:
     return endpoint
 
 
+def audiences_with_import_problems(cast: Cast) -> tuple[Audience, Audience]:
+    """An audience whose import left rows out (each reason stored in English) and one whose file
+    could not be read at all, both imported by a real import run."""
+    rows = [
+        "target,name,money,extendedParams",
+        "userid3001,王五,50,",
+        ",赵六,20,",  # no target
+        "userid3001,王五,60,",  # the same target again
+        'userid3003,孙七,70,"{bad json"',
+        'userid3004,周八,80,"{""action"": ""x""}"',
+        "userid3005,吴九,90,,多出的一列",
+    ]
+    with_rejects = Audience.objects.create(workspace=cast.workspace, name="年货节会员", created_by=cast.marketer)
+    failed = Audience.objects.create(workspace=cast.workspace, name="门店导出", created_by=cast.marketer)
+    for audience, data in ((with_rejects, "\n".join(rows).encode()), (failed, b"target,name\nuserid4001,\x00\n")):
+        stored, size = store_upload([data])
+        job = AudienceImport.objects.create(
+            audience=audience, stored_name=stored, bytes_total=size, created_by=cast.marketer, original_name="会员.csv"
+        )
+        run_import(job.pk)
+    return with_rejects, failed
+
+
 def usernames(cast: Cast) -> list[str]:
     return [user.get_username() for user in (cast.marketer, cast.reviewer, cast.auditor, cast.admin)]
 
@@ -298,6 +326,7 @@ AXE_PAGES = (
     "api-tokens",
     "webhooks",
     "webhook-deliveries",
+    "audience-rejects",
 )
 
 

@@ -6,7 +6,7 @@ from django import template
 
 from pushadmin.audit.descriptions import describe
 from pushadmin.console.code_meanings import in_language
-from pushadmin.console.recorded_reasons import readable
+from pushadmin.console.recorded_reasons import readable_html
 
 register = template.Library()
 
@@ -25,5 +25,6 @@ def action_words(action: object) -> str:
 
 @register.filter
 def reason(text: object) -> str:
-    """A reason stored in English (a pause, a disabled endpoint, a delivery's error) in the reader's words."""
-    return readable(str(text)) if text else ""
+    """A reason stored in English (a pause, a disabled endpoint, a delivery's error) in the reader's words,
+    its codes marked up as code."""
+    return readable_html(str(text)) if text else ""
