@@ -110,7 +110,7 @@ class CampaignForm(_CampaignModelForm):
         audience_field = cast("forms.ModelChoiceField[Audience]", self.fields["audience"])
         template_field.queryset = Template.objects.filter(workspace=workspace)
         audience_field.queryset = Audience.objects.filter(workspace=workspace)
-        audience_field.label_from_instance = audience_label  # type: ignore[method-assign]
+        audience_field.label_from_instance = audience_label  # type: ignore[method-assign,assignment]
         cast(forms.ChoiceField, self.fields["missing_policy"]).choices = MissingDataPolicy.choices
         # The fallback fields follow the template being chosen (the posted one), decided once here:
         # validation later sets the instance's template, and the fields must not change under it.
