@@ -366,6 +366,8 @@ def _judge_schedule(campaign: Campaign, report: PreflightReport) -> None:
 
 def _judge(campaign: Campaign, report: PreflightReport) -> None:
     _judge_schedule(campaign, report)
+    if report.checking or campaign.rows_state == RowsState.BUILDING:
+        return  # the rows' figures are not known yet; the reason for that is given already
     counts = report.counts
     if report.total_rows == 0:
         report.block_reasons.append(_("The campaign has no rows: choose an audience or add rows."))

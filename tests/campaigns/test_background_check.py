@@ -54,6 +54,8 @@ def test_a_large_campaign_not_checked_yet_is_checked_by_a_worker_while_its_pages
     assert "Checking every row for problems" in builder.content.decode()
     detail = client.get(reverse("campaigns:detail", kwargs=kwargs)).content.decode()
     assert f"The {size:,} rows are being checked in the background" in detail
+    assert "nothing would be sent" not in detail, "no verdict on rows not read yet"
+    assert "Rows with a problem: being checked" in builder.content.decode()
     client.post(reverse("campaigns:submit", kwargs=kwargs))
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.DRAFT, "not submitted before it is checked"
 
