@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -122,6 +123,7 @@ class Person:
     pages: Callable[[], list[str]]
     interval: float = 1.0
     times_ms: list[float] = field(default_factory=list)
+    page_times_ms: dict[str, list[float]] = field(default_factory=dict)  # by page, its ids left out
     failures: list[str] = field(default_factory=list)
 
     def sign_in(self, client: httpx.Client) -> None:
@@ -152,7 +154,9 @@ class Person:
         except httpx.HTTPError as exc:
             self.failures.append(f"{path}: {type(exc).__name__}")
             return
-        self.times_ms.append((time.perf_counter() - started) * 1000)
+        took = (time.perf_counter() - started) * 1000
+        self.times_ms.append(took)
+        self.page_times_ms.setdefault(re.sub(r"\d+", "N", path), []).append(took)
         if answer.status_code != 200:
             self.failures.append(f"{path}: HTTP {answer.status_code}")
         elif found := TROUBLE.search(answer.text):
@@ -177,17 +181,28 @@ class Crowd:
         for thread in self._threads:
             thread.join(timeout=60)
 
-    def summary(self) -> dict[str, float | int | list[str]]:
+    def summary(self) -> dict[str, Any]:
         times = sorted(t for p in self.people for t in p.times_ms)
         failures = [f for p in self.people for f in p.failures]
         if not times:
             return {"requests": 0, "failures": failures}
-        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        by_page: dict[str, list[float]] = {}
+        for person in self.people:
+            for page, page_times in person.page_times_ms.items():
+                by_page.setdefault(page, []).extend(page_times)
         return {
             "requests": len(times),
             "median_ms": round(statistics.median(times), 1),
-            "p95_ms": round(p95, 1),
+            "p95_ms": round(p95_of(times), 1),
             "max_ms": round(times[-1], 1),
+            "by_page": {
+                page: {"requests": len(t), "p95_ms": round(p95_of(sorted(t)), 1), "max_ms": round(max(t), 1)}
+                for page, t in sorted(by_page.items())
+            },
             "failures": failures[:10],
             "failure_count": len(failures),
         }
+
+
+def p95_of(ordered: list[float]) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
