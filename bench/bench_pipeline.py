@@ -263,7 +263,7 @@ def main() -> None:
         ("worker memory", worker_peak < MEMORY_BOUND_MB, f"{worker_peak:.0f} MB (< {MEMORY_BOUND_MB})"),
         (
             "watched pages p95",
-            float(watchers.get("p95_ms", 0)) < WATCHED_PAGE_BOUND_MS,  # type: ignore[arg-type]
+            float(watchers.get("p95_ms", 0)) < WATCHED_PAGE_BOUND_MS,
             f"{watchers.get('p95_ms')} ms (< {WATCHED_PAGE_BOUND_MS})",
         ),
     ]
