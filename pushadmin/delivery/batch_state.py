@@ -5,6 +5,8 @@ cancelled, reopened. Each move is one conditional UPDATE on the status it starts
        ▲                  │                          │
        └──── give_back ───┘◀──────── retry_later ────┘
     pending ──cancel_pending──▶ cancelled
+    claimed, lease run out ──release_expired_claims──▶ pending               (the sweeper's moves)
+    in flight, lease run out ──requeue_expired──▶ pending, or ──close_expired──▶ done
 
 A group's batches are claimed together, but each is marked in flight on its own, just before its
 call leaves: a batch in flight is one whose call may have been made. A claim carries a token and a
@@ -190,3 +192,36 @@ def cancel_pending_of(campaign: Campaign) -> None:
 def reopen(batches: QuerySet[Batch], now: datetime) -> None:
     """Batches whose unknown rows a person chose to send again go back to pending, due at once."""
     batches.update(status=BatchStatus.PENDING, claim_token="", lease_until=None, next_attempt_at=None, queued_at=now)
+
+
+# --------------------------------------------------------------------------- the sweeper's moves
+
+
+def release_expired_claims(batch_ids: list[int], now: datetime) -> None:
+    """Claimed batches whose worker died before calling go back to pending (that try does not count).
+
+    Conditional on the claim still being expired; a duplicate task for a batch taken meanwhile is harmless.
+    """
+    Batch.objects.filter(pk__in=batch_ids, status=BatchStatus.CLAIMED, lease_until__lt=now).update(
+        status=BatchStatus.PENDING, claim_token="", lease_until=None, attempts=F("attempts") - 1, queued_at=now
+    )
+
+
+def _expired_in_flight(batch: Batch, now: datetime) -> QuerySet[Batch]:
+    return Batch.objects.filter(
+        pk=batch.pk, status=BatchStatus.IN_FLIGHT, claim_token=batch.claim_token, lease_until__lt=now
+    )
+
+
+def requeue_expired(batch: Batch, now: datetime) -> bool:
+    """In flight, lease run out, and the workspace resends calls in doubt: back to pending."""
+    return bool(
+        _expired_in_flight(batch, now).update(
+            status=BatchStatus.PENDING, claim_token="", lease_until=None, queued_at=now
+        )
+    )
+
+
+def close_expired(batch: Batch, now: datetime) -> bool:
+    """In flight, lease run out: done, its open rows left unknown by the caller (in the same transaction)."""
+    return bool(_expired_in_flight(batch, now).update(status=BatchStatus.DONE, lease_until=None, updated_at=now))

@@ -27,7 +27,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from pushadmin.audiences import recovery as import_recovery
@@ -113,10 +113,7 @@ def _expired_claims(now: datetime, report: SweepReport) -> None:
     if not rows:
         return
     ids = [pk for _, pk in rows]
-    # Conditional on the claim still being expired; a duplicate task for a batch taken meanwhile is harmless.
-    Batch.objects.filter(pk__in=ids, status=BatchStatus.CLAIMED, lease_until__lt=now).update(
-        status=BatchStatus.PENDING, claim_token="", lease_until=None, attempts=F("attempts") - 1, queued_at=now
-    )
+    batch_state.release_expired_claims(ids, now)
     report.released.extend(ids)
     # Campaign by campaign, so a task's group never mixes campaigns.
     for campaign_id in dict.fromkeys(campaign_id for campaign_id, _ in rows):
@@ -135,11 +132,8 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
         )
         unknown = 0
         with transaction.atomic():
-            mine = Batch.objects.filter(
-                pk=batch.pk, status=BatchStatus.IN_FLIGHT, claim_token=batch.claim_token, lease_until__lt=now
-            )
             if resend:
-                if not mine.update(status=BatchStatus.PENDING, claim_token="", lease_until=None, queued_at=now):
+                if not batch_state.requeue_expired(batch, now):
                     continue
                 report.expired_resent.append(batch.pk)
                 transaction.on_commit(partial(queueing.enqueue, [batch.pk]))
@@ -158,7 +152,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
                         "code": WORKER_LOST,
                     },
                 )
-                if not mine.update(status=BatchStatus.DONE, lease_until=None, updated_at=now):
+                if not batch_state.close_expired(batch, now):
                     transaction.set_rollback(True)
                     continue
                 report.expired_unknown.append(batch.pk)
