@@ -122,14 +122,20 @@ def cancel_unsent_messages(campaign_id: int) -> int:
     The sweeper calls it again for a cancel whose process died half-way.
     """
     unsent = unsent_messages().filter(campaign_id=campaign_id)
+    workspace_id = Campaign.objects.filter(pk=campaign_id).values_list("workspace_id", flat=True).get()
     cancelled = 0
     while True:
-        ids = list(unsent.values_list("pk", flat=True)[:CANCEL_SLICE_ROWS])
-        if not ids:
-            return cancelled
-        cancelled += unsent.filter(pk__in=ids).update(
-            status=MessageStatus.CANCELLED, result_message=batch_state.CANCELLED_UNSENT, updated_at=timezone.now()
-        )
+        with transaction.atomic():
+            # Each slice under the workspace's chain lock, taken first as every writer of these rows
+            # takes it (a worker recording or giving back its step): in another order, PostgreSQL
+            # found a deadlock between this UPDATE and a worker cancelling the same rows batch by batch.
+            trail.lock_chain(workspace_id)
+            ids = list(unsent.values_list("pk", flat=True)[:CANCEL_SLICE_ROWS])
+            if not ids:
+                return cancelled
+            cancelled += unsent.filter(pk__in=ids).update(
+                status=MessageStatus.CANCELLED, result_message=batch_state.CANCELLED_UNSENT, updated_at=timezone.now()
+            )
 
 
 def unsent_messages() -> QuerySet[Message]:
