@@ -25,6 +25,13 @@ load average; CPU/msg is the whole machine's busy CPU a message, theirs included
 | PostgreSQL, Redis | 200 ms | 4,022 (249 s) | 482 | 8.3 | 127 MB | 1.18 s | 0.41 ms | 3.0 |
 | PostgreSQL, Redis | none | 12,898 | 10,008 | 1.3 | 127 MB | 0.61 s | 0.14 ms | 5.4 |
 
+With the window a whole step (10, the default since), same runs, a quieter machine:
+
+| database, broker | latency | msg/s | SDK loop msg/s | vs SDK | worker RSS | approval to accepted | CPU/msg | load |
+|---|---|---|---|---|---|---|---|---|
+| SQLite, filesystem | 200 ms | 7,241 (138 s) | 474 | 15.3 | 120 MB | 0.86 s | 0.16 ms | 2.2 |
+| PostgreSQL, Redis | 50 ms | 15,278 | 1,773 | 8.6 | 128 MB | 0.46 s | 0.08 ms | 1.1 |
+
 Crash drill (SQLite, 200,000 targets, 50 ms, `--kill-worker-after 10`): the killed worker's one step
 of 10 calls ended unknown (1,000 messages), its claimed but uncalled batches went back to pending
 once their claim expired and were sent by the other worker; 199,000 accepted, campaign partly sent
