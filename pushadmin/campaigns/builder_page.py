@@ -43,11 +43,14 @@ def snapshot(campaign: Campaign) -> dict[str, Any]:
 def first_call_fields(campaign: Campaign) -> list[tuple[str, str]]:
     """The business form fields of the first PushMultiple call; signature and credentials are added later."""
     batch: list[Message] = []
-    for message in Message.objects.filter(campaign=campaign).order_by("seq").iterator(chunk_size=200):
-        if not is_skipped(campaign, message):
-            batch.append(message)
-        if len(batch) == MAX_TARGETS_PER_CALL:
-            break
+    rows = Message.objects.filter(campaign=campaign).order_by("seq")
+    last_seq = 0
+    # Short keyset pages, not .iterator(): on PostgreSQL outside a transaction that is a WITH HOLD
+    # cursor, which reads the campaign's every row (a million) before handing back the first.
+    while len(batch) < MAX_TARGETS_PER_CALL and (page := list(rows.filter(seq__gt=last_seq)[:200])):
+        batch += [message for message in page if not is_skipped(campaign, message)]
+        last_seq = page[-1].seq
+    batch = batch[:MAX_TARGETS_PER_CALL]
     return request_fields(build_push_request(campaign, batch)) if batch else []
 
 
