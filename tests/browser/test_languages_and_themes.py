@@ -237,7 +237,7 @@ def webhook_endpoint_with_deliveries(cast: Cast) -> Endpoint:
     endpoint the failures disabled (reasons stored in English, read in the reader's language)."""
     endpoint = Endpoint.objects.create(
         workspace=cast.workspace,
-        url="https://hooks.example.com/pushadmin",
+        url="https://localhost/pushadmin",  # a delivery a worker tries never leaves the machine
         description="同步到客户系统",
         events=["campaign.approved", "campaign.finished"],
         secret_encrypted=encryption.encrypt("whsec_" + "A" * 44),
@@ -245,7 +245,7 @@ def webhook_endpoint_with_deliveries(cast: Cast) -> Endpoint:
     )
     Endpoint.objects.create(
         workspace=cast.workspace,
-        url="https://old.example.com/hook",
+        url="https://localhost:8443/old-hook",
         events=["campaign.paused"],
         secret_encrypted=encryption.encrypt("whsec_" + "B" * 44),
         enabled=False,
