@@ -60,6 +60,7 @@ WEBHOOK_URL_INVALID = gettext_noop("The webhook URL is not a valid address.")
 WEBHOOK_URL_INCOMPLETE = gettext_noop("The webhook URL must be a full https:// address without a user name.")
 WEBHOOK_URL_NOT_HTTPS = gettext_noop("The webhook URL must use https://.")
 HOST_LOOPBACK = gettext_noop("Not allowed host: %(host)s is a loopback address.")
+WEBHOOK_NOT_REACHED = gettext_noop("The endpoint could not be reached (%(code)s).")
 HOST_PRIVATE = gettext_noop("Not allowed host: %(host)s is a private address.")
 HOST_RESOLVES_PRIVATE = gettext_noop("Not allowed host: %(host)s resolves to a private address.")
 HOST_UNRESOLVED = gettext_noop("The webhook host %(host)s could not be resolved.")
@@ -169,6 +170,7 @@ MESSAGES = (
     HOST_PRIVATE,
     HOST_RESOLVES_PRIVATE,
     HOST_UNRESOLVED,
+    WEBHOOK_NOT_REACHED,
     LEFT_AS_UNKNOWN,
     LOOP_TOO_BIG,
     LOOP_WAITING_FOR_ROOM,

@@ -11,6 +11,7 @@ the endpoint is disabled and the workspace's admins are told.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import datetime, timedelta
 
@@ -38,6 +39,8 @@ RETRY_AFTER_SECONDS = (5, 300, 1800, 7200, 18000, 36000, 36000)
 GIVE_UP_AFTER = timedelta(days=1)
 LEASE = timedelta(seconds=60)
 RETRIED_4XX = {408, 409, 425, 429}
+
+logger = logging.getLogger(__name__)
 
 
 def signing_secret(endpoint: Endpoint) -> str:
@@ -84,7 +87,9 @@ def deliver(delivery_id: int, transport: httpx.BaseTransport | None = None) -> s
                     endpoint.url, content=body.encode(), headers=signed_headers(endpoint, delivery.message_id, body)
                 ).status_code
         except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
+            # Stored (and shown) as a sentence with the error's kind; the library's own words go to the log.
+            logger.info("webhook delivery %s not answered: %s: %s", delivery.pk, type(exc).__name__, exc)
+            error = reasons.written(reasons.WEBHOOK_NOT_REACHED, code=type(exc).__name__)
     latency = int((time.monotonic() - began) * 1000)
     return record(delivery, started=started, latency_ms=latency, code=code, error=error)
 

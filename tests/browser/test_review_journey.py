@@ -85,7 +85,8 @@ def test_four_eyes_review_journey_from_submission_to_evidence_pack(
     login("mia.marketer", PASSWORD)
     page.goto(f"{base}/w/{workspace.pk}/campaigns/{campaign.pk}/edit/")
     page.locator("#row-3-v-money").fill("1200")
-    page.get_by_role("button", name="Save rows").click()
+    with page.expect_navigation():  # the save answers with the builder again: let it land before moving on
+        page.get_by_role("button", name="Save rows").click()
     wait_for(lambda: Approval.objects.get(campaign=campaign).voided_at, timeout=15, what="the approval to be voided")
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.DRAFT
