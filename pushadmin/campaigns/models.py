@@ -219,4 +219,9 @@ class Campaign(models.Model):
     def msg_key_for(self, seq: int, send_round: int = 1) -> str:
         """The MsgKey of row `seq`: fixed when the row is created, new only for a resend round."""
         suffix = "" if send_round == 1 else f"-r{send_round}"
-        return f"pa{self.msg_key_prefix}-{seq}{suffix}"
+        return f"{self.msg_key_stem}{seq}{suffix}"
+
+    @property
+    def msg_key_stem(self) -> str:
+        """What every MsgKey of this campaign starts with; a row's number follows it."""
+        return f"pa{self.msg_key_prefix}-"

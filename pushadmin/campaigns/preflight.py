@@ -208,14 +208,14 @@ def preflight(campaign: Campaign, *, now: datetime | None = None, scan_cold: boo
         # Not scanned while a background build adds rows: every slice is a new version, so each look
         # at the builder would read every row again. The build blocks submission until it is done.
         report = PreflightReport(total_rows=total, counts=dict.fromkeys(ROW_KINDS, 0))
-    elif total >= CACHE_FROM_ROWS:
+    elif is_large(total):
         report = cache.get(key)
         if report is None and not scan_cold:
             check_in_background(campaign.pk, version)
             report = PreflightReport(total_rows=total, counts=dict.fromkeys(ROW_KINDS, 0), checking=True)
     if report is None:
-        report = _scan_rows(campaign, problems_key=problems_key(version) if total >= CACHE_FROM_ROWS else None)
-        if total >= CACHE_FROM_ROWS:
+        report = _scan_rows(campaign, problems_key=problems_key(version) if is_large(total) else None)
+        if is_large(total):
             cache.set(key, report, CACHE_SECONDS)
     report = copy.deepcopy(report)
     _campaign_level(campaign, report, now)
@@ -295,7 +295,7 @@ def warm_cache(campaign_id: int) -> None:
     campaign = Campaign.objects.select_related("template", "workspace").get(pk=campaign_id)
     if campaign.rows_state != RowsState.READY:
         return
-    if Message.objects.filter(campaign=campaign, send_round=1).count() >= CACHE_FROM_ROWS:
+    if is_large(Message.objects.filter(campaign=campaign, send_round=1).count()):
         preflight(campaign)
 
 

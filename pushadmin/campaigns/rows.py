@@ -48,6 +48,7 @@ from pushadmin.audit import trail
 from pushadmin.campaigns import rendering
 from pushadmin.campaigns.models import Campaign, MissingDataPolicy, RowsState
 from pushadmin.campaigns.preflight import (
+    CACHE_SECONDS,
     check_in_background,
     extended_params_problem,
     is_large,
@@ -66,7 +67,6 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 25  # rows shown (and typed into) per page: a page of inputs stays short to tab through
 INLINE_BUILD_LIMIT = 2000  # above this the rows are written by a Celery task with progress
 CHUNK = 5000
-PROBLEM_CACHE_SECONDS = 600
 # Renewed with every committed slice of CHUNK rows, which takes well under a second.
 BUILD_LEASE = timedelta(minutes=2)
 
@@ -151,7 +151,7 @@ def _insert_rows(campaign: Campaign, *, after_pk: int, upto_pk: int | None, firs
     audience = campaign.audience
     assert audience is not None
     number = "(%s + ROW_NUMBER() OVER (ORDER BY m.id) - 1)"
-    values = _quoted("values")
+    values = connection.ops.quote_name("values")
     sql = (
         f"INSERT INTO {Message._meta.db_table} (campaign_id, seq, target, {values}, extended_params, msg_key,"  # noqa: S608 - names only, values bound
         " status, send_round, request_id, task_id, result_code, result_message, updated_at)"
@@ -162,7 +162,7 @@ def _insert_rows(campaign: Campaign, *, after_pk: int, upto_pk: int | None, firs
     params: list[Any] = [
         campaign.pk,
         first_seq,
-        campaign.msg_key_for(0)[:-1],  # "pa<prefix>-": the MsgKey of a row is this and its number
+        campaign.msg_key_stem,  # a row's MsgKey is this and its number (Campaign.msg_key_for)
         first_seq,
         MessageStatus.DRAFT,
         timezone.now(),
@@ -176,10 +176,6 @@ def _insert_rows(campaign: Campaign, *, after_pk: int, upto_pk: int | None, firs
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
-
-
-def _quoted(column: str) -> str:
-    return connection.ops.quote_name(column)
 
 
 def copy_all_members(campaign: Campaign) -> None:
@@ -382,7 +378,7 @@ def problem_seqs(campaign: Campaign, names: list[str], total: int, *, scan_cold:
             check_in_background(campaign.pk, version)
             return None
         found = list(_with_problems(campaign, names))
-        cache.set(problems_key(version), found, PROBLEM_CACHE_SECONDS)
+        cache.set(problems_key(version), found, CACHE_SECONDS)
     return found
 
 
